@@ -1,0 +1,76 @@
+//! Signing in and out of the console.
+
+use crate::domain::UserView;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Where to go after signing in: only a path on this site, never another host (no open redirect).
+pub fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
+    let printable = next.bytes().all(|b| b.is_ascii_graphic());
+    if local && printable && next.len() <= 2_000 { next } else { "/flows" }
+}
+
+#[server]
+pub async fn login(name: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use super::request::*;
+    use crate::domain::UserName;
+    respond(
+        async move {
+            let ports = ports()?;
+            // An unparseable name cannot belong to anyone: answer exactly as for a wrong password.
+            let Ok(name) = UserName::parse(&name) else { return Err(AppError::BadCredentials) };
+            let (_, token) = ports.accounts.log_in(&name, &password).await?.ok_or(AppError::BadCredentials)?;
+            set_session_cookie(ports.cookies, Some(&token));
+            leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/flows")));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server]
+pub async fn logout() -> Result<(), AppError> {
+    use super::request::*;
+    respond(
+        async move {
+            let ports = ports()?;
+            if let Some(token) = session_token() {
+                ports.accounts.log_out(&token).await?;
+            }
+            set_session_cookie(ports.cookies, None);
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The signed-in user, or `None`: the console layout asks this before showing anything.
+#[server]
+pub async fn current_user() -> Result<Option<UserView>, AppError> {
+    use super::request::*;
+    respond(
+        async move {
+            let ports = ports()?;
+            match session_token() {
+                Some(token) => Ok(ports.accounts.session_user(&token).await?),
+                None => Ok(None),
+            }
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next("/flows?q=ord"), "/flows?q=ord");
+        for hostile in ["https://evil.example", "//evil.example", "/\\evil.example", "flows", "/a\r\nSet-Cookie: x", ""] {
+            assert_eq!(safe_next(hostile), "/flows", "{hostile:?}");
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Server functions: the console's only way to the backend. Each is a thin wrapper that finds the
+//! caller's session, asks the role table, and calls a port; the logic sits in plain functions
+//! beside it so tests can drive it with an in-memory backend.
+
+pub mod auth;
+pub mod flows;
+
+#[cfg(feature = "ssr")]
+pub mod request;

@@ -1,0 +1,107 @@
+//! The server side of a server-function call: the ports from context, the caller's session
+//! cookie, and the single place where an [`AppError`] becomes an HTTP status.
+
+use crate::domain::{Permission, UserView};
+use crate::error::AppError;
+use crate::ports::{BackendError, CookiePolicy, Ports, SessionToken};
+use http::header::{HeaderValue, COOKIE, SET_COOKIE};
+use http::StatusCode;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+pub const SESSION_COOKIE: &str = "flowshare_session";
+
+impl From<BackendError> for AppError {
+    fn from(err: BackendError) -> Self {
+        tracing::error!(error = %err, "backend failure");
+        AppError::Internal
+    }
+}
+
+pub fn ports() -> Result<Ports, AppError> {
+    use_context::<Ports>().ok_or_else(|| {
+        tracing::error!("server function called without the backend ports in context");
+        AppError::Internal
+    })
+}
+
+/// The session token from the request's `Cookie` header, if any.
+pub fn session_token() -> Option<SessionToken> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|header| session_token_in(header))
+}
+
+/// Finds our cookie in one `Cookie` header value (`a=1; flowshare_session=…; b=2`).
+pub fn session_token_in(header: &str) -> Option<SessionToken> {
+    header.split(';').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == SESSION_COOKIE && !value.is_empty()).then(|| SessionToken(value.to_owned()))
+    })
+}
+
+/// The signed-in user, who must hold `permission`. Fails with 401 without a live session, 403 without the role.
+pub async fn authorize(ports: &Ports, token: Option<SessionToken>, permission: Permission) -> Result<UserView, AppError> {
+    let token = token.ok_or(AppError::Unauthenticated)?;
+    let user = ports.accounts.session_user(&token).await?.ok_or(AppError::Unauthenticated)?;
+    if user.role.allows(permission) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden(format!("a {} cannot do that.", user.role)))
+    }
+}
+
+/// Sets the response status from a failed result: every server function ends through here.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        if let Some(response) = use_context::<ResponseOptions>() {
+            response.set_status(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+        }
+    }
+    result
+}
+
+pub fn set_session_cookie(policy: CookiePolicy, token: Option<&SessionToken>) {
+    let Some(response) = use_context::<ResponseOptions>() else { return };
+    if let Ok(value) = HeaderValue::from_str(&session_cookie(policy, token)) {
+        response.append_header(SET_COOKIE, value);
+    }
+}
+
+/// The `Set-Cookie` value that stores `token`, or clears the cookie when there is none.
+pub fn session_cookie(policy: CookiePolicy, token: Option<&SessionToken>) -> String {
+    let secure = if policy.secure { "; Secure" } else { "" };
+    match token {
+        Some(token) => format!(
+            "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            token.0, policy.max_age_seconds
+        ),
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        assert_eq!(session_token_in("a=1; flowshare_session=abc; b=2"), Some(SessionToken("abc".into())));
+        assert_eq!(session_token_in("flowshare_session="), None);
+        assert_eq!(session_token_in("other_flowshare_session=abc"), None);
+    }
+
+    #[test]
+    fn session_cookies_are_http_only_and_same_site() {
+        let policy = CookiePolicy { secure: true, max_age_seconds: 60 };
+        let set = session_cookie(policy, Some(&SessionToken("t".into())));
+        assert_eq!(set, "flowshare_session=t; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure");
+        let insecure = CookiePolicy { secure: false, ..policy };
+        assert!(!session_cookie(insecure, None).contains("Secure"));
+        assert!(session_cookie(insecure, None).contains("Max-Age=0"));
+    }
+}

@@ -1,0 +1,16 @@
+//! What Flowshare talks about, independent of storage and screens: flows, applications,
+//! console users and the queries over them. Every type here is parsed once, then trusted.
+
+pub mod application;
+pub mod definition;
+pub mod flow;
+pub mod query;
+pub mod slug;
+pub mod user;
+
+pub use definition::{DefinitionError, FlowDefinition};
+pub use application::{AccessProtection, ApplicationKind, Availability, Expiry, ExpiryUnit};
+pub use flow::{ApprovalStatus, FlowDetails, FlowSummary, FlowType, PublicationStatus, ShareBlocker};
+pub use query::{FlowPage, FlowQuery, SearchText, SortDirection, SortKey, PAGE_SIZE};
+pub use slug::{FlowSlug, SlugError};
+pub use user::{Permission, Role, UserName, UserNameError, UserView};

@@ -1,0 +1,72 @@
+//! The one error type that crosses from server to browser. Each variant knows its HTTP status and
+//! the sentence a person reads; internal causes are logged on the server and never sent.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    #[error("Wrong user name or password.")]
+    BadCredentials,
+    #[error("Your role does not allow this: {0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// Input that was understood but refused; the message says what to change.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Something went wrong on the server. It has been logged; please try again.")]
+    Internal,
+    /// The request never got a proper answer (network down, server restarting).
+    #[error("The server could not be reached ({0}). Check your connection and try again.")]
+    Unreachable(String),
+}
+
+impl AppError {
+    /// The HTTP status a server function answers with when it fails this way.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Unauthenticated | Self::BadCredentials => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::Invalid(_) => 422,
+            Self::Internal => 500,
+            Self::Unreachable(_) => 502,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // A server function's own arguments failed to decode: the request was malformed.
+            ServerFnErrorErr::Args(msg) => Self::Invalid(format!("The request was malformed: {msg}")),
+            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Response(msg) => Self::Unreachable(msg),
+            other => Self::Unreachable(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_maps_to_its_status() {
+        assert_eq!(AppError::Unauthenticated.status(), 401);
+        assert_eq!(AppError::Forbidden("x".into()).status(), 403);
+        assert_eq!(AppError::NotFound("x".into()).status(), 404);
+        assert_eq!(AppError::Invalid("x".into()).status(), 422);
+        assert_eq!(AppError::Internal.status(), 500);
+    }
+
+    #[test]
+    fn internal_errors_say_nothing_about_their_cause() {
+        assert!(!AppError::Internal.to_string().to_lowercase().contains("sql"));
+    }
+}

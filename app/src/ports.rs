@@ -1,0 +1,66 @@
+//! What the console needs from the backend, as traits. `server` implements them with sqlx and
+//! hands them in through Leptos context; `app` never names a database and never holds a key.
+
+use crate::domain::{FlowDetails, FlowPage, FlowQuery, FlowSlug, UserName, UserView};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// A backend failure. Its cause is for the server log only; callers turn it into [`AppError::Internal`].
+///
+/// [`AppError::Internal`]: crate::error::AppError::Internal
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {source}")]
+pub struct BackendError {
+    pub context: &'static str,
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl BackendError {
+    pub fn new(context: &'static str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self { context, source: source.into() }
+    }
+}
+
+/// An opaque session token as the browser holds it in its cookie.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(pub String);
+
+// Deliberately not derived: a token in a log line is a stolen session.
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(…)")
+    }
+}
+
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    /// Checks a password; on success opens a session and returns its token.
+    async fn log_in(&self, name: &UserName, password: &str) -> Result<Option<(UserView, SessionToken)>, BackendError>;
+    /// The user a live session belongs to; `None` for unknown or expired tokens.
+    async fn session_user(&self, token: &SessionToken) -> Result<Option<UserView>, BackendError>;
+    async fn log_out(&self, token: &SessionToken) -> Result<(), BackendError>;
+}
+
+#[async_trait]
+pub trait FlowCatalog: Send + Sync {
+    async fn search(&self, query: &FlowQuery) -> Result<FlowPage, BackendError>;
+    /// The flow and the applications available to it; the caller decides what the user may do with it.
+    async fn details(&self, slug: &FlowSlug) -> Result<Option<FlowDetails>, BackendError>;
+}
+
+/// How session cookies are issued.
+#[derive(Debug, Clone, Copy)]
+pub struct CookiePolicy {
+    /// Set the `Secure` attribute: on whenever the console is served over https.
+    pub secure: bool,
+    pub max_age_seconds: u64,
+}
+
+/// Everything the server functions reach the backend through, provided as one context value.
+#[derive(Clone)]
+pub struct Ports {
+    pub accounts: Arc<dyn Accounts>,
+    pub flows: Arc<dyn FlowCatalog>,
+    pub cookies: CookiePolicy,
+}

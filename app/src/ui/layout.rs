@@ -1,0 +1,45 @@
+//! The frame around every console page: who is signed in, navigation, sign-out. Without a live
+//! session it sends the visitor to the login page and back here afterwards.
+
+use crate::api::auth::{current_user, Logout};
+use crate::domain::query::encode_component;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::use_location;
+
+#[component]
+pub fn ConsoleLayout() -> impl IntoView {
+    let user = Resource::new(|| (), |_| current_user());
+    let location = use_location();
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) => Either::Left(view! {
+                        <header class="topbar">
+                            <a class="brand" href="/flows">"Flowshare"</a>
+                            <nav aria-label="Console">
+                                <A href="/flows">"Flows"</A>
+                            </nav>
+                            <div class="who">
+                                <span>{user.name}" · "{user.role.as_str()}</span>
+                                <ActionForm action=logout>
+                                    <button type="submit" class="link-button">"Sign out"</button>
+                                </ActionForm>
+                            </div>
+                        </header>
+                        <main class="console">
+                            <Outlet/>
+                        </main>
+                    }),
+                    _ => {
+                        let here = location.pathname.get_untracked() + &location.search.get_untracked();
+                        Either::Right(view! { <Redirect path=format!("/login?next={}", encode_component(&here))/> })
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

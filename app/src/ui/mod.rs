@@ -1,0 +1,78 @@
+//! The console's screens. Each page is server-rendered with its data (SSR mode `Async`), so the
+//! first paint needs no wasm, then hydrates for live search and client-side navigation.
+
+mod details;
+mod flows;
+pub mod format;
+mod layout;
+mod login;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/flowshare.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Flowshare".to_owned() } else { format!("{page} · Flowshare") }/>
+        <Router>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view=layout::ConsoleLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=|| view! { <Redirect path="/flows"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("flows") view=flows::FlowsPage ssr=SsrMode::Async/>
+                    <Route path=path!("flows/:slug") view=details::FlowDetailsPage ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found"/>
+        <main class="narrow">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. "<a href="/flows">"Go to Flows"</a></p>
+        </main>
+    }
+}
+
+/// A failed request, said plainly, with the way out when there is one.
+#[component]
+fn ErrorPanel(error: crate::error::AppError) -> impl IntoView {
+    let sign_in = matches!(error, crate::error::AppError::Unauthenticated);
+    view! {
+        <div class="error-panel" role="alert">
+            <p>{error.to_string()}</p>
+            {sign_in.then(|| view! { <p><a href="/login">"Sign in"</a></p> })}
+        </div>
+    }
+}

@@ -1,0 +1,8 @@
+//! The browser entry point: hydrates the server-rendered console and public pages.
+//! Everything else lives in `app`; this crate only exists to be compiled to wasm.
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,224 @@
+//! The `flowshare` command line: one binary to serve, migrate, add users and load flows.
+//! Every setting is a flag with an environment-variable twin, documented in README.md.
+
+use crate::db::{redact_url, Db, Store, StoreError};
+use crate::security::session::SessionKey;
+use crate::{demo, import, startup};
+use app::domain::{Role, UserName};
+use app::ports::CookiePolicy;
+use clap::{Args, Parser, Subcommand};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(name = "flowshare", version, about = "Share interaction flows through signed, short, embeddable links.")]
+pub struct Cli {
+    /// Where the data lives: sqlite://FILE (created if missing) or postgres://USER:PASS@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://flowshare.db", global = true, hide_env_values = true)]
+    pub database_url: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations and serve the console and the public link routes.
+    Serve(ServeArgs),
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage console users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Load flows.
+    #[command(subcommand)]
+    Flows(FlowsCommand),
+    /// Demo data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: LEPTOS_SITE_ADDR or 127.0.0.1:3000].
+    #[arg(long, env = "FLOWSHARE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// The console's public URL, as browsers reach it (https turns on Secure cookies) [default: http://LISTEN].
+    #[arg(long, env = "FLOWSHARE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Secret that keys session-token hashes; at least 32 characters. Without it sessions end at restart.
+    #[arg(long, env = "FLOWSHARE_COOKIE_SECRET", hide_env_values = true)]
+    pub cookie_secret: Option<String>,
+    /// Seed the demo logins, applications and flows when the database is empty.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a console user. The password is read from FLOWSHARE_PASSWORD or the first line of standard input.
+    Add {
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FlowsCommand {
+    /// Create or update flows from a JSON file (see README.md for the format).
+    Import { file: PathBuf },
+    /// Add N synthetic flows, for load and search tests.
+    Generate { count: usize },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Seed the demo data into an empty database.
+    Seed {
+        /// Base URL the demo applications' links use.
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        public_url: String,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse().map_err(|e: app::domain::user::UnknownRole| e.to_string())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("could not read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("could not serve: {0}")]
+    Serve(#[source] std::io::Error),
+    #[error("the Leptos configuration is unusable: {0}")]
+    Leptos(String),
+}
+
+const SESSION_TTL: Duration = Duration::from_secs(12 * 3_600);
+
+async fn open_store(url: &str, session_key: SessionKey) -> Result<Store, CliError> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    tracing::info!(engine = db.engine(), url = %redact_url(url), "database ready");
+    Ok(Store::new(db, session_key, SESSION_TTL))
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.database_url, args).await,
+        Command::Migrate => {
+            open_store(&cli.database_url, SessionKey::from_secret("")).await?;
+            println!("Migrations applied.");
+            Ok(())
+        }
+        Command::User(UserCommand::Add { name, role }) => {
+            let name = UserName::parse(&name).map_err(|e| CliError::Usage(e.to_string()))?;
+            let password = match std::env::var("FLOWSHARE_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("Password for {name} (one line on standard input):");
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .lock()
+                        .read_line(&mut line)
+                        .map_err(|e| CliError::Usage(format!("could not read the password: {e}")))?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let store = open_store(&cli.database_url, SessionKey::from_secret("")).await?;
+            store.add_user(&name, role, &password).await?;
+            println!("Added {role} {name}.");
+            Ok(())
+        }
+        Command::Flows(FlowsCommand::Import { file }) => {
+            let json = std::fs::read_to_string(&file).map_err(|source| CliError::Read { path: file.clone(), source })?;
+            let store = open_store(&cli.database_url, SessionKey::from_secret("")).await?;
+            let report = import::import(&store, &json, "import").await?;
+            println!("Imported {}: {} created, {} updated, {} unchanged.", file.display(), report.created, report.updated, report.unchanged);
+            for slug in report.back_to_pending {
+                println!("  {slug}: definition changed after approval; it is Pending again.");
+            }
+            Ok(())
+        }
+        Command::Flows(FlowsCommand::Generate { count }) => {
+            let store = open_store(&cli.database_url, SessionKey::from_secret("")).await?;
+            let first = usize::try_from(store.flow_count().await?).unwrap_or(0);
+            for chunk_start in (0..count).step_by(5_000) {
+                let n = (count - chunk_start).min(5_000);
+                store.insert_flows(&import::synthetic_flows(n, first + chunk_start), "generator").await?;
+            }
+            println!("Added {count} synthetic flows.");
+            Ok(())
+        }
+        Command::Demo(DemoCommand::Seed { public_url }) => {
+            let store = open_store(&cli.database_url, SessionKey::from_secret("")).await?;
+            report_seed(demo::seed(&store, &public_url).await?);
+            Ok(())
+        }
+    }
+}
+
+fn report_seed(seeded: bool) {
+    if seeded {
+        println!("Demo data seeded. Logins (user / password):");
+        for (name, role, password) in demo::DEMO_USERS {
+            println!("  {name} / {password}  ({role})");
+        }
+    } else {
+        println!("The database already holds users or flows; demo data not seeded.");
+    }
+}
+
+async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
+    let mut options = leptos::config::get_configuration(None).map_err(|e| CliError::Leptos(e.to_string()))?.leptos_options;
+    let listen = args.listen.unwrap_or(options.site_addr);
+    options.site_addr = listen;
+    let public_url = args.public_url.unwrap_or_else(|| format!("http://{listen}"));
+    let public_url = crate::db::applications_base_url(&public_url)?;
+    let session_key = match args.cookie_secret.as_deref() {
+        Some(secret) if secret.chars().count() >= 32 => SessionKey::from_secret(secret),
+        Some(_) => return Err(CliError::Usage("FLOWSHARE_COOKIE_SECRET must be at least 32 characters long".into())),
+        None => {
+            tracing::warn!("no FLOWSHARE_COOKIE_SECRET set: using a random one, so sessions end when the server restarts");
+            SessionKey::random().map_err(StoreError::from)?
+        }
+    };
+    let store = open_store(database_url, session_key).await?;
+    if args.demo {
+        report_seed(demo::seed(&store, &public_url).await?);
+    }
+    let cookies = CookiePolicy { secure: public_url.starts_with("https://"), max_age_seconds: SESSION_TTL.as_secs() };
+    let app = startup::router(Arc::new(store.clone()), options, cookies);
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(CliError::Serve)?;
+    println!("Flowshare console ready at {public_url}/flows");
+    axum::serve(listener, app.into_make_service()).with_graceful_shutdown(shutdown_signal()).await.map_err(CliError::Serve)?;
+    store.db().close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,168 @@
+//! The store: one type over two engines. SQLite is the embedded default, PostgreSQL the engine for
+//! teams that outgrow one machine; the URL's scheme picks one. Queries are shared text (`$1`
+//! placeholders work on both) run through [`on_db!`], which expands the same code once per engine.
+
+mod accounts;
+mod applications;
+mod flows;
+
+pub use applications::{parse_base_url as applications_base_url, NewApplication};
+pub use flows::Upserted;
+pub use flows::NewFlow;
+
+use crate::security::session::SessionKey;
+use app::ports::BackendError;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Runs `$body` with `$pool` bound to whichever engine's pool the store holds.
+macro_rules! on_db {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_db;
+
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("DATABASE_URL must start with sqlite: or postgres:// (got {0:?})")]
+    UnsupportedUrl(String),
+    #[error("could not open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("could not apply the database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the operating system's random number generator failed: {0}")]
+    Random(#[from] getrandom::Error),
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("the database holds a value this version does not understand: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Turns a unique-key violation into a message a person can act on.
+    pub fn on_unique(err: sqlx::Error, message: impl FnOnce() -> String) -> Self {
+        match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict(message()),
+            _ => Self::Sqlx(err),
+        }
+    }
+
+    pub(crate) fn for_port(self, context: &'static str) -> BackendError {
+        BackendError::new(context, self)
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Milliseconds since the Unix epoch: the one clock the store writes.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(StoreError::Connect)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(StoreError::Connect)?;
+            Ok(Self::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(StoreError::Connect)?;
+            Ok(Self::Postgres(pool))
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "SQLite",
+            Db::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, |pool| pool.close().await)
+    }
+}
+
+/// A database URL fit for a log line or an error message: any password replaced.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The backend behind every port: the database and the key that hashes session tokens.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+    pub(crate) session_key: SessionKey,
+    pub(crate) session_ttl: Duration,
+}
+
+impl Store {
+    pub fn new(db: Db, session_key: SessionKey, session_ttl: Duration) -> Self {
+        Self { db, session_key, session_ttl }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted() {
+        assert_eq!(redact_url("postgres://app:hunter2@db:5432/flowshare"), "postgres://app:***@db:5432/flowshare");
+        assert_eq!(redact_url("sqlite://data/flowshare.db"), "sqlite://data/flowshare.db");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_scheme_is_refused_by_name() {
+        let err = Db::connect("mysql://root:pw@localhost/db").await.expect_err("mysql is not supported");
+        assert_eq!(err.to_string(), "DATABASE_URL must start with sqlite: or postgres:// (got \"mysql://root:***@localhost/db\")");
+    }
+}

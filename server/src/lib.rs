@@ -1,0 +1,11 @@
+//! Flowshare's server: the store over SQLite or PostgreSQL, the secrets, the web application and
+//! the `flowshare` command line that runs them.
+
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod import;
+pub mod security;
+pub mod startup;
+#[doc(hidden)]
+pub mod testing;

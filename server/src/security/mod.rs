@@ -1,0 +1,12 @@
+//! Secrets and the operations on them: randomness from the OS, password hashing, session-token hashing.
+//! Every secret type here has a `Debug` that prints nothing of the secret.
+
+pub mod password;
+pub mod session;
+
+/// `N` bytes from the operating system's CSPRNG.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf)?;
+    Ok(buf)
+}

@@ -1,0 +1,182 @@
+//! Fresh databases for tests, on either engine. SQLite gets a temporary file; PostgreSQL gets a
+//! new database on the server named by `FLOWSHARE_TEST_POSTGRES_URL` (the test command starts a
+//! throwaway cluster and sets it). Without that URL the PostgreSQL tests fail with instructions;
+//! they are skipped only when `FLOWSHARE_SKIP_POSTGRES=1` says so, and never under `CI=true`.
+
+use crate::db::{Db, Store};
+use crate::security::random_bytes;
+use crate::security::session::SessionKey;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A store on a database of its own; a SQLite file is removed when this is dropped.
+pub struct TestStore {
+    pub store: Store,
+    pub url: String,
+    file: Option<PathBuf>,
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        if let Some(file) = &self.file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+    }
+}
+
+fn unique_name() -> String {
+    let bytes = random_bytes::<8>().expect("OS randomness for a test database name");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Why there is no PostgreSQL to test against, said so that the reader knows what to do.
+pub fn postgres_url() -> Option<String> {
+    if let Ok(url) = std::env::var("FLOWSHARE_TEST_POSTGRES_URL") {
+        return Some(url);
+    }
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    if !in_ci && std::env::var("FLOWSHARE_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
+        eprintln!("SKIPPED: PostgreSQL test (FLOWSHARE_SKIP_POSTGRES=1)");
+        return None;
+    }
+    panic!(
+        "PostgreSQL tests need a server: run `scripts/test.sh` (it starts a throwaway cluster), or set \
+         FLOWSHARE_TEST_POSTGRES_URL=postgres://USER:PASS@HOST:PORT/DB. Outside CI, FLOWSHARE_SKIP_POSTGRES=1 skips them."
+    );
+}
+
+impl TestStore {
+    /// A migrated, empty store on `engine`; `None` only when PostgreSQL tests were explicitly skipped.
+    pub async fn new(engine: Engine) -> Option<Self> {
+        let (url, file) = match engine {
+            Engine::Sqlite => {
+                let file = std::env::temp_dir().join(format!("flowshare-test-{}.db", unique_name()));
+                (format!("sqlite://{}", file.display()), Some(file))
+            }
+            Engine::Postgres => {
+                let base = postgres_url()?;
+                let name = format!("flowshare_test_{}", unique_name());
+                let admin = Db::connect(&base).await.expect("connect to the test PostgreSQL server");
+                if let Db::Postgres(pool) = &admin {
+                    sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await.expect("create a test database");
+                }
+                admin.close().await;
+                let mut url = url::Url::parse(&base).expect("FLOWSHARE_TEST_POSTGRES_URL is a URL");
+                url.set_path(&name);
+                (url.to_string(), None)
+            }
+        };
+        let db = Db::connect(&url).await.expect("open the test database");
+        db.migrate().await.expect("migrate the test database");
+        let store = Store::new(db, SessionKey::from_secret("test secret"), Duration::from_secs(3_600));
+        Some(Self { store, url, file })
+    }
+}
+
+/// Declares one async test per engine: `engine_tests!(name, |store| async move { … })` makes
+/// `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! engine_tests {
+    ($name:ident, |$store:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($store: $crate::db::Store) {
+                $body.await
+            }
+
+            #[tokio::test]
+            async fn sqlite() {
+                let test = $crate::testing::TestStore::new($crate::testing::Engine::Sqlite).await.expect("sqlite store");
+                scenario(test.store.clone()).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(test) = $crate::testing::TestStore::new($crate::testing::Engine::Postgres).await {
+                    scenario(test.store.clone()).await;
+                }
+            }
+        }
+    };
+}
+
+/// The whole web application over a test store, driven in-process with `tower::ServiceExt::oneshot`.
+pub struct TestApp {
+    pub test_store: TestStore,
+    router: axum::Router,
+}
+
+/// A response reduced to what tests look at.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: http::StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    /// The application on `engine` with the demo data seeded.
+    pub async fn with_demo(engine: Engine) -> Option<Self> {
+        let test_store = TestStore::new(engine).await?;
+        crate::demo::seed(&test_store.store, "http://127.0.0.1:3000").await.expect("seed demo data");
+        let options = leptos::config::LeptosOptions::builder().output_name("flowshare").build();
+        let cookies = app::ports::CookiePolicy { secure: false, max_age_seconds: 3_600 };
+        let router = crate::startup::router(std::sync::Arc::new(test_store.store.clone()), options, cookies);
+        Some(Self { test_store, router })
+    }
+
+    pub async fn send(&self, request: http::Request<axum::body::Body>) -> TestResponse {
+        use tower::ServiceExt;
+        let response = self.router.clone().oneshot(request).await.expect("the router always answers");
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024).await.expect("read the response body");
+        TestResponse { status: parts.status, headers: parts.headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    /// GET `path`, as a browser navigating (Accept: text/html), with an optional session cookie.
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> TestResponse {
+        let mut request = http::Request::get(path).header("accept", "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        self.send(request.body(axum::body::Body::empty()).expect("valid request")).await
+    }
+
+    /// Calls a server function the way the hydrated page does (form-encoded POST, JSON back).
+    pub async fn call(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> TestResponse {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", app::domain::query::encode_component(k), app::domain::query::encode_component(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut request = http::Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        self.send(request.body(axum::body::Body::from(body)).expect("valid request")).await
+    }
+
+    /// Signs in and returns the `Cookie` header value for the new session.
+    pub async fn log_in(&self, name: &str, password: &str) -> String {
+        use leptos::server_fn::ServerFn;
+        let response = self.call(app::api::auth::Login::PATH, &[("name", name), ("password", password)], None).await;
+        let set_cookie = response.header("set-cookie").unwrap_or_else(|| panic!("no session cookie for {name}: {response:?}"));
+        set_cookie.split(';').next().unwrap_or_default().to_owned()
+    }
+}
