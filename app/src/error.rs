@@ -45,8 +45,12 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             // A server function's own arguments failed to decode: the request was malformed.
-            ServerFnErrorErr::Args(msg) => Self::Invalid(format!("The request was malformed: {msg}")),
-            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Response(msg) => Self::Unreachable(msg),
+            ServerFnErrorErr::Args(msg) => {
+                Self::Invalid(format!("The request was malformed: {msg}"))
+            }
+            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Response(msg) => {
+                Self::Unreachable(msg)
+            }
             other => Self::Unreachable(other.to_string()),
         }
     }
@@ -67,6 +71,9 @@ mod tests {
 
     #[test]
     fn internal_errors_say_nothing_about_their_cause() {
-        assert!(!AppError::Internal.to_string().to_lowercase().contains("sql"));
+        assert!(!AppError::Internal
+            .to_string()
+            .to_lowercase()
+            .contains("sql"));
     }
 }

@@ -17,8 +17,14 @@ pub struct BackendError {
 }
 
 impl BackendError {
-    pub fn new(context: &'static str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        Self { context, source: source.into() }
+    pub fn new(
+        context: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self {
+            context,
+            source: source.into(),
+        }
     }
 }
 
@@ -36,7 +42,11 @@ impl std::fmt::Debug for SessionToken {
 #[async_trait]
 pub trait Accounts: Send + Sync {
     /// Checks a password; on success opens a session and returns its token.
-    async fn log_in(&self, name: &UserName, password: &str) -> Result<Option<(UserView, SessionToken)>, BackendError>;
+    async fn log_in(
+        &self,
+        name: &UserName,
+        password: &str,
+    ) -> Result<Option<(UserView, SessionToken)>, BackendError>;
     /// The user a live session belongs to; `None` for unknown or expired tokens.
     async fn session_user(&self, token: &SessionToken) -> Result<Option<UserView>, BackendError>;
     async fn log_out(&self, token: &SessionToken) -> Result<(), BackendError>;

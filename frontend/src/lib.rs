@@ -5,4 +5,8 @@
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    // Lets browser tests (and curious people) tell a hydrated page from a server-rendered one.
+    if let Some(window) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&window, &"__flowshare_hydrated".into(), &true.into());
+    }
 }

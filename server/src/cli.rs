@@ -14,13 +14,27 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
-#[command(name = "flowshare", version, about = "Share interaction flows through signed, short, embeddable links.")]
+#[command(
+    name = "flowshare",
+    version,
+    about = "Share interaction flows through signed, short, embeddable links."
+)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Where the data lives: sqlite://FILE (created if missing) or postgres://USER:PASS@HOST/DB.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://flowshare.db", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://flowshare.db",
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: String,
+    /// Without a sub-command, `flowshare` serves (as `cargo leptos watch` runs it).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,7 +66,7 @@ pub struct ServeArgs {
     #[arg(long, env = "FLOWSHARE_COOKIE_SECRET", hide_env_values = true)]
     pub cookie_secret: Option<String>,
     /// Seed the demo logins, applications and flows when the database is empty.
-    #[arg(long)]
+    #[arg(long, env = "FLOWSHARE_DEMO")]
     pub demo: bool,
 }
 
@@ -85,7 +99,8 @@ pub enum DemoCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    s.parse().map_err(|e: app::domain::user::UnknownRole| e.to_string())
+    s.parse()
+        .map_err(|e: app::domain::user::UnknownRole| e.to_string())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +110,10 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     #[error("could not read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("could not serve: {0}")]
     Serve(#[source] std::io::Error),
     #[error("the Leptos configuration is unusable: {0}")]
@@ -112,7 +130,7 @@ async fn open_store(url: &str, session_key: SessionKey) -> Result<Store, CliErro
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
-    match cli.command {
+    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(&cli.database_url, args).await,
         Command::Migrate => {
             open_store(&cli.database_url, SessionKey::from_secret("")).await?;
@@ -126,10 +144,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 Err(_) => {
                     eprintln!("Password for {name} (one line on standard input):");
                     let mut line = String::new();
-                    std::io::stdin()
-                        .lock()
-                        .read_line(&mut line)
-                        .map_err(|e| CliError::Usage(format!("could not read the password: {e}")))?;
+                    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+                        CliError::Usage(format!("could not read the password: {e}"))
+                    })?;
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
@@ -139,10 +156,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Flows(FlowsCommand::Import { file }) => {
-            let json = std::fs::read_to_string(&file).map_err(|source| CliError::Read { path: file.clone(), source })?;
+            let json = std::fs::read_to_string(&file).map_err(|source| CliError::Read {
+                path: file.clone(),
+                source,
+            })?;
             let store = open_store(&cli.database_url, SessionKey::from_secret("")).await?;
             let report = import::import(&store, &json, "import").await?;
-            println!("Imported {}: {} created, {} updated, {} unchanged.", file.display(), report.created, report.updated, report.unchanged);
+            println!(
+                "Imported {}: {} created, {} updated, {} unchanged.",
+                file.display(),
+                report.created,
+                report.updated,
+                report.unchanged
+            );
             for slug in report.back_to_pending {
                 println!("  {slug}: definition changed after approval; it is Pending again.");
             }
@@ -153,7 +179,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let first = usize::try_from(store.flow_count().await?).unwrap_or(0);
             for chunk_start in (0..count).step_by(5_000) {
                 let n = (count - chunk_start).min(5_000);
-                store.insert_flows(&import::synthetic_flows(n, first + chunk_start), "generator").await?;
+                store
+                    .insert_flows(
+                        &import::synthetic_flows(n, first + chunk_start),
+                        "generator",
+                    )
+                    .await?;
             }
             println!("Added {count} synthetic flows.");
             Ok(())
@@ -178,14 +209,22 @@ fn report_seed(seeded: bool) {
 }
 
 async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
-    let mut options = leptos::config::get_configuration(None).map_err(|e| CliError::Leptos(e.to_string()))?.leptos_options;
+    let mut options = leptos::config::get_configuration(None)
+        .map_err(|e| CliError::Leptos(e.to_string()))?
+        .leptos_options;
     let listen = args.listen.unwrap_or(options.site_addr);
     options.site_addr = listen;
-    let public_url = args.public_url.unwrap_or_else(|| format!("http://{listen}"));
+    let public_url = args
+        .public_url
+        .unwrap_or_else(|| format!("http://{listen}"));
     let public_url = crate::db::applications_base_url(&public_url)?;
     let session_key = match args.cookie_secret.as_deref() {
         Some(secret) if secret.chars().count() >= 32 => SessionKey::from_secret(secret),
-        Some(_) => return Err(CliError::Usage("FLOWSHARE_COOKIE_SECRET must be at least 32 characters long".into())),
+        Some(_) => {
+            return Err(CliError::Usage(
+                "FLOWSHARE_COOKIE_SECRET must be at least 32 characters long".into(),
+            ))
+        }
         None => {
             tracing::warn!("no FLOWSHARE_COOKIE_SECRET set: using a random one, so sessions end when the server restarts");
             SessionKey::random().map_err(StoreError::from)?
@@ -195,11 +234,19 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
     if args.demo {
         report_seed(demo::seed(&store, &public_url).await?);
     }
-    let cookies = CookiePolicy { secure: public_url.starts_with("https://"), max_age_seconds: SESSION_TTL.as_secs() };
+    let cookies = CookiePolicy {
+        secure: public_url.starts_with("https://"),
+        max_age_seconds: SESSION_TTL.as_secs(),
+    };
     let app = startup::router(Arc::new(store.clone()), options, cookies);
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(CliError::Serve)?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(CliError::Serve)?;
     println!("Flowshare console ready at {public_url}/flows");
-    axum::serve(listener, app.into_make_service()).with_graceful_shutdown(shutdown_signal()).await.map_err(CliError::Serve)?;
+    axum::serve(listener, app.into_make_service())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(CliError::Serve)?;
     store.db().close().await;
     Ok(())
 }

@@ -4,8 +4,8 @@
 
 use crate::db::{NewApplication, NewFlow, Store, StoreResult};
 use app::domain::{
-    AccessProtection, ApplicationKind, ApprovalStatus, Expiry, ExpiryUnit, FlowDefinition, FlowSlug, FlowType,
-    PublicationStatus, Role, UserName,
+    AccessProtection, ApplicationKind, ApprovalStatus, Expiry, ExpiryUnit, FlowDefinition,
+    FlowSlug, FlowType, PublicationStatus, Role, UserName,
 };
 
 /// The demo logins, documented in README.md.
@@ -21,54 +21,342 @@ use PublicationStatus::{Draft, Published};
 
 /// (name, type, publication, approval, description)
 const FLOWS: &[(&str, FlowType, PublicationStatus, ApprovalStatus, &str)] = &[
-    ("Order Status Lookup", Interaction, Published, Approved, "Customers check where their order is and what happens next."),
-    ("Returns and Refunds", Interaction, Published, Approved, "Starts a return, explains refund timing and prints a label."),
-    ("Appointment Booking", Interaction, Published, Approved, "Books, moves or cancels a branch appointment."),
-    ("Password Reset Help", Interaction, Published, Approved, "Walks a customer through resetting a forgotten password."),
-    ("Billing Question", Interaction, Published, Approved, "Answers common invoice questions and routes the rest."),
-    ("Delivery Complaint", Interaction, Published, Approved, "Collects details of a late or damaged delivery."),
-    ("Warranty Claim", Interaction, Published, Approved, "Registers a warranty claim with serial number and fault."),
-    ("Store Opening Hours", Interaction, Published, Approved, "Tells opening hours and holiday closures per store."),
-    ("Change Delivery Address", Interaction, Published, Approved, "Changes the address of an order that has not shipped."),
-    ("Loyalty Points Balance", Interaction, Published, Approved, "Explains points, tiers and how to redeem them."),
-    ("Subscription Cancellation", Interaction, Published, Approved, "Offers alternatives, then cancels a subscription."),
-    ("Product Recall Check", Interaction, Published, Approved, "Checks a batch number against active recalls."),
-    ("Callback Request", Interaction, Published, Approved, "Schedules a callback from an agent."),
-    ("Insurance Claim Intake", Interaction, Published, Pending, "First notice of loss for home and car insurance."),
-    ("Mortgage Pre-Check", Interaction, Published, Rejected, "Rough affordability check before an adviser call."),
-    ("Gift Card Balance", Interaction, Draft, Pending, "Reads the balance of a gift card."),
-    ("Event Registration", Interaction, Draft, Pending, "Registers attendees for a customer event."),
-    ("Service Outage Report", Interaction, Published, Pending, "Reports an outage and shows known incidents."),
-    ("Account Closure", Interaction, Draft, Rejected, "Closes an account after identity checks."),
-    ("Job Application Status", Interaction, Published, Approved, "Candidates check where their application stands."),
-    ("Main IVR Menu", InboundCall, Published, Approved, "Top-level phone menu for the customer line."),
-    ("After Hours Routing", InboundCall, Published, Approved, "Routes calls outside opening hours to voicemail."),
-    ("VIP Caller Priority", InboundCall, Published, Pending, "Puts known VIP callers at the front of the queue."),
-    ("Emergency Line", InboundCall, Draft, Pending, "Dedicated routing for the emergency number."),
-    ("Spanish Language Line", InboundCall, Published, Approved, "Phone menu for Spanish-speaking callers."),
-    ("Web Chat Triage", InboundChat, Published, Approved, "Sorts incoming chats by topic before an agent joins."),
-    ("Chat Queue Overflow", InboundChat, Published, Approved, "Offers a callback when chat queues are long."),
-    ("Sales Chat", InboundChat, Draft, Pending, "Pre-sales questions from product pages."),
-    ("Technical Support Chat", InboundChat, Published, Rejected, "Level-one troubleshooting over chat."),
-    ("Café Feedback Chat", InboundChat, Draft, Pending, "Feedback from café guests, in French and English."),
-    ("FAQ Assistant", Bot, Published, Approved, "Answers the top fifty questions from the help centre."),
-    ("Order Tracking Bot", Bot, Published, Approved, "Tracks parcels with the carrier's status feed."),
-    ("Lead Qualification Bot", Bot, Draft, Pending, "Asks budget, timing and need before sales follows up."),
-    ("HR Policy Bot", Bot, Published, Pending, "Answers employee questions about leave and benefits."),
-    ("IT Helpdesk Bot", Bot, Published, Approved, "Resets passwords and unlocks accounts for staff."),
-    ("Post-Call Survey", Survey, Published, Approved, "Three questions after every support call."),
-    ("NPS Quarterly", Survey, Published, Approved, "Quarterly net promoter score survey."),
-    ("Onboarding Feedback", Survey, Draft, Pending, "How the first week with the product went."),
-    ("Store Visit Survey", Survey, Published, Rejected, "Rates a visit to a physical store."),
-    ("Agent Quality Review", Survey, Published, Approved, "Supervisors score recorded interactions."),
-    ("Product Launch Poll", Survey, Draft, Pending, "Which features matter most for the next launch."),
-    ("Déclaration de sinistre", Interaction, Published, Approved, "Déclaration d'un sinistre habitation, en français."),
-    ("Rückruf vereinbaren", Interaction, Published, Approved, "Vereinbart einen Rückruf, auf Deutsch."),
-    ("Student Enrollment Help", Interaction, Published, Approved, "Answers enrollment deadlines and document questions."),
-    ("Energy Meter Reading", Interaction, Published, Approved, "Customers submit a meter reading."),
-    ("Parking Permit Renewal", Interaction, Draft, Pending, "Renews a residential parking permit."),
-    ("Vaccination Booking", Interaction, Published, Pending, "Books a vaccination slot at a clinic."),
-    ("Lost Card Report", Interaction, Published, Approved, "Blocks a lost or stolen card and orders a new one."),
+    (
+        "Order Status Lookup",
+        Interaction,
+        Published,
+        Approved,
+        "Customers check where their order is and what happens next.",
+    ),
+    (
+        "Returns and Refunds",
+        Interaction,
+        Published,
+        Approved,
+        "Starts a return, explains refund timing and prints a label.",
+    ),
+    (
+        "Appointment Booking",
+        Interaction,
+        Published,
+        Approved,
+        "Books, moves or cancels a branch appointment.",
+    ),
+    (
+        "Password Reset Help",
+        Interaction,
+        Published,
+        Approved,
+        "Walks a customer through resetting a forgotten password.",
+    ),
+    (
+        "Billing Question",
+        Interaction,
+        Published,
+        Approved,
+        "Answers common invoice questions and routes the rest.",
+    ),
+    (
+        "Delivery Complaint",
+        Interaction,
+        Published,
+        Approved,
+        "Collects details of a late or damaged delivery.",
+    ),
+    (
+        "Warranty Claim",
+        Interaction,
+        Published,
+        Approved,
+        "Registers a warranty claim with serial number and fault.",
+    ),
+    (
+        "Store Opening Hours",
+        Interaction,
+        Published,
+        Approved,
+        "Tells opening hours and holiday closures per store.",
+    ),
+    (
+        "Change Delivery Address",
+        Interaction,
+        Published,
+        Approved,
+        "Changes the address of an order that has not shipped.",
+    ),
+    (
+        "Loyalty Points Balance",
+        Interaction,
+        Published,
+        Approved,
+        "Explains points, tiers and how to redeem them.",
+    ),
+    (
+        "Subscription Cancellation",
+        Interaction,
+        Published,
+        Approved,
+        "Offers alternatives, then cancels a subscription.",
+    ),
+    (
+        "Product Recall Check",
+        Interaction,
+        Published,
+        Approved,
+        "Checks a batch number against active recalls.",
+    ),
+    (
+        "Callback Request",
+        Interaction,
+        Published,
+        Approved,
+        "Schedules a callback from an agent.",
+    ),
+    (
+        "Insurance Claim Intake",
+        Interaction,
+        Published,
+        Pending,
+        "First notice of loss for home and car insurance.",
+    ),
+    (
+        "Mortgage Pre-Check",
+        Interaction,
+        Published,
+        Rejected,
+        "Rough affordability check before an adviser call.",
+    ),
+    (
+        "Gift Card Balance",
+        Interaction,
+        Draft,
+        Pending,
+        "Reads the balance of a gift card.",
+    ),
+    (
+        "Event Registration",
+        Interaction,
+        Draft,
+        Pending,
+        "Registers attendees for a customer event.",
+    ),
+    (
+        "Service Outage Report",
+        Interaction,
+        Published,
+        Pending,
+        "Reports an outage and shows known incidents.",
+    ),
+    (
+        "Account Closure",
+        Interaction,
+        Draft,
+        Rejected,
+        "Closes an account after identity checks.",
+    ),
+    (
+        "Job Application Status",
+        Interaction,
+        Published,
+        Approved,
+        "Candidates check where their application stands.",
+    ),
+    (
+        "Main IVR Menu",
+        InboundCall,
+        Published,
+        Approved,
+        "Top-level phone menu for the customer line.",
+    ),
+    (
+        "After Hours Routing",
+        InboundCall,
+        Published,
+        Approved,
+        "Routes calls outside opening hours to voicemail.",
+    ),
+    (
+        "VIP Caller Priority",
+        InboundCall,
+        Published,
+        Pending,
+        "Puts known VIP callers at the front of the queue.",
+    ),
+    (
+        "Emergency Line",
+        InboundCall,
+        Draft,
+        Pending,
+        "Dedicated routing for the emergency number.",
+    ),
+    (
+        "Spanish Language Line",
+        InboundCall,
+        Published,
+        Approved,
+        "Phone menu for Spanish-speaking callers.",
+    ),
+    (
+        "Web Chat Triage",
+        InboundChat,
+        Published,
+        Approved,
+        "Sorts incoming chats by topic before an agent joins.",
+    ),
+    (
+        "Chat Queue Overflow",
+        InboundChat,
+        Published,
+        Approved,
+        "Offers a callback when chat queues are long.",
+    ),
+    (
+        "Sales Chat",
+        InboundChat,
+        Draft,
+        Pending,
+        "Pre-sales questions from product pages.",
+    ),
+    (
+        "Technical Support Chat",
+        InboundChat,
+        Published,
+        Rejected,
+        "Level-one troubleshooting over chat.",
+    ),
+    (
+        "Café Feedback Chat",
+        InboundChat,
+        Draft,
+        Pending,
+        "Feedback from café guests, in French and English.",
+    ),
+    (
+        "FAQ Assistant",
+        Bot,
+        Published,
+        Approved,
+        "Answers the top fifty questions from the help centre.",
+    ),
+    (
+        "Order Tracking Bot",
+        Bot,
+        Published,
+        Approved,
+        "Tracks parcels with the carrier's status feed.",
+    ),
+    (
+        "Lead Qualification Bot",
+        Bot,
+        Draft,
+        Pending,
+        "Asks budget, timing and need before sales follows up.",
+    ),
+    (
+        "HR Policy Bot",
+        Bot,
+        Published,
+        Pending,
+        "Answers employee questions about leave and benefits.",
+    ),
+    (
+        "IT Helpdesk Bot",
+        Bot,
+        Published,
+        Approved,
+        "Resets passwords and unlocks accounts for staff.",
+    ),
+    (
+        "Post-Call Survey",
+        Survey,
+        Published,
+        Approved,
+        "Three questions after every support call.",
+    ),
+    (
+        "NPS Quarterly",
+        Survey,
+        Published,
+        Approved,
+        "Quarterly net promoter score survey.",
+    ),
+    (
+        "Onboarding Feedback",
+        Survey,
+        Draft,
+        Pending,
+        "How the first week with the product went.",
+    ),
+    (
+        "Store Visit Survey",
+        Survey,
+        Published,
+        Rejected,
+        "Rates a visit to a physical store.",
+    ),
+    (
+        "Agent Quality Review",
+        Survey,
+        Published,
+        Approved,
+        "Supervisors score recorded interactions.",
+    ),
+    (
+        "Product Launch Poll",
+        Survey,
+        Draft,
+        Pending,
+        "Which features matter most for the next launch.",
+    ),
+    (
+        "Déclaration de sinistre",
+        Interaction,
+        Published,
+        Approved,
+        "Déclaration d'un sinistre habitation, en français.",
+    ),
+    (
+        "Rückruf vereinbaren",
+        Interaction,
+        Published,
+        Approved,
+        "Vereinbart einen Rückruf, auf Deutsch.",
+    ),
+    (
+        "Student Enrollment Help",
+        Interaction,
+        Published,
+        Approved,
+        "Answers enrollment deadlines and document questions.",
+    ),
+    (
+        "Energy Meter Reading",
+        Interaction,
+        Published,
+        Approved,
+        "Customers submit a meter reading.",
+    ),
+    (
+        "Parking Permit Renewal",
+        Interaction,
+        Draft,
+        Pending,
+        "Renews a residential parking permit.",
+    ),
+    (
+        "Vaccination Booking",
+        Interaction,
+        Published,
+        Pending,
+        "Books a vaccination slot at a clinic.",
+    ),
+    (
+        "Lost Card Report",
+        Interaction,
+        Published,
+        Approved,
+        "Blocks a lost or stolen card and orders a new one.",
+    ),
 ];
 
 /// A branching definition about `topic`: 4 to 8 steps, with a `{{name}}` greeting and an input.
@@ -116,17 +404,19 @@ pub fn demo_flows() -> Vec<NewFlow> {
     FLOWS
         .iter()
         .enumerate()
-        .filter_map(|(i, (name, flow_type, publication, approval, description))| {
-            Some(NewFlow {
-                slug: FlowSlug::from_name(name)?,
-                name: (*name).to_owned(),
-                flow_type: *flow_type,
-                publication: *publication,
-                approval: *approval,
-                description: (*description).to_owned(),
-                definition: definition_for(&name.to_lowercase(), i),
-            })
-        })
+        .filter_map(
+            |(i, (name, flow_type, publication, approval, description))| {
+                Some(NewFlow {
+                    slug: FlowSlug::from_name(name)?,
+                    name: (*name).to_owned(),
+                    flow_type: *flow_type,
+                    publication: *publication,
+                    approval: *approval,
+                    description: (*description).to_owned(),
+                    definition: definition_for(&name.to_lowercase(), i),
+                })
+            },
+        )
         .collect()
 }
 
@@ -140,22 +430,55 @@ pub async fn seed(store: &Store, public_url: &str) -> StoreResult<bool> {
         return Ok(false);
     }
     for (name, role, password) in DEMO_USERS {
-        let name = UserName::parse(name).map_err(|e| crate::db::StoreError::Invalid(e.to_string()))?;
+        let name =
+            UserName::parse(name).map_err(|e| crate::db::StoreError::Invalid(e.to_string()))?;
         store.add_user(&name, role, password).await?;
     }
     let flows = demo_flows();
     store.insert_flows(&flows, "admin").await?;
     let apps = [
-        ("help-centre", "Customer Help Centre", ApplicationKind::WebPage, vec![]),
-        ("order-widget", "Order Status Widget", ApplicationKind::Widget, vec!["http://localhost:8080".to_owned(), "http://127.0.0.1:8080".to_owned()]),
-        ("partner-portal", "Partner Portal", ApplicationKind::WebPage, vec![]),
-        ("chat-widget", "Support Chat Widget", ApplicationKind::Widget, vec!["https://shop.example.com".to_owned()]),
+        (
+            "help-centre",
+            "Customer Help Centre",
+            ApplicationKind::WebPage,
+            vec![],
+        ),
+        (
+            "order-widget",
+            "Order Status Widget",
+            ApplicationKind::Widget,
+            vec![
+                "http://localhost:8080".to_owned(),
+                "http://127.0.0.1:8080".to_owned(),
+            ],
+        ),
+        (
+            "partner-portal",
+            "Partner Portal",
+            ApplicationKind::WebPage,
+            vec![],
+        ),
+        (
+            "chat-widget",
+            "Support Chat Widget",
+            ApplicationKind::Widget,
+            vec!["https://shop.example.com".to_owned()],
+        ),
     ];
     for (app_slug, name, kind, embed_origins) in apps {
-        let app = NewApplication { slug: slug(app_slug), name: name.into(), kind, base_url: public_url.into(), embed_origins };
+        let app = NewApplication {
+            slug: slug(app_slug),
+            name: name.into(),
+            kind,
+            base_url: public_url.into(),
+            embed_origins,
+        };
         store.create_application(&app).await?;
     }
-    let protected = |invocations: Option<u32>, amount: Option<u32>, unit: ExpiryUnit, validate_params: bool| AccessProtection::Protected {
+    let protected = |invocations: Option<u32>,
+                     amount: Option<u32>,
+                     unit: ExpiryUnit,
+                     validate_params: bool| AccessProtection::Protected {
         allowed_invocations: invocations,
         expiry: amount.map(|amount| Expiry { amount, unit }),
         validate_params,
@@ -166,16 +489,36 @@ pub async fn seed(store: &Store, public_url: &str) -> StoreResult<bool> {
         if flow.flow_type != Interaction {
             continue;
         }
-        let help = if i % 2 == 0 { AccessProtection::Open } else { protected(None, Some(7), ExpiryUnit::Days, true) };
-        store.set_availability(&flow.slug, &slug("help-centre"), help).await?;
+        let help = if i % 2 == 0 {
+            AccessProtection::Open
+        } else {
+            protected(None, Some(7), ExpiryUnit::Days, true)
+        };
+        store
+            .set_availability(&flow.slug, &slug("help-centre"), help)
+            .await?;
         if i % 3 == 0 {
-            store.set_availability(&flow.slug, &slug("order-widget"), protected(Some(5), Some(1), ExpiryUnit::Days, true)).await?;
+            store
+                .set_availability(
+                    &flow.slug,
+                    &slug("order-widget"),
+                    protected(Some(5), Some(1), ExpiryUnit::Days, true),
+                )
+                .await?;
         }
         if i % 4 == 1 {
-            store.set_availability(&flow.slug, &slug("partner-portal"), protected(Some(100), None, ExpiryUnit::Days, false)).await?;
+            store
+                .set_availability(
+                    &flow.slug,
+                    &slug("partner-portal"),
+                    protected(Some(100), None, ExpiryUnit::Days, false),
+                )
+                .await?;
         }
         if i % 5 == 2 {
-            store.set_availability(&flow.slug, &slug("chat-widget"), AccessProtection::Open).await?;
+            store
+                .set_availability(&flow.slug, &slug("chat-widget"), AccessProtection::Open)
+                .await?;
         }
     }
     Ok(true)
@@ -206,7 +549,12 @@ mod tests {
         for (i, flow) in demo_flows().iter().enumerate() {
             let steps = flow.definition.steps();
             assert!((3..=10).contains(&steps.len()), "{}", flow.name);
-            assert!(steps.iter().any(|s| matches!(&s.kind, StepKind::Question { choices, .. } if choices.len() >= 2)), "{i}");
+            assert!(
+                steps.iter().any(
+                    |s| matches!(&s.kind, StepKind::Question { choices, .. } if choices.len() >= 2)
+                ),
+                "{i}"
+            );
         }
     }
 }

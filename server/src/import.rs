@@ -42,19 +42,31 @@ pub fn parse_import(json: &str) -> StoreResult<Vec<NewFlow>> {
             let invalid = |what: String| StoreError::Invalid(format!("{at}: {what}"));
             let slug = match &f.slug {
                 Some(s) => FlowSlug::parse(s).map_err(|e| invalid(format!("slug {s:?}: {e}")))?,
-                None => FlowSlug::from_name(&f.name).ok_or_else(|| invalid("give it a slug: none can be made from its name".into()))?,
+                None => FlowSlug::from_name(&f.name).ok_or_else(|| {
+                    invalid("give it a slug: none can be made from its name".into())
+                })?,
             };
             if !seen.insert(slug.clone()) {
                 return Err(invalid(format!("slug {slug} appears twice in the file")));
             }
-            let definition: FlowDefinition =
-                serde_json::from_value(f.definition).map_err(|e| invalid(format!("definition: {e}")))?;
+            let definition: FlowDefinition = serde_json::from_value(f.definition)
+                .map_err(|e| invalid(format!("definition: {e}")))?;
             NewFlow {
                 slug,
                 name: f.name.clone(),
                 flow_type: f.flow_type.parse::<FlowType>().map_err(invalid)?,
-                publication: f.status.as_deref().unwrap_or("draft").parse::<PublicationStatus>().map_err(invalid)?,
-                approval: f.approval.as_deref().unwrap_or("pending").parse::<ApprovalStatus>().map_err(invalid)?,
+                publication: f
+                    .status
+                    .as_deref()
+                    .unwrap_or("draft")
+                    .parse::<PublicationStatus>()
+                    .map_err(invalid)?,
+                approval: f
+                    .approval
+                    .as_deref()
+                    .unwrap_or("pending")
+                    .parse::<ApprovalStatus>()
+                    .map_err(invalid)?,
                 description: f.description,
                 definition,
             }
@@ -85,20 +97,31 @@ pub async fn import(store: &Store, json: &str, author: &str) -> StoreResult<Impo
 
 /// `count` synthetic flows for load tests, named so that searches hit a predictable share of them.
 pub fn synthetic_flows(count: usize, first: usize) -> Vec<NewFlow> {
-    const WORDS: [&str; 12] =
-        ["Order", "Billing", "Delivery", "Account", "Refund", "Booking", "Support", "Claim", "Survey", "Renewal", "Payment", "Access"];
+    const WORDS: [&str; 12] = [
+        "Order", "Billing", "Delivery", "Account", "Refund", "Booking", "Support", "Claim",
+        "Survey", "Renewal", "Payment", "Access",
+    ];
     let definition = FlowDefinition::parse_json(
         r#"{"start":"q","steps":[{"id":"q","kind":"question","text":"Continue?","choices":[{"label":"Yes","next":"e"},{"label":"No","next":"e"}]},{"id":"e","kind":"end","text":"Done."}]}"#,
     )
     .unwrap_or_else(|e| panic!("synthetic definition: {e}"));
     (first..first + count)
         .map(|n| {
-            let name = format!("{} {} flow {n}", WORDS[n % WORDS.len()], WORDS[(n / WORDS.len()) % WORDS.len()]);
+            let name = format!(
+                "{} {} flow {n}",
+                WORDS[n % WORDS.len()],
+                WORDS[(n / WORDS.len()) % WORDS.len()]
+            );
             NewFlow {
-                slug: FlowSlug::parse(&format!("synthetic-{n}")).unwrap_or_else(|e| panic!("synthetic slug: {e}")),
+                slug: FlowSlug::parse(&format!("synthetic-{n}"))
+                    .unwrap_or_else(|e| panic!("synthetic slug: {e}")),
                 name,
                 flow_type: FlowType::ALL[n % FlowType::ALL.len()],
-                publication: if n % 3 == 0 { PublicationStatus::Draft } else { PublicationStatus::Published },
+                publication: if n % 3 == 0 {
+                    PublicationStatus::Draft
+                } else {
+                    PublicationStatus::Published
+                },
                 approval: ApprovalStatus::ALL[n % ApprovalStatus::ALL.len()],
                 description: "Synthetic flow for load tests.".into(),
                 definition: definition.clone(),
@@ -115,21 +138,45 @@ mod tests {
 
     #[test]
     fn a_well_formed_file_parses_with_defaults() {
-        let flows = parse_import(&format!(r#"[{{"name":"Order help","type":"interaction","definition":{DEF}}}]"#)).expect("valid");
+        let flows = parse_import(&format!(
+            r#"[{{"name":"Order help","type":"interaction","definition":{DEF}}}]"#
+        ))
+        .expect("valid");
         assert_eq!(flows[0].slug.as_str(), "order-help");
-        assert_eq!((flows[0].publication, flows[0].approval), (PublicationStatus::Draft, ApprovalStatus::Pending));
+        assert_eq!(
+            (flows[0].publication, flows[0].approval),
+            (PublicationStatus::Draft, ApprovalStatus::Pending)
+        );
     }
 
     #[test]
     fn each_fault_names_the_flow() {
-        let bad_type = parse_import(&format!(r#"[{{"name":"X","type":"fax","definition":{DEF}}}]"#)).unwrap_err().to_string();
-        assert!(bad_type.contains("flow #1 (\"X\")") && bad_type.contains("fax"), "{bad_type}");
+        let bad_type = parse_import(&format!(
+            r#"[{{"name":"X","type":"fax","definition":{DEF}}}]"#
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            bad_type.contains("flow #1 (\"X\")") && bad_type.contains("fax"),
+            "{bad_type}"
+        );
         let dangling = r#"[{"name":"Y","type":"bot","definition":{"start":"a","steps":[{"id":"a","kind":"message","text":"","next":"b"}]}}]"#;
         let err = parse_import(dangling).unwrap_err().to_string();
-        assert!(err.contains("\"Y\"") && err.contains("step \"a\" leads to \"b\""), "{err}");
-        let twice = format!(r#"[{{"name":"Z","type":"bot","definition":{DEF}}},{{"name":"z","type":"bot","definition":{DEF}}}]"#);
-        assert!(parse_import(&twice).unwrap_err().to_string().contains("appears twice"));
-        assert!(parse_import("{").unwrap_err().to_string().contains("not a JSON array"));
+        assert!(
+            err.contains("\"Y\"") && err.contains("step \"a\" leads to \"b\""),
+            "{err}"
+        );
+        let twice = format!(
+            r#"[{{"name":"Z","type":"bot","definition":{DEF}}},{{"name":"z","type":"bot","definition":{DEF}}}]"#
+        );
+        assert!(parse_import(&twice)
+            .unwrap_err()
+            .to_string()
+            .contains("appears twice"));
+        assert!(parse_import("{")
+            .unwrap_err()
+            .to_string()
+            .contains("not a JSON array"));
     }
 
     #[test]

@@ -16,15 +16,31 @@ use tower_http::trace::TraceLayer;
 /// Headers for console pages: never framed (clickjacking), no MIME sniffing, no referrer to other sites.
 fn console_headers() -> [(HeaderName, HeaderValue); 4] {
     [
-        (HeaderName::from_static("x-frame-options"), HeaderValue::from_static("DENY")),
-        (HeaderName::from_static("content-security-policy"), HeaderValue::from_static("frame-ancestors 'none'")),
-        (HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff")),
-        (HeaderName::from_static("referrer-policy"), HeaderValue::from_static("same-origin")),
+        (
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("DENY"),
+        ),
+        (
+            HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        ),
+        (
+            HeaderName::from_static("x-content-type-options"),
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("same-origin"),
+        ),
     ]
 }
 
 pub fn router(store: Arc<Store>, options: LeptosOptions, cookies: CookiePolicy) -> Router {
-    let ports = Ports { accounts: store.clone(), flows: store, cookies };
+    let ports = Ports {
+        accounts: store.clone(),
+        flows: store,
+        cookies,
+    };
     let routes = generate_route_list(App);
     let context = move || provide_context(ports.clone());
     let mut router = Router::new()

@@ -58,15 +58,21 @@ impl TestStore {
     pub async fn new(engine: Engine) -> Option<Self> {
         let (url, file) = match engine {
             Engine::Sqlite => {
-                let file = std::env::temp_dir().join(format!("flowshare-test-{}.db", unique_name()));
+                let file =
+                    std::env::temp_dir().join(format!("flowshare-test-{}.db", unique_name()));
                 (format!("sqlite://{}", file.display()), Some(file))
             }
             Engine::Postgres => {
                 let base = postgres_url()?;
                 let name = format!("flowshare_test_{}", unique_name());
-                let admin = Db::connect(&base).await.expect("connect to the test PostgreSQL server");
+                let admin = Db::connect(&base)
+                    .await
+                    .expect("connect to the test PostgreSQL server");
                 if let Db::Postgres(pool) = &admin {
-                    sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await.expect("create a test database");
+                    sqlx::query(&format!("CREATE DATABASE {name}"))
+                        .execute(pool)
+                        .await
+                        .expect("create a test database");
                 }
                 admin.close().await;
                 let mut url = url::Url::parse(&base).expect("FLOWSHARE_TEST_POSTGRES_URL is a URL");
@@ -76,7 +82,11 @@ impl TestStore {
         };
         let db = Db::connect(&url).await.expect("open the test database");
         db.migrate().await.expect("migrate the test database");
-        let store = Store::new(db, SessionKey::from_secret("test secret"), Duration::from_secs(3_600));
+        let store = Store::new(
+            db,
+            SessionKey::from_secret("test secret"),
+            Duration::from_secs(3_600),
+        );
         Some(Self { store, url, file })
     }
 }
@@ -96,13 +106,17 @@ macro_rules! engine_tests {
 
             #[tokio::test]
             async fn sqlite() {
-                let test = $crate::testing::TestStore::new($crate::testing::Engine::Sqlite).await.expect("sqlite store");
+                let test = $crate::testing::TestStore::new($crate::testing::Engine::Sqlite)
+                    .await
+                    .expect("sqlite store");
                 scenario(test.store.clone()).await;
             }
 
             #[tokio::test]
             async fn postgres() {
-                if let Some(test) = $crate::testing::TestStore::new($crate::testing::Engine::Postgres).await {
+                if let Some(test) =
+                    $crate::testing::TestStore::new($crate::testing::Engine::Postgres).await
+                {
                     scenario(test.store.clone()).await;
                 }
             }
@@ -134,19 +148,41 @@ impl TestApp {
     /// The application on `engine` with the demo data seeded.
     pub async fn with_demo(engine: Engine) -> Option<Self> {
         let test_store = TestStore::new(engine).await?;
-        crate::demo::seed(&test_store.store, "http://127.0.0.1:3000").await.expect("seed demo data");
-        let options = leptos::config::LeptosOptions::builder().output_name("flowshare").build();
-        let cookies = app::ports::CookiePolicy { secure: false, max_age_seconds: 3_600 };
-        let router = crate::startup::router(std::sync::Arc::new(test_store.store.clone()), options, cookies);
+        crate::demo::seed(&test_store.store, "http://127.0.0.1:3000")
+            .await
+            .expect("seed demo data");
+        let options = leptos::config::LeptosOptions::builder()
+            .output_name("flowshare")
+            .build();
+        let cookies = app::ports::CookiePolicy {
+            secure: false,
+            max_age_seconds: 3_600,
+        };
+        let router = crate::startup::router(
+            std::sync::Arc::new(test_store.store.clone()),
+            options,
+            cookies,
+        );
         Some(Self { test_store, router })
     }
 
     pub async fn send(&self, request: http::Request<axum::body::Body>) -> TestResponse {
         use tower::ServiceExt;
-        let response = self.router.clone().oneshot(request).await.expect("the router always answers");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router always answers");
         let (parts, body) = response.into_parts();
-        let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024).await.expect("read the response body");
-        TestResponse { status: parts.status, headers: parts.headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+            .await
+            .expect("read the response body");
+        TestResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     /// GET `path`, as a browser navigating (Accept: text/html), with an optional session cookie.
@@ -155,28 +191,58 @@ impl TestApp {
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
         }
-        self.send(request.body(axum::body::Body::empty()).expect("valid request")).await
+        self.send(
+            request
+                .body(axum::body::Body::empty())
+                .expect("valid request"),
+        )
+        .await
     }
 
     /// Calls a server function the way the hydrated page does (form-encoded POST, JSON back).
-    pub async fn call(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> TestResponse {
+    pub async fn call(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> TestResponse {
         let body = form
             .iter()
-            .map(|(k, v)| format!("{}={}", app::domain::query::encode_component(k), app::domain::query::encode_component(v)))
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    app::domain::query::encode_component(k),
+                    app::domain::query::encode_component(v)
+                )
+            })
             .collect::<Vec<_>>()
             .join("&");
-        let mut request = http::Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+        let mut request =
+            http::Request::post(path).header("content-type", "application/x-www-form-urlencoded");
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
         }
-        self.send(request.body(axum::body::Body::from(body)).expect("valid request")).await
+        self.send(
+            request
+                .body(axum::body::Body::from(body))
+                .expect("valid request"),
+        )
+        .await
     }
 
     /// Signs in and returns the `Cookie` header value for the new session.
     pub async fn log_in(&self, name: &str, password: &str) -> String {
         use leptos::server_fn::ServerFn;
-        let response = self.call(app::api::auth::Login::PATH, &[("name", name), ("password", password)], None).await;
-        let set_cookie = response.header("set-cookie").unwrap_or_else(|| panic!("no session cookie for {name}: {response:?}"));
+        let response = self
+            .call(
+                app::api::auth::Login::PATH,
+                &[("name", name), ("password", password)],
+                None,
+            )
+            .await;
+        let set_cookie = response
+            .header("set-cookie")
+            .unwrap_or_else(|| panic!("no session cookie for {name}: {response:?}"));
         set_cookie.split(';').next().unwrap_or_default().to_owned()
     }
 }

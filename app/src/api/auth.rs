@@ -8,7 +8,11 @@ use leptos::prelude::*;
 pub fn safe_next(next: &str) -> &str {
     let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
     let printable = next.bytes().all(|b| b.is_ascii_graphic());
-    if local && printable && next.len() <= 2_000 { next } else { "/flows" }
+    if local && printable && next.len() <= 2_000 {
+        next
+    } else {
+        "/flows"
+    }
 }
 
 #[server]
@@ -19,8 +23,14 @@ pub async fn login(name: String, password: String, next: Option<String>) -> Resu
         async move {
             let ports = ports()?;
             // An unparseable name cannot belong to anyone: answer exactly as for a wrong password.
-            let Ok(name) = UserName::parse(&name) else { return Err(AppError::BadCredentials) };
-            let (_, token) = ports.accounts.log_in(&name, &password).await?.ok_or(AppError::BadCredentials)?;
+            let Ok(name) = UserName::parse(&name) else {
+                return Err(AppError::BadCredentials);
+            };
+            let (_, token) = ports
+                .accounts
+                .log_in(&name, &password)
+                .await?
+                .ok_or(AppError::BadCredentials)?;
             set_session_cookie(ports.cookies, Some(&token));
             leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/flows")));
             Ok(())
@@ -69,7 +79,14 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_login() {
         assert_eq!(safe_next("/flows?q=ord"), "/flows?q=ord");
-        for hostile in ["https://evil.example", "//evil.example", "/\\evil.example", "flows", "/a\r\nSet-Cookie: x", ""] {
+        for hostile in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "flows",
+            "/a\r\nSet-Cookie: x",
+            "",
+        ] {
             assert_eq!(safe_next(hostile), "/flows", "{hostile:?}");
         }
     }

@@ -16,7 +16,12 @@ pub async fn list_flows(
     respond(
         async move {
             let ports = ports()?;
-            let query = FlowQuery::from_params(q.as_deref(), sort.as_deref(), dir.as_deref(), page.as_deref());
+            let query = FlowQuery::from_params(
+                q.as_deref(),
+                sort.as_deref(),
+                dir.as_deref(),
+                page.as_deref(),
+            );
             service::list(&ports, session_token(), &query).await
         }
         .await,
@@ -36,17 +41,26 @@ pub mod service {
     use crate::error::AppError;
     use crate::ports::{Ports, SessionToken};
 
-    pub async fn list(ports: &Ports, token: Option<SessionToken>, query: &FlowQuery) -> Result<FlowPage, AppError> {
+    pub async fn list(
+        ports: &Ports,
+        token: Option<SessionToken>,
+        query: &FlowQuery,
+    ) -> Result<FlowPage, AppError> {
         authorize(ports, token, Permission::ViewFlows).await?;
         Ok(ports.flows.search(query).await?)
     }
 
-    pub async fn details(ports: &Ports, token: Option<SessionToken>, slug: &str) -> Result<FlowDetails, AppError> {
+    pub async fn details(
+        ports: &Ports,
+        token: Option<SessionToken>,
+        slug: &str,
+    ) -> Result<FlowDetails, AppError> {
         let user = authorize(ports, token, Permission::ViewFlows).await?;
         let not_found = || AppError::NotFound(format!("There is no flow called {slug:?}."));
         let slug = FlowSlug::parse(slug).map_err(|_| not_found())?;
         let mut details = ports.flows.details(&slug).await?.ok_or_else(not_found)?;
-        details.share_blocker = ShareBlocker::check(&details.summary, details.availability.len(), user.role);
+        details.share_blocker =
+            ShareBlocker::check(&details.summary, details.availability.len(), user.role);
         Ok(details)
     }
 }

@@ -33,7 +33,7 @@ pub fn session_token() -> Option<SessionToken> {
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|header| session_token_in(header))
+        .find_map(session_token_in)
 }
 
 /// Finds our cookie in one `Cookie` header value (`a=1; flowshare_session=…; b=2`).
@@ -45,13 +45,24 @@ pub fn session_token_in(header: &str) -> Option<SessionToken> {
 }
 
 /// The signed-in user, who must hold `permission`. Fails with 401 without a live session, 403 without the role.
-pub async fn authorize(ports: &Ports, token: Option<SessionToken>, permission: Permission) -> Result<UserView, AppError> {
+pub async fn authorize(
+    ports: &Ports,
+    token: Option<SessionToken>,
+    permission: Permission,
+) -> Result<UserView, AppError> {
     let token = token.ok_or(AppError::Unauthenticated)?;
-    let user = ports.accounts.session_user(&token).await?.ok_or(AppError::Unauthenticated)?;
+    let user = ports
+        .accounts
+        .session_user(&token)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     if user.role.allows(permission) {
         Ok(user)
     } else {
-        Err(AppError::Forbidden(format!("a {} cannot do that.", user.role)))
+        Err(AppError::Forbidden(format!(
+            "a {} cannot do that.",
+            user.role
+        )))
     }
 }
 
@@ -59,14 +70,18 @@ pub async fn authorize(ports: &Ports, token: Option<SessionToken>, permission: P
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(err) = &result {
         if let Some(response) = use_context::<ResponseOptions>() {
-            response.set_status(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+            response.set_status(
+                StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            );
         }
     }
     result
 }
 
 pub fn set_session_cookie(policy: CookiePolicy, token: Option<&SessionToken>) {
-    let Some(response) = use_context::<ResponseOptions>() else { return };
+    let Some(response) = use_context::<ResponseOptions>() else {
+        return;
+    };
     if let Ok(value) = HeaderValue::from_str(&session_cookie(policy, token)) {
         response.append_header(SET_COOKIE, value);
     }
@@ -90,17 +105,29 @@ mod tests {
 
     #[test]
     fn the_session_cookie_is_found_among_others() {
-        assert_eq!(session_token_in("a=1; flowshare_session=abc; b=2"), Some(SessionToken("abc".into())));
+        assert_eq!(
+            session_token_in("a=1; flowshare_session=abc; b=2"),
+            Some(SessionToken("abc".into()))
+        );
         assert_eq!(session_token_in("flowshare_session="), None);
         assert_eq!(session_token_in("other_flowshare_session=abc"), None);
     }
 
     #[test]
     fn session_cookies_are_http_only_and_same_site() {
-        let policy = CookiePolicy { secure: true, max_age_seconds: 60 };
+        let policy = CookiePolicy {
+            secure: true,
+            max_age_seconds: 60,
+        };
         let set = session_cookie(policy, Some(&SessionToken("t".into())));
-        assert_eq!(set, "flowshare_session=t; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure");
-        let insecure = CookiePolicy { secure: false, ..policy };
+        assert_eq!(
+            set,
+            "flowshare_session=t; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"
+        );
+        let insecure = CookiePolicy {
+            secure: false,
+            ..policy
+        };
         assert!(!session_cookie(insecure, None).contains("Secure"));
         assert!(session_cookie(insecure, None).contains("Max-Age=0"));
     }

@@ -94,7 +94,11 @@ impl fmt::Display for Expiry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let unit = self.unit.as_str();
         // "1 days" reads badly; drop the plural s for one.
-        let unit = if self.amount == 1 { &unit[..unit.len() - 1] } else { unit };
+        let unit = if self.amount == 1 {
+            &unit[..unit.len() - 1]
+        } else {
+            unit
+        };
         write!(f, "{} {unit}", self.amount)
     }
 }
@@ -123,12 +127,26 @@ impl AccessProtection {
     pub fn summary(self) -> String {
         match self {
             Self::Open => "Open: links carry no token and recipients may change parameters.".into(),
-            Self::Protected { allowed_invocations, expiry, validate_params } => {
-                let expiry = expiry.map_or("never expires".to_owned(), |e| format!("expires after {e}"));
-                let invocations = allowed_invocations.map_or("unlimited invocations".to_owned(), |n| {
-                    if n == 1 { "1 invocation".to_owned() } else { format!("{n} invocations") }
-                });
-                let params = if validate_params { "URL parameters validated" } else { "URL parameters may change" };
+            Self::Protected {
+                allowed_invocations,
+                expiry,
+                validate_params,
+            } => {
+                let expiry =
+                    expiry.map_or("never expires".to_owned(), |e| format!("expires after {e}"));
+                let invocations =
+                    allowed_invocations.map_or("unlimited invocations".to_owned(), |n| {
+                        if n == 1 {
+                            "1 invocation".to_owned()
+                        } else {
+                            format!("{n} invocations")
+                        }
+                    });
+                let params = if validate_params {
+                    "URL parameters validated"
+                } else {
+                    "URL parameters may change"
+                };
                 format!("Protected: {expiry}, {invocations}, {params}.")
             }
         }
@@ -154,25 +172,55 @@ mod tests {
         assert!(AccessProtection::Open.summary().starts_with("Open"));
         let p = AccessProtection::Protected {
             allowed_invocations: Some(2),
-            expiry: Some(Expiry { amount: 1, unit: ExpiryUnit::Days }),
+            expiry: Some(Expiry {
+                amount: 1,
+                unit: ExpiryUnit::Days,
+            }),
             validate_params: true,
         };
-        assert_eq!(p.summary(), "Protected: expires after 1 day, 2 invocations, URL parameters validated.");
-        let unlimited = AccessProtection::Protected { allowed_invocations: None, expiry: None, validate_params: false };
-        assert_eq!(unlimited.summary(), "Protected: never expires, unlimited invocations, URL parameters may change.");
+        assert_eq!(
+            p.summary(),
+            "Protected: expires after 1 day, 2 invocations, URL parameters validated."
+        );
+        let unlimited = AccessProtection::Protected {
+            allowed_invocations: None,
+            expiry: None,
+            validate_params: false,
+        };
+        assert_eq!(
+            unlimited.summary(),
+            "Protected: never expires, unlimited invocations, URL parameters may change."
+        );
     }
 
     #[test]
     fn expiry_converts_to_milliseconds() {
-        assert_eq!(Expiry { amount: 2, unit: ExpiryUnit::Hours }.as_millis(), 7_200_000);
-        assert_eq!(Expiry { amount: u32::MAX, unit: ExpiryUnit::Weeks }.as_millis(), 2_597_596_220_016_000_000);
+        assert_eq!(
+            Expiry {
+                amount: 2,
+                unit: ExpiryUnit::Hours
+            }
+            .as_millis(),
+            7_200_000
+        );
+        assert_eq!(
+            Expiry {
+                amount: u32::MAX,
+                unit: ExpiryUnit::Weeks
+            }
+            .as_millis(),
+            2_597_596_220_016_000_000
+        );
     }
 
     #[test]
     fn only_widgets_are_embeddable() {
         assert!(ApplicationKind::Widget.embeddable());
         assert!(!ApplicationKind::WebPage.embeddable());
-        assert_eq!(ApplicationKind::parse("widget"), Some(ApplicationKind::Widget));
+        assert_eq!(
+            ApplicationKind::parse("widget"),
+            Some(ApplicationKind::Widget)
+        );
         assert_eq!(ApplicationKind::parse("iframe"), None);
     }
 }

@@ -26,10 +26,22 @@ pub struct Choice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum StepKind {
-    Message { text: String, next: String },
-    Question { text: String, choices: Vec<Choice> },
-    Input { text: String, variable: String, next: String },
-    End { text: String },
+    Message {
+        text: String,
+        next: String,
+    },
+    Question {
+        text: String,
+        choices: Vec<Choice>,
+    },
+    Input {
+        text: String,
+        variable: String,
+        next: String,
+    },
+    End {
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,17 +107,25 @@ impl TryFrom<RawDefinition> for FlowDefinition {
 
 impl From<FlowDefinition> for RawDefinition {
     fn from(def: FlowDefinition) -> Self {
-        Self { start: def.start, steps: def.steps }
+        Self {
+            start: def.start,
+            steps: def.steps,
+        }
     }
 }
 
 fn valid_variable(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
 }
 
 impl FlowDefinition {
     pub fn parse_json(json: &str) -> Result<Self, DefinitionError> {
-        let raw: RawDefinition = serde_json::from_str(json).map_err(|e| DefinitionError::Malformed(e.to_string()))?;
+        let raw: RawDefinition =
+            serde_json::from_str(json).map_err(|e| DefinitionError::Malformed(e.to_string()))?;
         Self::try_from(raw)
     }
 
@@ -144,12 +164,18 @@ impl FlowDefinition {
                 _ => {}
             }
             if let Some(target) = step.targets().into_iter().find(|t| !index.contains_key(t)) {
-                return Err(DefinitionError::DanglingTarget { step: step.id.clone(), target: target.to_owned() });
+                return Err(DefinitionError::DanglingTarget {
+                    step: step.id.clone(),
+                    target: target.to_owned(),
+                });
             }
         }
         // Every step must be able to finish: walk backwards from the end steps.
-        let mut can_finish: HashSet<&str> =
-            steps.iter().filter(|s| matches!(s.kind, StepKind::End { .. })).map(|s| s.id.as_str()).collect();
+        let mut can_finish: HashSet<&str> = steps
+            .iter()
+            .filter(|s| matches!(s.kind, StepKind::End { .. }))
+            .map(|s| s.id.as_str())
+            .collect();
         loop {
             let before = can_finish.len();
             for step in &steps {
@@ -206,13 +232,24 @@ mod tests {
     #[test]
     fn an_unknown_step_kind_is_refused() {
         let err = error_of(r#"{"start":"a","steps":[{"id":"a","kind":"teleport","text":"x"}]}"#);
-        assert!(matches!(&err, DefinitionError::Malformed(m) if m.contains("teleport")), "{err}");
+        assert!(
+            matches!(&err, DefinitionError::Malformed(m) if m.contains("teleport")),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_dangling_target_names_its_step() {
-        let err = error_of(r#"{"start":"a","steps":[{"id":"a","kind":"message","text":"x","next":"nowhere"}]}"#);
-        assert_eq!(err, DefinitionError::DanglingTarget { step: "a".into(), target: "nowhere".into() });
+        let err = error_of(
+            r#"{"start":"a","steps":[{"id":"a","kind":"message","text":"x","next":"nowhere"}]}"#,
+        );
+        assert_eq!(
+            err,
+            DefinitionError::DanglingTarget {
+                step: "a".into(),
+                target: "nowhere".into()
+            }
+        );
     }
 
     #[test]
@@ -237,23 +274,35 @@ mod tests {
 
     #[test]
     fn structural_faults_are_named() {
-        assert_eq!(error_of(r#"{"start":"a","steps":[]}"#), DefinitionError::NoSteps);
+        assert_eq!(
+            error_of(r#"{"start":"a","steps":[]}"#),
+            DefinitionError::NoSteps
+        );
         assert_eq!(
             error_of(r#"{"start":"z","steps":[{"id":"a","kind":"end","text":""}]}"#),
             DefinitionError::MissingStart("z".into())
         );
         assert_eq!(
-            error_of(r#"{"start":"a","steps":[{"id":"a","kind":"end","text":""},{"id":"a","kind":"end","text":""}]}"#),
+            error_of(
+                r#"{"start":"a","steps":[{"id":"a","kind":"end","text":""},{"id":"a","kind":"end","text":""}]}"#
+            ),
             DefinitionError::DuplicateStep("a".into())
         );
         assert_eq!(
-            error_of(r#"{"start":"a","steps":[{"id":"a","kind":"question","text":"?","choices":[]}]}"#),
+            error_of(
+                r#"{"start":"a","steps":[{"id":"a","kind":"question","text":"?","choices":[]}]}"#
+            ),
             DefinitionError::NoChoices("a".into())
         );
         assert_eq!(
-            error_of(r#"{"start":"a","steps":[{"id":"a","kind":"input","text":"?","variable":"a b","next":"a"}]}"#),
+            error_of(
+                r#"{"start":"a","steps":[{"id":"a","kind":"input","text":"?","variable":"a b","next":"a"}]}"#
+            ),
             DefinitionError::BadVariable("a".into())
         );
-        assert!(matches!(error_of("not json"), DefinitionError::Malformed(_)));
+        assert!(matches!(
+            error_of("not json"),
+            DefinitionError::Malformed(_)
+        ));
     }
 }

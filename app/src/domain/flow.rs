@@ -147,7 +147,11 @@ impl ShareBlocker {
 mod tests {
     use super::*;
 
-    fn flow(flow_type: FlowType, publication: PublicationStatus, approval: ApprovalStatus) -> FlowSummary {
+    fn flow(
+        flow_type: FlowType,
+        publication: PublicationStatus,
+        approval: ApprovalStatus,
+    ) -> FlowSummary {
         FlowSummary {
             slug: FlowSlug::parse("f").expect("valid slug"),
             name: "F".into(),
@@ -162,7 +166,11 @@ mod tests {
 
     #[test]
     fn a_published_approved_interaction_flow_can_be_shared_by_a_publisher() {
-        let f = flow(FlowType::Interaction, PublicationStatus::Published, ApprovalStatus::Approved);
+        let f = flow(
+            FlowType::Interaction,
+            PublicationStatus::Published,
+            ApprovalStatus::Approved,
+        );
         assert_eq!(ShareBlocker::check(&f, 1, Role::Publisher), None);
         assert_eq!(ShareBlocker::check(&f, 1, Role::Admin), None);
     }
@@ -172,22 +180,64 @@ mod tests {
         use ApprovalStatus::*;
         use PublicationStatus::*;
         let cases = [
-            (flow(FlowType::Bot, Published, Approved), 1, Role::Admin, ShareBlocker::NotInteraction),
-            (flow(FlowType::Survey, Draft, Pending), 1, Role::Admin, ShareBlocker::NotInteraction),
-            (flow(FlowType::Interaction, Draft, Approved), 1, Role::Admin, ShareBlocker::NotPublished),
-            (flow(FlowType::Interaction, Published, Pending), 1, Role::Admin, ShareBlocker::NotApproved),
-            (flow(FlowType::Interaction, Published, Rejected), 1, Role::Admin, ShareBlocker::NotApproved),
-            (flow(FlowType::Interaction, Published, Approved), 0, Role::Admin, ShareBlocker::NoApplication),
-            (flow(FlowType::Interaction, Published, Approved), 2, Role::Viewer, ShareBlocker::ReadOnlyRole),
+            (
+                flow(FlowType::Bot, Published, Approved),
+                1,
+                Role::Admin,
+                ShareBlocker::NotInteraction,
+            ),
+            (
+                flow(FlowType::Survey, Draft, Pending),
+                1,
+                Role::Admin,
+                ShareBlocker::NotInteraction,
+            ),
+            (
+                flow(FlowType::Interaction, Draft, Approved),
+                1,
+                Role::Admin,
+                ShareBlocker::NotPublished,
+            ),
+            (
+                flow(FlowType::Interaction, Published, Pending),
+                1,
+                Role::Admin,
+                ShareBlocker::NotApproved,
+            ),
+            (
+                flow(FlowType::Interaction, Published, Rejected),
+                1,
+                Role::Admin,
+                ShareBlocker::NotApproved,
+            ),
+            (
+                flow(FlowType::Interaction, Published, Approved),
+                0,
+                Role::Admin,
+                ShareBlocker::NoApplication,
+            ),
+            (
+                flow(FlowType::Interaction, Published, Approved),
+                2,
+                Role::Viewer,
+                ShareBlocker::ReadOnlyRole,
+            ),
         ];
         for (f, apps, role, want) in cases {
-            assert_eq!(ShareBlocker::check(&f, apps, role), Some(want), "{f:?} {role}");
+            assert_eq!(
+                ShareBlocker::check(&f, apps, role),
+                Some(want),
+                "{f:?} {role}"
+            );
         }
     }
 
     #[test]
     fn other_flow_types_point_to_the_designer() {
-        assert_eq!(ShareBlocker::NotInteraction.message(), "To share other flow types, use the designer.");
+        assert_eq!(
+            ShareBlocker::NotInteraction.message(),
+            "To share other flow types, use the designer."
+        );
     }
 
     #[test]

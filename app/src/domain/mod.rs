@@ -4,13 +4,16 @@
 pub mod application;
 pub mod definition;
 pub mod flow;
+pub mod params;
 pub mod query;
 pub mod slug;
 pub mod user;
 
-pub use definition::{DefinitionError, FlowDefinition};
 pub use application::{AccessProtection, ApplicationKind, Availability, Expiry, ExpiryUnit};
-pub use flow::{ApprovalStatus, FlowDetails, FlowSummary, FlowType, PublicationStatus, ShareBlocker};
+pub use definition::{DefinitionError, FlowDefinition};
+pub use flow::{
+    ApprovalStatus, FlowDetails, FlowSummary, FlowType, PublicationStatus, ShareBlocker,
+};
 pub use query::{FlowPage, FlowQuery, SearchText, SortDirection, SortKey, PAGE_SIZE};
 pub use slug::{FlowSlug, SlugError};
 pub use user::{Permission, Role, UserName, UserNameError, UserView};

@@ -47,7 +47,13 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 5] = [SortKey::Name, SortKey::Type, SortKey::Status, SortKey::Approval, SortKey::Updated];
+    pub const ALL: [SortKey; 5] = [
+        SortKey::Name,
+        SortKey::Type,
+        SortKey::Status,
+        SortKey::Approval,
+        SortKey::Updated,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -120,13 +126,23 @@ impl Default for FlowQuery {
 impl FlowQuery {
     /// Reads the page's URL parameters. Unknown sort keys or directions and bad page numbers fall
     /// back to the defaults rather than failing: an old bookmark should still open the list.
-    pub fn from_params(q: Option<&str>, sort: Option<&str>, dir: Option<&str>, page: Option<&str>) -> Self {
+    pub fn from_params(
+        q: Option<&str>,
+        sort: Option<&str>,
+        dir: Option<&str>,
+        page: Option<&str>,
+    ) -> Self {
         let sort = sort.and_then(SortKey::parse).unwrap_or_default();
         Self {
             text: SearchText::new(q.unwrap_or_default()),
             sort,
-            direction: dir.and_then(SortDirection::parse).unwrap_or(sort.natural_direction()),
-            page: page.and_then(|p| p.parse::<u32>().ok()).filter(|p| *p >= 1).unwrap_or(1),
+            direction: dir
+                .and_then(SortDirection::parse)
+                .unwrap_or(sort.natural_direction()),
+            page: page
+                .and_then(|p| p.parse::<u32>().ok())
+                .filter(|p| *p >= 1)
+                .unwrap_or(1),
         }
     }
 
@@ -147,21 +163,41 @@ impl FlowQuery {
         if self.page > 1 {
             parts.push(format!("page={}", self.page));
         }
-        if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
     }
 
     /// The same query sorted by `key`: a second click on the current column flips the direction.
     pub fn sorted_by(&self, key: SortKey) -> Self {
-        let direction = if key == self.sort { self.direction.flipped() } else { key.natural_direction() };
-        Self { sort: key, direction, page: 1, ..self.clone() }
+        let direction = if key == self.sort {
+            self.direction.flipped()
+        } else {
+            key.natural_direction()
+        };
+        Self {
+            sort: key,
+            direction,
+            page: 1,
+            ..self.clone()
+        }
     }
 
     pub fn with_page(&self, page: u32) -> Self {
-        Self { page: page.max(1), ..self.clone() }
+        Self {
+            page: page.max(1),
+            ..self.clone()
+        }
     }
 
     pub fn with_text(&self, text: &str) -> Self {
-        Self { text: SearchText::new(text), page: 1, ..self.clone() }
+        Self {
+            text: SearchText::new(text),
+            page: 1,
+            ..self.clone()
+        }
     }
 }
 
@@ -200,16 +236,33 @@ mod tests {
     #[test]
     fn an_empty_url_gives_the_default_listing() {
         let q = FlowQuery::from_params(None, None, None, None);
-        assert_eq!((q.text.as_str(), q.sort, q.direction, q.page), ("", SortKey::Updated, SortDirection::Desc, 1));
+        assert_eq!(
+            (q.text.as_str(), q.sort, q.direction, q.page),
+            ("", SortKey::Updated, SortDirection::Desc, 1)
+        );
         assert_eq!(q.to_query_string(), "");
     }
 
     #[test]
     fn stale_or_hostile_parameters_fall_back_to_defaults() {
-        let q = FlowQuery::from_params(Some("  order "), Some("drop table"), Some("sideways"), Some("-3"));
-        assert_eq!(q, FlowQuery { text: SearchText::new("order"), ..FlowQuery::default() });
+        let q = FlowQuery::from_params(
+            Some("  order "),
+            Some("drop table"),
+            Some("sideways"),
+            Some("-3"),
+        );
+        assert_eq!(
+            q,
+            FlowQuery {
+                text: SearchText::new("order"),
+                ..FlowQuery::default()
+            }
+        );
         assert_eq!(FlowQuery::from_params(None, None, None, Some("0")).page, 1);
-        assert_eq!(FlowQuery::from_params(None, None, None, Some("99999999999")).page, 1);
+        assert_eq!(
+            FlowQuery::from_params(None, None, None, Some("99999999999")).page,
+            1
+        );
     }
 
     #[test]
@@ -223,8 +276,14 @@ mod tests {
     fn clicking_the_sorted_column_flips_it_and_returns_to_page_one() {
         let q = FlowQuery::default().with_page(4);
         let by_name = q.sorted_by(SortKey::Name);
-        assert_eq!((by_name.sort, by_name.direction, by_name.page), (SortKey::Name, SortDirection::Asc, 1));
-        assert_eq!(by_name.sorted_by(SortKey::Name).direction, SortDirection::Desc);
+        assert_eq!(
+            (by_name.sort, by_name.direction, by_name.page),
+            (SortKey::Name, SortDirection::Asc, 1)
+        );
+        assert_eq!(
+            by_name.sorted_by(SortKey::Name).direction,
+            SortDirection::Desc
+        );
     }
 
     #[test]
@@ -234,7 +293,11 @@ mod tests {
 
     #[test]
     fn page_count_rounds_up_and_is_never_zero() {
-        let page = |total| FlowPage { flows: vec![], total, page: 1 };
+        let page = |total| FlowPage {
+            flows: vec![],
+            total,
+            page: 1,
+        };
         assert_eq!(page(0).page_count(), 1);
         assert_eq!(page(25).page_count(), 1);
         assert_eq!(page(26).page_count(), 2);

@@ -13,7 +13,9 @@ pub enum SlugError {
     Empty,
     #[error("a slug can be at most {MAX_SLUG_LEN} characters long")]
     TooLong,
-    #[error("a slug may contain only lower-case letters a-z, digits and single hyphens between them")]
+    #[error(
+        "a slug may contain only lower-case letters a-z, digits and single hyphens between them"
+    )]
     BadCharacter,
 }
 
@@ -30,9 +32,12 @@ impl FlowSlug {
         if raw.len() > MAX_SLUG_LEN {
             return Err(SlugError::TooLong);
         }
-        let well_formed = raw
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        let well_formed = raw.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
         if !well_formed {
             return Err(SlugError::BadCharacter);
         }
@@ -50,7 +55,11 @@ impl FlowSlug {
                 slug.push('-');
             }
         }
-        let trimmed: String = slug.trim_end_matches('-').chars().take(MAX_SLUG_LEN).collect();
+        let trimmed: String = slug
+            .trim_end_matches('-')
+            .chars()
+            .take(MAX_SLUG_LEN)
+            .collect();
         Self::parse(trimmed.trim_end_matches('-')).ok()
     }
 
@@ -86,7 +95,10 @@ mod tests {
     #[test]
     fn well_formed_slugs_parse() {
         for ok in ["a", "order-status", "faq-2024", "x1-y2-z3"] {
-            assert_eq!(FlowSlug::parse(ok).map(|s| s.to_string()), Ok(ok.to_owned()));
+            assert_eq!(
+                FlowSlug::parse(ok).map(|s| s.to_string()),
+                Ok(ok.to_owned())
+            );
         }
     }
 
@@ -94,15 +106,30 @@ mod tests {
     fn malformed_slugs_are_refused_with_the_reason() {
         assert_eq!(FlowSlug::parse(""), Err(SlugError::Empty));
         assert_eq!(FlowSlug::parse(&"a".repeat(81)), Err(SlugError::TooLong));
-        for bad in ["Upper", "two--hyphens", "-lead", "trail-", "sp ace", "semi;colon", "ünï", "../etc"] {
+        for bad in [
+            "Upper",
+            "two--hyphens",
+            "-lead",
+            "trail-",
+            "sp ace",
+            "semi;colon",
+            "ünï",
+            "../etc",
+        ] {
             assert_eq!(FlowSlug::parse(bad), Err(SlugError::BadCharacter), "{bad}");
         }
     }
 
     #[test]
     fn a_display_name_becomes_a_readable_slug() {
-        assert_eq!(FlowSlug::from_name("Order Status — Self-Service!").map(String::from), Some("order-status-self-service".into()));
-        assert_eq!(FlowSlug::from_name("  Café 24/7 "), Some(FlowSlug("caf-24-7".into())));
+        assert_eq!(
+            FlowSlug::from_name("Order Status — Self-Service!").map(String::from),
+            Some("order-status-self-service".into())
+        );
+        assert_eq!(
+            FlowSlug::from_name("  Café 24/7 "),
+            Some(FlowSlug("caf-24-7".into()))
+        );
         assert_eq!(FlowSlug::from_name("¿¡!"), None);
     }
 

@@ -24,7 +24,11 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 3] = [Permission::ViewFlows, Permission::ShareFlows, Permission::Administer];
+    pub const ALL: [Permission; 3] = [
+        Permission::ViewFlows,
+        Permission::ShareFlows,
+        Permission::Administer,
+    ];
 }
 
 impl Role {
@@ -96,7 +100,10 @@ impl UserName {
         if folded.chars().count() > MAX_USER_NAME_LEN {
             return Err(UserNameError::TooLong);
         }
-        if !folded.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)) {
+        if !folded
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        {
             return Err(UserNameError::BadCharacter);
         }
         Ok(Self(folded))
@@ -150,10 +157,19 @@ mod tests {
 
     #[test]
     fn user_names_are_case_folded_and_checked() {
-        assert_eq!(UserName::parse(" Alice ").map(|n| n.to_string()), Ok("alice".into()));
+        assert_eq!(
+            UserName::parse(" Alice ").map(|n| n.to_string()),
+            Ok("alice".into())
+        );
         assert_eq!(UserName::parse(""), Err(UserNameError::Empty));
         assert_eq!(UserName::parse("a b"), Err(UserNameError::BadCharacter));
-        assert_eq!(UserName::parse("x'; drop table users;--"), Err(UserNameError::BadCharacter));
-        assert_eq!(UserName::parse(&"a".repeat(65)), Err(UserNameError::TooLong));
+        assert_eq!(
+            UserName::parse("x'; drop table users;--"),
+            Err(UserNameError::BadCharacter)
+        );
+        assert_eq!(
+            UserName::parse(&"a".repeat(65)),
+            Err(UserNameError::TooLong)
+        );
     }
 }

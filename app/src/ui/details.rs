@@ -33,7 +33,8 @@ pub fn FlowDetailsPage() -> impl IntoView {
 fn DetailsView(details: FlowDetails) -> impl IntoView {
     let flow = details.summary.clone();
     let blocker = details.share_blocker;
-    let share_reason = blocker.map(|b| view! { <p id="share-blocked" class="share-reason">{b.message()}</p> });
+    let share_reason =
+        blocker.map(|b| view! { <p id="share-blocked" class="share-reason">{b.message()}</p> });
     let applications = if details.availability.is_empty() {
         Either::Left(view! { <p class="empty">"No application is available to this flow yet."</p> })
     } else {

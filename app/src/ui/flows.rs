@@ -25,7 +25,12 @@ pub fn FlowsPage() -> impl IntoView {
     let url_query = use_query_map();
     let query = Memo::new(move |_| {
         let map = url_query.read();
-        FlowQuery::from_params(map.get_str("q"), map.get_str("sort"), map.get_str("dir"), map.get_str("page"))
+        FlowQuery::from_params(
+            map.get_str("q"),
+            map.get_str("sort"),
+            map.get_str("dir"),
+            map.get_str("page"),
+        )
     });
     let flows = Resource::new(
         move || query.get(),
@@ -50,7 +55,14 @@ pub fn FlowsPage() -> impl IntoView {
         let handle = set_timeout_with_handle(
             move || {
                 let url = flows_url(&query.get_untracked().with_text(&text));
-                navigate(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() });
+                navigate(
+                    &url,
+                    NavigateOptions {
+                        replace: true,
+                        scroll: false,
+                        ..Default::default()
+                    },
+                );
             },
             SEARCH_DEBOUNCE,
         );
@@ -131,9 +143,15 @@ fn FlowTable(page: FlowPage, query: FlowQuery) -> impl IntoView {
             }
         })
         .collect_view();
-    let previous = (current > 1).then(|| view! { <A href=flows_url(&query.with_page(current - 1))>"← Previous"</A> });
-    let next = (current < pages).then(|| view! { <A href=flows_url(&query.with_page(current + 1))>"Next →"</A> });
-    let count = if page.total == 1 { "1 flow".to_owned() } else { format!("{} flows", page.total) };
+    let previous = (current > 1)
+        .then(|| view! { <A href=flows_url(&query.with_page(current - 1))>"← Previous"</A> });
+    let next = (current < pages)
+        .then(|| view! { <A href=flows_url(&query.with_page(current + 1))>"Next →"</A> });
+    let count = if page.total == 1 {
+        "1 flow".to_owned()
+    } else {
+        format!("{} flows", page.total)
+    };
     Either::Right(view! {
         <table class="flows">
             <caption class="visually-hidden">"Flows"</caption>

@@ -6,7 +6,11 @@ pub fn utc_minute(millis: i64) -> String {
     let seconds = millis.div_euclid(1_000);
     let (days, secs_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
     let (year, month, day) = civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", secs_of_day / 3_600, secs_of_day % 3_600 / 60)
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        secs_of_day / 3_600,
+        secs_of_day % 3_600 / 60
+    )
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`).

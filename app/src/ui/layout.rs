@@ -35,7 +35,9 @@ pub fn ConsoleLayout() -> impl IntoView {
                         </main>
                     }),
                     _ => {
-                        let here = location.pathname.get_untracked() + &location.search.get_untracked();
+                        let search = location.search.get_untracked();
+                        let search = if search.is_empty() || search.starts_with('?') { search } else { format!("?{search}") };
+                        let here = location.pathname.get_untracked() + &search;
                         Either::Right(view! { <Redirect path=format!("/login?next={}", encode_component(&here))/> })
                     }
                 }

@@ -9,8 +9,19 @@ use leptos_router::hooks::use_query_map;
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
-    let next = move || query.read().get("next").unwrap_or_else(|| "/flows".to_owned());
-    let error = move || login.value().get().and_then(Result::err).map(|e| e.to_string());
+    let next = move || {
+        query
+            .read()
+            .get("next")
+            .unwrap_or_else(|| "/flows".to_owned())
+    };
+    let error = move || {
+        login
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
     view! {
         <Title text="Sign in"/>
         <main class="login">

@@ -15,7 +15,9 @@ struct UserRow {
 }
 
 fn view(name: String, role: &str) -> StoreResult<UserView> {
-    let role = role.parse::<Role>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let role = role
+        .parse::<Role>()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(UserView { name, role })
 }
 
@@ -27,24 +29,34 @@ impl Store {
             .await
             .map_err(|e| StoreError::Invalid(e.to_string()))?
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let sql = "INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4)";
+        let sql =
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4)";
         on_db!(&self.db, |pool| sqlx::query(sql)
             .bind(name.as_str())
             .bind(role.as_str())
             .bind(&hash)
             .bind(now_millis())
-            .execute(pool).await.map(|r| r.rows_affected()))
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
         .map_err(|e| StoreError::on_unique(e, || format!("a user called {name} already exists")))?;
         Ok(())
     }
 
     pub async fn user_count(&self) -> StoreResult<i64> {
-        Ok(on_db!(&self.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await)?)
+        Ok(on_db!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users"
+        )
+        .fetch_one(pool)
+        .await)?)
     }
 
     async fn find_user(&self, name: &UserName) -> StoreResult<Option<UserRow>> {
         let sql = "SELECT id, name, role, password_hash FROM users WHERE name = $1";
-        Ok(on_db!(&self.db, |pool| sqlx::query_as::<_, UserRow>(sql).bind(name.as_str()).fetch_optional(pool).await)?)
+        Ok(on_db!(&self.db, |pool| sqlx::query_as::<_, UserRow>(sql)
+            .bind(name.as_str())
+            .fetch_optional(pool)
+            .await)?)
     }
 
     async fn open_session(&self, user_id: i64) -> StoreResult<SessionToken> {
@@ -53,26 +65,52 @@ impl Store {
         let expires = now + self.session_ttl.as_millis() as i64;
         let hash = self.session_key.token_hash(&token);
         let sql = "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
-        on_db!(&self.db, |pool| sqlx::query(sql).bind(&hash).bind(user_id).bind(now).bind(expires).execute(pool).await.map(|r| r.rows_affected()))?;
+        on_db!(&self.db, |pool| sqlx::query(sql)
+            .bind(&hash)
+            .bind(user_id)
+            .bind(now)
+            .bind(expires)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
         // Housekeeping on the (rare) log-in path keeps the sessions table small without a timer.
         let purge = "DELETE FROM sessions WHERE expires_at <= $1";
-        on_db!(&self.db, |pool| sqlx::query(purge).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
+        on_db!(&self.db, |pool| sqlx::query(purge)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(token)
     }
 }
 
 #[async_trait]
 impl Accounts for Store {
-    async fn log_in(&self, name: &UserName, candidate: &str) -> Result<Option<(UserView, SessionToken)>, BackendError> {
-        let user = self.find_user(name).await.map_err(|e| e.for_port("looking up a user"))?;
+    async fn log_in(
+        &self,
+        name: &UserName,
+        candidate: &str,
+    ) -> Result<Option<(UserView, SessionToken)>, BackendError> {
+        let user = self
+            .find_user(name)
+            .await
+            .map_err(|e| e.for_port("looking up a user"))?;
         // Always pay for one hash check, so unknown names and wrong passwords take the same time.
-        let stored = user.as_ref().map_or_else(|| password::decoy_hash().to_owned(), |u| u.password_hash.clone());
+        let stored = user.as_ref().map_or_else(
+            || password::decoy_hash().to_owned(),
+            |u| u.password_hash.clone(),
+        );
         let candidate = candidate.to_owned();
         let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored))
             .await
             .map_err(|e| BackendError::new("checking a password", e))?;
-        let Some(user) = user.filter(|_| matches) else { return Ok(None) };
-        let token = self.open_session(user.id).await.map_err(|e| e.for_port("opening a session"))?;
+        let Some(user) = user.filter(|_| matches) else {
+            return Ok(None);
+        };
+        let token = self
+            .open_session(user.id)
+            .await
+            .map_err(|e| e.for_port("opening a session"))?;
         let view = view(user.name, &user.role).map_err(|e| e.for_port("reading a user"))?;
         Ok(Some((view, token)))
     }
@@ -81,16 +119,27 @@ impl Accounts for Store {
         let sql = "SELECT u.name, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
                    WHERE s.token_hash = $1 AND s.expires_at > $2";
         let hash = self.session_key.token_hash(token);
-        let row: Option<(String, String)> =
-            on_db!(&self.db, |pool| sqlx::query_as(sql).bind(&hash).bind(now_millis()).fetch_optional(pool).await)
-                .map_err(|e| StoreError::from(e).for_port("looking up a session"))?;
-        row.map(|(name, role)| view(name, &role)).transpose().map_err(|e| e.for_port("reading a session's user"))
+        let row: Option<(String, String)> = on_db!(&self.db, |pool| sqlx::query_as(sql)
+            .bind(&hash)
+            .bind(now_millis())
+            .fetch_optional(pool)
+            .await)
+        .map_err(|e| StoreError::from(e).for_port("looking up a session"))?;
+        row.map(|(name, role)| view(name, &role))
+            .transpose()
+            .map_err(|e| e.for_port("reading a session's user"))
     }
 
     async fn log_out(&self, token: &SessionToken) -> Result<(), BackendError> {
         let hash = self.session_key.token_hash(token);
-        on_db!(&self.db, |pool| sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&hash).execute(pool).await.map(|r| r.rows_affected()))
-            .map_err(|e| StoreError::from(e).for_port("closing a session"))?;
+        on_db!(&self.db, |pool| sqlx::query(
+            "DELETE FROM sessions WHERE token_hash = $1"
+        )
+        .bind(&hash)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))
+        .map_err(|e| StoreError::from(e).for_port("closing a session"))?;
         Ok(())
     }
 }

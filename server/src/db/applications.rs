@@ -17,24 +17,37 @@ pub struct NewApplication {
 
 /// Checks a public base URL: http(s), a host, no query or fragment; returned without a trailing slash.
 pub fn parse_base_url(raw: &str) -> StoreResult<String> {
-    let url = url::Url::parse(raw.trim()).map_err(|e| StoreError::Invalid(format!("base URL {raw:?} is not a URL: {e}")))?;
+    let url = url::Url::parse(raw.trim())
+        .map_err(|e| StoreError::Invalid(format!("base URL {raw:?} is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(StoreError::Invalid(format!("base URL {raw:?} must start with http:// or https:// and name a host")));
+        return Err(StoreError::Invalid(format!(
+            "base URL {raw:?} must start with http:// or https:// and name a host"
+        )));
     }
     if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err(StoreError::Invalid(format!("base URL {raw:?} must not carry a query, a fragment or credentials")));
+        return Err(StoreError::Invalid(format!(
+            "base URL {raw:?} must not carry a query, a fragment or credentials"
+        )));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 /// Checks an embed origin: exactly `scheme://host[:port]`, as browsers compare origins.
 pub fn parse_origin(raw: &str) -> StoreResult<String> {
-    let bad = || StoreError::Invalid(format!("embed origin {raw:?} must look like https://example.com (no path)"));
+    let bad = || {
+        StoreError::Invalid(format!(
+            "embed origin {raw:?} must look like https://example.com (no path)"
+        ))
+    };
     let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || url.path() != "/" {
         return Err(bad());
     }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || raw.trim().ends_with('/') {
+    if url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || raw.trim().ends_with('/')
+    {
         return Err(bad());
     }
     Ok(url.origin().ascii_serialization())
@@ -43,9 +56,15 @@ pub fn parse_origin(raw: &str) -> StoreResult<String> {
 impl Store {
     pub async fn create_application(&self, app: &NewApplication) -> StoreResult<i64> {
         let base_url = parse_base_url(&app.base_url)?;
-        let origins = app.embed_origins.iter().map(|o| parse_origin(o)).collect::<StoreResult<Vec<_>>>()?;
+        let origins = app
+            .embed_origins
+            .iter()
+            .map(|o| parse_origin(o))
+            .collect::<StoreResult<Vec<_>>>()?;
         if !app.kind.embeddable() && !origins.is_empty() {
-            return Err(StoreError::Invalid("a web-page application cannot have embed origins".into()));
+            return Err(StoreError::Invalid(
+                "a web-page application cannot have embed origins".into(),
+            ));
         }
         let key = random_bytes::<32>()?;
         let now = now_millis();
@@ -61,20 +80,38 @@ impl Store {
             .bind(now)
             .fetch_one(pool)
             .await)
-        .map_err(|e| StoreError::on_unique(e, || format!("an application with slug {} already exists", app.slug)))
+        .map_err(|e| {
+            StoreError::on_unique(e, || {
+                format!("an application with slug {} already exists", app.slug)
+            })
+        })
     }
 
     /// Makes a flow available to an application with the given protection (or changes the protection).
-    pub async fn set_availability(&self, flow: &FlowSlug, application: &FlowSlug, protection: AccessProtection) -> StoreResult<()> {
-        let flow_id = self.flow_id(flow).await?.ok_or_else(|| StoreError::Invalid(format!("there is no flow {flow}")))?;
-        let app_id: i64 = on_db!(&self.db, |pool| sqlx::query_scalar("SELECT id FROM applications WHERE slug = $1")
-            .bind(application.as_str())
-            .fetch_optional(pool)
-            .await)?
+    pub async fn set_availability(
+        &self,
+        flow: &FlowSlug,
+        application: &FlowSlug,
+        protection: AccessProtection,
+    ) -> StoreResult<()> {
+        let flow_id = self
+            .flow_id(flow)
+            .await?
+            .ok_or_else(|| StoreError::Invalid(format!("there is no flow {flow}")))?;
+        let app_id: i64 = on_db!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT id FROM applications WHERE slug = $1"
+        )
+        .bind(application.as_str())
+        .fetch_optional(pool)
+        .await)?
         .ok_or_else(|| StoreError::Invalid(format!("there is no application {application}")))?;
         let (protected, invocations, amount, unit, validate) = match protection {
             AccessProtection::Open => (false, None, None, None, true),
-            AccessProtection::Protected { allowed_invocations, expiry, validate_params } => (
+            AccessProtection::Protected {
+                allowed_invocations,
+                expiry,
+                validate_params,
+            } => (
                 true,
                 allowed_invocations.map(i64::from),
                 expiry.map(|e| i64::from(e.amount)),
@@ -95,7 +132,9 @@ impl Store {
             .bind(amount)
             .bind(unit)
             .bind(validate)
-            .execute(pool).await.map(|r| r.rows_affected()))?;
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }
@@ -106,18 +145,42 @@ mod tests {
 
     #[test]
     fn base_urls_are_normalised_and_checked() {
-        assert_eq!(parse_base_url("https://help.example.com/").ok(), Some("https://help.example.com".into()));
-        assert_eq!(parse_base_url("http://127.0.0.1:3000/share").ok(), Some("http://127.0.0.1:3000/share".into()));
-        for bad in ["ftp://x.example", "help.example.com", "https://x.example/?a=1", "https://u:p@x.example", "javascript:alert(1)"] {
+        assert_eq!(
+            parse_base_url("https://help.example.com/").ok(),
+            Some("https://help.example.com".into())
+        );
+        assert_eq!(
+            parse_base_url("http://127.0.0.1:3000/share").ok(),
+            Some("http://127.0.0.1:3000/share".into())
+        );
+        for bad in [
+            "ftp://x.example",
+            "help.example.com",
+            "https://x.example/?a=1",
+            "https://u:p@x.example",
+            "javascript:alert(1)",
+        ] {
             assert!(parse_base_url(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn embed_origins_are_bare_origins() {
-        assert_eq!(parse_origin("https://Shop.Example.com").ok(), Some("https://shop.example.com".into()));
-        assert_eq!(parse_origin("http://localhost:8080").ok(), Some("http://localhost:8080".into()));
-        for bad in ["https://shop.example.com/", "https://shop.example.com/page", "shop.example.com", "*", "data:text/html,x"] {
+        assert_eq!(
+            parse_origin("https://Shop.Example.com").ok(),
+            Some("https://shop.example.com".into())
+        );
+        assert_eq!(
+            parse_origin("http://localhost:8080").ok(),
+            Some("http://localhost:8080".into())
+        );
+        for bad in [
+            "https://shop.example.com/",
+            "https://shop.example.com/page",
+            "shop.example.com",
+            "*",
+            "data:text/html,x",
+        ] {
             assert!(parse_origin(bad).is_err(), "{bad}");
         }
     }

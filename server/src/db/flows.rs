@@ -4,8 +4,9 @@
 use super::{now_millis, on_db, Store, StoreError, StoreResult};
 use app::domain::query::fold;
 use app::domain::{
-    AccessProtection, ApplicationKind, ApprovalStatus, Availability, Expiry, ExpiryUnit, FlowDefinition, FlowDetails,
-    FlowPage, FlowQuery, FlowSlug, FlowSummary, FlowType, PublicationStatus, SortDirection, SortKey, PAGE_SIZE,
+    AccessProtection, ApplicationKind, ApprovalStatus, Availability, Expiry, ExpiryUnit,
+    FlowDefinition, FlowDetails, FlowPage, FlowQuery, FlowSlug, FlowSummary, FlowType,
+    PublicationStatus, SortDirection, SortKey, PAGE_SIZE,
 };
 use app::ports::{BackendError, FlowCatalog};
 use async_trait::async_trait;
@@ -29,10 +30,16 @@ impl NewFlow {
     pub fn check(self) -> StoreResult<Self> {
         let name = self.name.trim();
         if name.is_empty() {
-            return Err(StoreError::Invalid(format!("flow {}: the name cannot be empty", self.slug)));
+            return Err(StoreError::Invalid(format!(
+                "flow {}: the name cannot be empty",
+                self.slug
+            )));
         }
         if name.chars().count() > MAX_NAME_LEN {
-            return Err(StoreError::Invalid(format!("flow {}: the name is longer than {MAX_NAME_LEN} characters", self.slug)));
+            return Err(StoreError::Invalid(format!(
+                "flow {}: the name is longer than {MAX_NAME_LEN} characters",
+                self.slug
+            )));
         }
         if self.description.chars().count() > MAX_DESCRIPTION_LEN {
             return Err(StoreError::Invalid(format!(
@@ -40,7 +47,10 @@ impl NewFlow {
                 self.slug
             )));
         }
-        Ok(Self { name: name.to_owned(), ..self })
+        Ok(Self {
+            name: name.to_owned(),
+            ..self
+        })
     }
 }
 
@@ -49,7 +59,10 @@ impl NewFlow {
 pub enum Upserted {
     Created,
     /// The flow existed; its definition changed and it needs approval again when `reapproval` is set.
-    Updated { version: i64, reapproval: bool },
+    Updated {
+        version: i64,
+        reapproval: bool,
+    },
     Unchanged,
 }
 
@@ -105,12 +118,17 @@ impl TryFrom<AvailabilityRow> for Availability {
             let expiry = match (row.expiry_amount, row.expiry_unit.as_deref()) {
                 (Some(amount), Some(unit)) => Some(Expiry {
                     amount: u32::try_from(amount).map_err(corrupt)?,
-                    unit: ExpiryUnit::parse(unit).ok_or_else(|| corrupt(format!("expiry unit {unit:?}")))?,
+                    unit: ExpiryUnit::parse(unit)
+                        .ok_or_else(|| corrupt(format!("expiry unit {unit:?}")))?,
                 }),
                 _ => None,
             };
             AccessProtection::Protected {
-                allowed_invocations: row.allowed_invocations.map(u32::try_from).transpose().map_err(corrupt)?,
+                allowed_invocations: row
+                    .allowed_invocations
+                    .map(u32::try_from)
+                    .transpose()
+                    .map_err(corrupt)?,
                 expiry,
                 validate_params: row.validate_params,
             }
@@ -120,7 +138,8 @@ impl TryFrom<AvailabilityRow> for Availability {
         Ok(Availability {
             application_slug: row.slug,
             application_name: row.name,
-            kind: ApplicationKind::parse(&row.kind).ok_or_else(|| corrupt(format!("application kind {:?}", row.kind)))?,
+            kind: ApplicationKind::parse(&row.kind)
+                .ok_or_else(|| corrupt(format!("application kind {:?}", row.kind)))?,
             base_url: row.base_url,
             protection,
         })
@@ -157,7 +176,8 @@ fn order_by(key: SortKey, direction: SortDirection) -> String {
     format!("ORDER BY {column} {dir}, id {dir}")
 }
 
-const SUMMARY_COLUMNS: &str = "slug, name, flow_type, publication, approval, version, updated_at, updated_by";
+const SUMMARY_COLUMNS: &str =
+    "slug, name, flow_type, publication, approval, version, updated_at, updated_by";
 
 impl Store {
     /// Creates a flow, or updates the one with the same slug. A changed definition bumps the
@@ -188,8 +208,14 @@ impl Store {
                 .bind(flow.definition.steps().len() as i64)
                 .bind(now)
                 .bind(author)
-                .execute(pool).await.map(|r| r.rows_affected()))
-            .map_err(|e| StoreError::on_unique(e, || format!("a flow with slug {} already exists", flow.slug)))?;
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))
+            .map_err(|e| {
+                StoreError::on_unique(e, || {
+                    format!("a flow with slug {} already exists", flow.slug)
+                })
+            })?;
             return Ok(Upserted::Created);
         };
         let definition_changed = old_definition != definition;
@@ -212,11 +238,22 @@ impl Store {
             .bind(author)
             .fetch_one(pool)
             .await)?;
-        Ok(if definition_changed { Upserted::Updated { version, reapproval } } else { Upserted::Unchanged })
+        Ok(if definition_changed {
+            Upserted::Updated {
+                version,
+                reapproval,
+            }
+        } else {
+            Upserted::Unchanged
+        })
     }
 
     pub async fn flow_count(&self) -> StoreResult<i64> {
-        Ok(on_db!(&self.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM flows").fetch_one(pool).await)?)
+        Ok(on_db!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM flows"
+        )
+        .fetch_one(pool)
+        .await)?)
     }
 
     /// Inserts many flows in one transaction (for `flows generate` and the demo data).
@@ -244,7 +281,11 @@ impl Store {
                     .bind(author)
                     .execute(&mut *tx)
                     .await
-                    .map_err(|e| StoreError::on_unique(e, || format!("a flow with slug {} already exists", flow.slug)))?;
+                    .map_err(|e| {
+                        StoreError::on_unique(e, || {
+                            format!("a flow with slug {} already exists", flow.slug)
+                        })
+                    })?;
             }
             tx.commit().await?;
             Ok::<_, StoreError>(())
@@ -252,10 +293,12 @@ impl Store {
     }
 
     pub(crate) async fn flow_id(&self, slug: &FlowSlug) -> StoreResult<Option<i64>> {
-        Ok(on_db!(&self.db, |pool| sqlx::query_scalar("SELECT id FROM flows WHERE slug = $1")
-            .bind(slug.as_str())
-            .fetch_optional(pool)
-            .await)?)
+        Ok(on_db!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT id FROM flows WHERE slug = $1"
+        )
+        .bind(slug.as_str())
+        .fetch_optional(pool)
+        .await)?)
     }
 
     async fn search_flows(&self, query: &FlowQuery) -> StoreResult<FlowPage> {
@@ -268,12 +311,23 @@ impl Store {
         let count = format!("SELECT COUNT(*) FROM flows {filter}");
         let offset = i64::try_from(query.offset()).unwrap_or(i64::MAX);
         let (rows, total): (Vec<SummaryRow>, i64) = on_db!(&self.db, |pool| {
-            let rows = sqlx::query_as(&list).bind(&pattern).bind(i64::from(PAGE_SIZE)).bind(offset).fetch_all(pool).await?;
-            let total = sqlx::query_scalar(&count).bind(&pattern).fetch_one(pool).await?;
+            let rows = sqlx::query_as(&list)
+                .bind(&pattern)
+                .bind(i64::from(PAGE_SIZE))
+                .bind(offset)
+                .fetch_all(pool)
+                .await?;
+            let total = sqlx::query_scalar(&count)
+                .bind(&pattern)
+                .fetch_one(pool)
+                .await?;
             Ok::<_, sqlx::Error>((rows, total))
         })?;
         Ok(FlowPage {
-            flows: rows.into_iter().map(FlowSummary::try_from).collect::<StoreResult<_>>()?,
+            flows: rows
+                .into_iter()
+                .map(FlowSummary::try_from)
+                .collect::<StoreResult<_>>()?,
             total: u64::try_from(total).unwrap_or(0),
             page: query.page,
         })
@@ -289,26 +343,43 @@ impl Store {
             created_by: String,
         }
         let head = format!("SELECT {SUMMARY_COLUMNS} FROM flows WHERE slug = $1");
-        let rest = "SELECT id, description, step_count, created_at, created_by FROM flows WHERE slug = $1";
+        let rest =
+            "SELECT id, description, step_count, created_at, created_by FROM flows WHERE slug = $1";
         let apps = "SELECT a.slug, a.name, a.kind, a.base_url, fa.protected, fa.allowed_invocations, fa.expiry_amount, \
                     fa.expiry_unit, fa.validate_params FROM flow_applications fa \
                     JOIN applications a ON a.id = fa.application_id WHERE fa.flow_id = $1 ORDER BY a.name, a.id";
-        let found: Option<(SummaryRow, DetailRow, Vec<AvailabilityRow>)> = on_db!(&self.db, |pool| {
-            let Some(summary) = sqlx::query_as::<_, SummaryRow>(&head).bind(slug.as_str()).fetch_optional(pool).await? else {
-                return Ok(None);
-            };
-            let detail = sqlx::query_as::<_, DetailRow>(rest).bind(slug.as_str()).fetch_one(pool).await?;
-            let availability = sqlx::query_as::<_, AvailabilityRow>(apps).bind(detail.id).fetch_all(pool).await?;
-            Ok::<_, sqlx::Error>(Some((summary, detail, availability)))
-        })?;
-        let Some((summary, detail, availability)) = found else { return Ok(None) };
+        let found: Option<(SummaryRow, DetailRow, Vec<AvailabilityRow>)> =
+            on_db!(&self.db, |pool| {
+                let Some(summary) = sqlx::query_as::<_, SummaryRow>(&head)
+                    .bind(slug.as_str())
+                    .fetch_optional(pool)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let detail = sqlx::query_as::<_, DetailRow>(rest)
+                    .bind(slug.as_str())
+                    .fetch_one(pool)
+                    .await?;
+                let availability = sqlx::query_as::<_, AvailabilityRow>(apps)
+                    .bind(detail.id)
+                    .fetch_all(pool)
+                    .await?;
+                Ok::<_, sqlx::Error>(Some((summary, detail, availability)))
+            })?;
+        let Some((summary, detail, availability)) = found else {
+            return Ok(None);
+        };
         Ok(Some(FlowDetails {
             summary: summary.try_into()?,
             description: detail.description,
             created_at: detail.created_at,
             created_by: detail.created_by,
             step_count: u32::try_from(detail.step_count).map_err(corrupt)?,
-            availability: availability.into_iter().map(Availability::try_from).collect::<StoreResult<_>>()?,
+            availability: availability
+                .into_iter()
+                .map(Availability::try_from)
+                .collect::<StoreResult<_>>()?,
             share_blocker: None,
         }))
     }
@@ -317,11 +388,15 @@ impl Store {
 #[async_trait]
 impl FlowCatalog for Store {
     async fn search(&self, query: &FlowQuery) -> Result<FlowPage, BackendError> {
-        self.search_flows(query).await.map_err(|e| e.for_port("searching flows"))
+        self.search_flows(query)
+            .await
+            .map_err(|e| e.for_port("searching flows"))
     }
 
     async fn details(&self, slug: &FlowSlug) -> Result<Option<FlowDetails>, BackendError> {
-        self.flow_details(slug).await.map_err(|e| e.for_port("reading a flow"))
+        self.flow_details(slug)
+            .await
+            .map_err(|e| e.for_port("reading a flow"))
     }
 }
 
@@ -337,7 +412,13 @@ mod tests {
 
     #[test]
     fn sort_clauses_come_from_a_fixed_list() {
-        assert_eq!(order_by(SortKey::Name, SortDirection::Asc), "ORDER BY name_folded ASC, id ASC");
-        assert_eq!(order_by(SortKey::Updated, SortDirection::Desc), "ORDER BY updated_at DESC, id DESC");
+        assert_eq!(
+            order_by(SortKey::Name, SortDirection::Asc),
+            "ORDER BY name_folded ASC, id ASC"
+        );
+        assert_eq!(
+            order_by(SortKey::Updated, SortDirection::Desc),
+            "ORDER BY updated_at DESC, id DESC"
+        );
     }
 }

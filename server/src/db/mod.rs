@@ -7,8 +7,8 @@ mod applications;
 mod flows;
 
 pub use applications::{parse_base_url as applications_base_url, NewApplication};
-pub use flows::Upserted;
 pub use flows::NewFlow;
+pub use flows::Upserted;
 
 use crate::security::session::SessionKey;
 use app::ports::BackendError;
@@ -86,7 +86,11 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5));
-            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await.map_err(StoreError::Connect)?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .map_err(StoreError::Connect)?;
             Ok(Self::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
@@ -142,7 +146,11 @@ pub struct Store {
 
 impl Store {
     pub fn new(db: Db, session_key: SessionKey, session_ttl: Duration) -> Self {
-        Self { db, session_key, session_ttl }
+        Self {
+            db,
+            session_key,
+            session_ttl,
+        }
     }
 
     pub fn db(&self) -> &Db {
@@ -156,13 +164,21 @@ mod tests {
 
     #[test]
     fn passwords_in_database_urls_are_redacted() {
-        assert_eq!(redact_url("postgres://app:hunter2@db:5432/flowshare"), "postgres://app:***@db:5432/flowshare");
-        assert_eq!(redact_url("sqlite://data/flowshare.db"), "sqlite://data/flowshare.db");
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/flowshare"),
+            "postgres://app:***@db:5432/flowshare"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/flowshare.db"),
+            "sqlite://data/flowshare.db"
+        );
     }
 
     #[tokio::test]
     async fn an_unknown_scheme_is_refused_by_name() {
-        let err = Db::connect("mysql://root:pw@localhost/db").await.expect_err("mysql is not supported");
+        let err = Db::connect("mysql://root:pw@localhost/db")
+            .await
+            .expect_err("mysql is not supported");
         assert_eq!(err.to_string(), "DATABASE_URL must start with sqlite: or postgres:// (got \"mysql://root:***@localhost/db\")");
     }
 }

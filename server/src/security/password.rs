@@ -1,6 +1,8 @@
 //! Console passwords, hashed with Argon2id (PHC string format, salt from the OS CSPRNG).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 pub const MIN_PASSWORD_LEN: usize = 10;
@@ -36,7 +38,11 @@ pub fn verify(password: &str, stored: &str) -> bool {
     if password.len() > MAX_PASSWORD_LEN * 4 {
         return false;
     }
-    PasswordHash::new(stored).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(stored).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// A hash of no real password, checked when a user name is unknown so that a wrong name costs as

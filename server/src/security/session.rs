@@ -33,7 +33,8 @@ impl SessionKey {
     /// The form a token is stored and looked up in.
     pub fn token_hash(&self, token: &SessionToken) -> String {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(token.0.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
@@ -46,7 +47,10 @@ mod tests {
     #[test]
     fn tokens_are_long_random_and_distinct() {
         let key = SessionKey::random().expect("os randomness");
-        let (a, b) = (key.new_token().expect("token"), key.new_token().expect("token"));
+        let (a, b) = (
+            key.new_token().expect("token"),
+            key.new_token().expect("token"),
+        );
         assert_ne!(a, b);
         assert_eq!(a.0.len(), 43, "256 bits in unpadded base64url");
     }
@@ -54,7 +58,10 @@ mod tests {
     #[test]
     fn the_stored_hash_depends_on_the_secret() {
         let token = SessionToken("t".into());
-        let (one, other) = (SessionKey::from_secret("one"), SessionKey::from_secret("other"));
+        let (one, other) = (
+            SessionKey::from_secret("one"),
+            SessionKey::from_secret("other"),
+        );
         assert_eq!(one.token_hash(&token), one.token_hash(&token));
         assert_ne!(one.token_hash(&token), other.token_hash(&token));
         assert_ne!(one.token_hash(&token), token.0);
@@ -62,6 +69,9 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_key() {
-        assert_eq!(format!("{:?}", SessionKey::from_secret("s3cret")), "SessionKey(…)");
+        assert_eq!(
+            format!("{:?}", SessionKey::from_secret("s3cret")),
+            "SessionKey(…)"
+        );
     }
 }

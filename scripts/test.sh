@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every test: Rust unit and integration tests on SQLite and PostgreSQL, lints, and the browser
+# tests in Chromium against a freshly built server. Installs only the tools that are missing.
+# PostgreSQL: a throwaway cluster is started here, unless FLOWSHARE_TEST_POSTGRES_URL names a server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
+# cargo-leptos bakes this into the server build; setting it for every cargo call lets the test
+# builds and the server build share their compiled dependencies instead of rebuilding them.
+export LEPTOS_OUTPUT_NAME=flowshare
+
+work=$(mktemp -d /tmp/flowshare-test.XXXXXX)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  scripts/postgres.sh stop "$work/pg" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ -z "${FLOWSHARE_TEST_POSTGRES_URL:-}" ]; then
+  echo "==> Starting a throwaway PostgreSQL cluster"
+  FLOWSHARE_TEST_POSTGRES_URL=$(scripts/postgres.sh start "$work/pg")
+fi
+export FLOWSHARE_TEST_POSTGRES_URL
+
+echo "==> Formatting and lints"
+cargo fmt --all --check
+cargo clippy -p app --features ssr --all-targets -- -D warnings
+cargo clippy -p server --all-targets -- -D warnings
+
+echo "==> Rust tests (SQLite and PostgreSQL)"
+cargo test -p app --features ssr
+cargo test -p server
+
+echo "==> Building the web application"
+cargo leptos build
+
+echo "==> Browser tests in Chromium"
+port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+DATABASE_URL="sqlite://$work/e2e.db" FLOWSHARE_DEMO=true LEPTOS_SITE_ROOT=target/site RUST_LOG=warn \
+  target/debug/flowshare serve --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+server_pid=$!
+if ! (cd end2end && FLOWSHARE_E2E_URL="http://127.0.0.1:$port" npx playwright test); then
+  echo "---- server log ----"; tail -n 50 "$work/server.log"
+  exit 1
+fi
+echo "==> All tests passed"
