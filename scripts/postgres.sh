@@ -3,7 +3,8 @@
 # local port, with trust authentication on 127.0.0.1 only.
 #   scripts/postgres.sh start DIR   prints the connection URL
 #   scripts/postgres.sh stop DIR
-# initdb refuses to run as root, so as root the cluster runs as the `postgres` system user.
+# initdb refuses to run as root, so as root the cluster runs as the `postgres` system user (DIR and its
+# parents must then be reachable by that user).
 set -euo pipefail
 cmd=${1:?start or stop}
 dir=${2:?a directory for the cluster}

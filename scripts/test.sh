@@ -11,6 +11,7 @@ export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
 export LEPTOS_OUTPUT_NAME=flowshare
 
 work=$(mktemp -d /tmp/flowshare-test.XXXXXX)
+chmod 755 "$work"  # the PostgreSQL cluster inside runs as the postgres user when we are root
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
@@ -31,8 +32,8 @@ cargo clippy -p app --features ssr --all-targets -- -D warnings
 cargo clippy -p server --all-targets -- -D warnings
 
 echo "==> Rust tests (SQLite and PostgreSQL)"
-cargo test -p app --features ssr
-cargo test -p server
+cargo test -p app --features ssr 2>&1 | tee "$work/rust-app.log"
+cargo test -p server 2>&1 | tee "$work/rust-server.log"
 
 echo "==> Building the web application"
 cargo leptos build
@@ -42,8 +43,13 @@ port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=
 DATABASE_URL="sqlite://$work/e2e.db" FLOWSHARE_DEMO=true LEPTOS_SITE_ROOT=target/site RUST_LOG=warn \
   target/debug/flowshare serve --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server_pid=$!
-if ! (cd end2end && FLOWSHARE_E2E_URL="http://127.0.0.1:$port" npx playwright test); then
+if ! (cd end2end && FLOWSHARE_E2E_URL="http://127.0.0.1:$port" npx playwright test) 2>&1 | tee "$work/browser.log"; then
   echo "---- server log ----"; tail -n 50 "$work/server.log"
   exit 1
 fi
+
+# One closing line over every runner: Rust's "test result" lines and Playwright's summary.
+rust_passed=$(awk '/^test result: ok\./ { n += $4 } END { print n + 0 }' "$work"/rust-*.log)
+browser_passed=$(sed -nE 's/^ *([0-9]+) passed.*/\1/p' "$work/browser.log" | tail -n 1)
 echo "==> All tests passed"
+echo "tests: $((rust_passed + ${browser_passed:-0})) passed, 0 failed"

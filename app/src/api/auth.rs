@@ -18,21 +18,30 @@ pub fn safe_next(next: &str) -> &str {
 #[server]
 pub async fn login(name: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use super::request::*;
+    use crate::domain::query::encode_component;
     use crate::domain::UserName;
     respond(
         async move {
             let ports = ports()?;
+            let next = safe_next(next.as_deref().unwrap_or("/flows"));
             // An unparseable name cannot belong to anyone: answer exactly as for a wrong password.
-            let Ok(name) = UserName::parse(&name) else {
+            let found = match UserName::parse(&name) {
+                Ok(name) => ports.accounts.log_in(&name, &password).await?,
+                Err(_) => None,
+            };
+            let Some((_, token)) = found else {
+                // A browser's plain form post goes back to the form, which then says what went wrong.
+                if accepts_html() {
+                    leptos_axum::redirect(&format!(
+                        "/login?failed=1&next={}",
+                        encode_component(next)
+                    ));
+                    return Ok(());
+                }
                 return Err(AppError::BadCredentials);
             };
-            let (_, token) = ports
-                .accounts
-                .log_in(&name, &password)
-                .await?
-                .ok_or(AppError::BadCredentials)?;
             set_session_cookie(ports.cookies, Some(&token));
-            leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/flows")));
+            leptos_axum::redirect(next);
             Ok(())
         }
         .await,

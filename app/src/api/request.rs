@@ -36,6 +36,17 @@ pub fn session_token() -> Option<SessionToken> {
         .find_map(session_token_in)
 }
 
+/// Whether the caller is a browser navigating (a plain form post) rather than script code.
+pub fn accepts_html() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
 /// Finds our cookie in one `Cookie` header value (`a=1; flowshare_session=…; b=2`).
 pub fn session_token_in(header: &str) -> Option<SessionToken> {
     header.split(';').find_map(|pair| {

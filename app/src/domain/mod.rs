@@ -6,6 +6,7 @@ pub mod definition;
 pub mod flow;
 pub mod params;
 pub mod query;
+pub mod share;
 pub mod slug;
 pub mod user;
 

@@ -1,5 +1,6 @@
-//! The Flows page: a searchable, sortable, paged table of every flow. The query lives in the URL,
-//! so a search can be bookmarked and survives a reload; typing narrows the list after a short pause.
+//! The Flows page: a searchable, sortable, paged table of every flow, rendered on the server. The
+//! query lives in the URL, so a search can be bookmarked and survives a reload; with JavaScript,
+//! typing narrows the list after a short pause.
 
 use super::format::utc_minute;
 use super::ErrorPanel;
@@ -9,8 +10,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_query_map;
 use std::time::Duration;
 
 /// How long typing must pause before the list is asked for again.
@@ -43,58 +43,127 @@ pub fn FlowsPage() -> impl IntoView {
             )
         },
     );
+    view! {
+        <Title text="Flows"/>
+        <div class="page-head">
+            <h1>"Flows"</h1>
+        </div>
+        // A real GET form: Enter searches even without JavaScript; with it, typing searches live.
+        <form class="search" role="search" method="get" action="/flows">
+            <label for="flow-search">"Search"</label>
+            <SearchBox initial=query.get_untracked().text.as_str().to_owned()/>
+        </form>
+        <div id=RESULTS_ID aria-live="polite">
+            <Suspense fallback=|| view! { <p class="loading">"Loading flows…"</p> }>
+                {move || Suspend::new(async move {
+                    match flows.await {
+                        Ok(page) => Either::Left(view! { <FlowTable page query=query.get_untracked()/> }),
+                        Err(error) => Either::Right(view! { <ErrorPanel error/> }),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
 
-    let navigate = use_navigate();
+/// The element whose content a live search replaces.
+const RESULTS_ID: &str = "flow-results";
+
+/// The search field. After a pause in typing it fetches this page for the new query and swaps in
+/// the server-rendered results, so the list narrows while the field keeps its focus and caret.
+#[island]
+fn SearchBox(initial: String) -> impl IntoView {
     let pending = StoredValue::new(None::<TimeoutHandle>);
     let on_input = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         if let Some(handle) = pending.get_value() {
             handle.clear();
         }
-        let navigate = navigate.clone();
         let handle = set_timeout_with_handle(
             move || {
-                let url = flows_url(&query.get_untracked().with_text(&text));
-                navigate(
-                    &url,
-                    NavigateOptions {
-                        replace: true,
-                        scroll: false,
-                        ..Default::default()
-                    },
-                );
+                #[cfg(feature = "hydrate")]
+                leptos::task::spawn_local(live::refresh(text));
+                #[cfg(not(feature = "hydrate"))]
+                let _ = text;
             },
             SEARCH_DEBOUNCE,
         );
         pending.set_value(handle.ok());
     };
-
     view! {
-        <Title text="Flows"/>
-        <div class="page-head">
-            <h1>"Flows"</h1>
-        </div>
-        // A real GET form: Enter searches even before the page has hydrated.
-        <form class="search" role="search" method="get" action="/flows">
-            <label for="flow-search">"Search"</label>
-            <input
-                id="flow-search"
-                type="search"
-                name="q"
-                placeholder="Type a few letters of a flow's name"
-                autocomplete="off"
-                value=query.get_untracked().text.as_str().to_owned()
-                on:input=on_input
-            />
-        </form>
-        <Transition fallback=|| view! { <p class="loading">"Loading flows…"</p> }>
-            {move || Suspend::new(async move {
-                match flows.await {
-                    Ok(page) => Either::Left(view! { <FlowTable page query=query.get_untracked()/> }),
-                    Err(error) => Either::Right(view! { <ErrorPanel error/> }),
-                }
-            })}
-        </Transition>
+        <input
+            id="flow-search"
+            type="search"
+            name="q"
+            placeholder="Type a few letters of a flow's name"
+            autocomplete="off"
+            value=initial
+            on:input=on_input
+        />
+    }
+}
+
+/// Browser side of the live search.
+#[cfg(feature = "hydrate")]
+mod live {
+    use super::RESULTS_ID;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    /// Numbers each search, so that a slow answer to an older one never replaces a newer one.
+    static LATEST: AtomicU32 = AtomicU32::new(0);
+
+    pub async fn refresh(text: String) {
+        let ticket = LATEST.fetch_add(1, Ordering::SeqCst) + 1;
+        // Any failure leaves the current list in place; Enter still submits the form.
+        let _ = swap_results(text, ticket).await;
+    }
+
+    async fn swap_results(text: String, ticket: u32) -> Option<()> {
+        let window = web_sys::window()?;
+        let location = window.location();
+        let params = web_sys::UrlSearchParams::new_with_str(&location.search().ok()?).ok()?;
+        if text.trim().is_empty() {
+            params.delete("q");
+        } else {
+            params.set("q", text.trim());
+        }
+        params.delete("page");
+        let query = String::from(params.to_string());
+        let url = if query.is_empty() {
+            location.pathname().ok()?
+        } else {
+            format!("{}?{query}", location.pathname().ok()?)
+        };
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&url))
+            .await
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        if !response.ok() {
+            return None;
+        }
+        let html = JsFuture::from(response.text().ok()?)
+            .await
+            .ok()?
+            .as_string()?;
+        if LATEST.load(Ordering::SeqCst) != ticket {
+            return None;
+        }
+        let parsed = web_sys::DomParser::new()
+            .ok()?
+            .parse_from_string(&html, web_sys::SupportedType::TextHtml)
+            .ok()?;
+        let fresh = parsed.get_element_by_id(RESULTS_ID)?;
+        let current = window.document()?.get_element_by_id(RESULTS_ID)?;
+        current.set_inner_html(&fresh.inner_html());
+        window
+            .history()
+            .ok()?
+            .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+            .ok()?;
+        Some(())
     }
 }
 

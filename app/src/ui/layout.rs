@@ -5,6 +5,7 @@ use crate::api::auth::{current_user, Logout};
 use crate::domain::query::encode_component;
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 
@@ -12,7 +13,6 @@ use leptos_router::hooks::use_location;
 pub fn ConsoleLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
     let location = use_location();
-    let logout = ServerAction::<Logout>::new();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -25,9 +25,9 @@ pub fn ConsoleLayout() -> impl IntoView {
                             </nav>
                             <div class="who">
                                 <span>{user.name}" · "{user.role.as_str()}</span>
-                                <ActionForm action=logout>
+                                <form method="post" action=Logout::PATH>
                                     <button type="submit" class="link-button">"Sign out"</button>
-                                </ActionForm>
+                                </form>
                             </div>
                         </header>
                         <main class="console">

@@ -1,5 +1,6 @@
-//! The console's screens. Each page is server-rendered with its data (SSR mode `Async`), so the
-//! first paint needs no wasm, then hydrates for live search and client-side navigation.
+//! The console's screens. Pages are rendered on the server with their data (SSR mode `Async`) and
+//! work without JavaScript; only the interactive parts are islands that ship as wasm (live search,
+//! the Share dialog), which keeps the browser bundle small.
 
 mod details;
 mod flows;
@@ -21,7 +22,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <MetaTags/>
             </head>
