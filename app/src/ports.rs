@@ -1,7 +1,8 @@
 //! What the console needs from the backend, as traits. `server` implements them with sqlx and
 //! hands them in through Leptos context; `app` never names a database and never holds a key.
 
-use crate::domain::{FlowDetails, FlowPage, FlowQuery, FlowSlug, UserName, UserView};
+use crate::domain::share::{GeneratedLink, ShareRequest};
+use crate::domain::{FlowDetails, FlowPage, FlowQuery, FlowSlug, ShareBlocker, UserName, UserView};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -59,6 +60,30 @@ pub trait FlowCatalog: Send + Sync {
     async fn details(&self, slug: &FlowSlug) -> Result<Option<FlowDetails>, BackendError>;
 }
 
+/// Why the backend refused to generate a link.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    #[error("there is no such flow")]
+    FlowNotFound,
+    #[error("{}", .0.message())]
+    Blocked(ShareBlocker),
+    #[error("application {0:?} is not available to this flow")]
+    NotAvailable(String),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+#[async_trait]
+pub trait Sharing: Send + Sync {
+    /// Generates, signs (when protected), shortens (when asked) and stores one link. Checks the flow
+    /// and the application itself, whatever the dialog showed.
+    async fn generate(
+        &self,
+        by: &UserView,
+        request: &ShareRequest,
+    ) -> Result<GeneratedLink, ShareError>;
+}
+
 /// How session cookies are issued.
 #[derive(Debug, Clone, Copy)]
 pub struct CookiePolicy {
@@ -72,5 +97,6 @@ pub struct CookiePolicy {
 pub struct Ports {
     pub accounts: Arc<dyn Accounts>,
     pub flows: Arc<dyn FlowCatalog>,
+    pub sharing: Arc<dyn Sharing>,
     pub cookies: CookiePolicy,
 }

@@ -6,6 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod import;
 pub mod security;
+pub mod sharing;
 pub mod startup;
 #[doc(hidden)]
 pub mod testing;

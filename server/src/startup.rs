@@ -38,7 +38,8 @@ fn console_headers() -> [(HeaderName, HeaderValue); 4] {
 pub fn router(store: Arc<Store>, options: LeptosOptions, cookies: CookiePolicy) -> Router {
     let ports = Ports {
         accounts: store.clone(),
-        flows: store,
+        flows: store.clone(),
+        sharing: store,
         cookies,
     };
     let routes = generate_route_list(App);

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod flows;
+pub mod share;
 
 #[cfg(feature = "ssr")]
 pub mod request;

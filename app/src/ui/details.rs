@@ -2,6 +2,7 @@
 //! protection, and the Share button, disabled with the reason when the flow cannot be shared.
 
 use super::format::utc_minute;
+use super::share::ShareDialog;
 use super::ErrorPanel;
 use crate::api::flows::get_flow_details;
 use crate::domain::FlowDetails;
@@ -69,15 +70,15 @@ fn DetailsView(details: FlowDetails) -> impl IntoView {
                 </p>
             </div>
             <div class="share-box">
-                <button
-                    type="button"
-                    class="primary"
-                    disabled=blocker.is_some()
-                    aria-describedby=blocker.map(|_| "share-blocked")
-                >
-                    "Share"
-                </button>
-                {share_reason}
+                {match blocker {
+                    Some(_) => Either::Left(view! {
+                        <button type="button" class="primary" disabled aria-describedby="share-blocked">"Share"</button>
+                        {share_reason}
+                    }),
+                    None => Either::Right(view! {
+                        <ShareDialog flow=flow.slug.to_string() flow_name=flow.name.clone() applications=details.availability.clone()/>
+                    }),
+                }}
             </div>
         </div>
         <div role="tablist" aria-label="Flow" class="tabs">

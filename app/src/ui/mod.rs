@@ -7,6 +7,7 @@ mod flows;
 pub mod format;
 mod layout;
 mod login;
+mod share;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -26,7 +26,8 @@ impl ShortCode {
 
     /// Accepts only what `generate` can produce, so a lookup never sees arbitrary text.
     pub fn parse(raw: &str) -> Option<Self> {
-        (raw.len() == LENGTH && raw.bytes().all(|b| ALPHABET.contains(&b))).then(|| Self(raw.to_owned()))
+        (raw.len() == LENGTH && raw.bytes().all(|b| ALPHABET.contains(&b)))
+            .then(|| Self(raw.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -50,14 +51,22 @@ mod tests {
         for c in b"0o1liI" {
             assert!(!ALPHABET.contains(c), "{}", *c as char);
         }
-        assert_eq!(ALPHABET.iter().collect::<HashSet<_>>().len(), 31, "no letter twice");
+        assert_eq!(
+            ALPHABET.iter().collect::<HashSet<_>>().len(),
+            31,
+            "no letter twice"
+        );
     }
 
     #[test]
     fn generated_codes_parse_and_differ() {
-        let codes: HashSet<_> = (0..1_000).map(|_| ShortCode::generate().expect("randomness")).collect();
+        let codes: HashSet<_> = (0..1_000)
+            .map(|_| ShortCode::generate().expect("randomness"))
+            .collect();
         assert_eq!(codes.len(), 1_000);
-        assert!(codes.iter().all(|c| ShortCode::parse(c.as_str()).as_ref() == Some(c)));
+        assert!(codes
+            .iter()
+            .all(|c| ShortCode::parse(c.as_str()).as_ref() == Some(c)));
         for bad in ["", "short", "0oilI0oilI0", "abcdefghjk2/", "ABCDEFGHJKM"] {
             assert_eq!(ShortCode::parse(bad), None, "{bad}");
         }
@@ -65,7 +74,15 @@ mod tests {
 
     #[test]
     fn every_letter_is_used() {
-        let seen: HashSet<char> = (0..300).flat_map(|_| ShortCode::generate().expect("randomness").0.chars().collect::<Vec<_>>()).collect();
+        let seen: HashSet<char> = (0..300)
+            .flat_map(|_| {
+                ShortCode::generate()
+                    .expect("randomness")
+                    .0
+                    .chars()
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         assert_eq!(seen.len(), 31);
     }
 }

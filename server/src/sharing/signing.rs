@@ -64,7 +64,10 @@ impl LinkClaims<'_> {
     pub fn canonical(&self) -> String {
         let mut out = String::with_capacity(256);
         out.push_str("FLOWSHARE-LINK-V1\n");
-        out.push_str(&format!("app:{}\nflow:{}\nlink:{}\n", self.application, self.flow, self.link_id));
+        out.push_str(&format!(
+            "app:{}\nflow:{}\nlink:{}\n",
+            self.application, self.flow, self.link_id
+        ));
         match self.expires_at {
             Some(at) => out.push_str(&format!("expires:{at}\n")),
             None => out.push_str("expires:never\n"),
@@ -90,7 +93,9 @@ impl LinkClaims<'_> {
 
     /// True when `token` is this link's MAC under `key`. Constant-time in the comparison.
     pub fn verify(&self, key: &AppKey, token: &str) -> bool {
-        let Ok(tag) = URL_SAFE_NO_PAD.decode(token) else { return false };
+        let Ok(tag) = URL_SAFE_NO_PAD.decode(token) else {
+            return false;
+        };
         let mut mac = key.mac();
         mac.update(self.canonical().as_bytes());
         mac.verify_slice(&tag).is_ok()
@@ -126,7 +131,10 @@ mod tests {
         let token = claims.sign(&key());
         assert_eq!(token.len(), 43, "256-bit MAC in unpadded base64url");
         assert!(claims.verify(&key(), &token));
-        assert!(!claims.verify(&AppKey::new(vec![7; 32]), &token), "another key rejects it");
+        assert!(
+            !claims.verify(&AppKey::new(vec![7; 32]), &token),
+            "another key rejects it"
+        );
         assert!(!claims.verify(&key(), "not base64!"));
         assert!(!claims.verify(&key(), &token[..42]));
     }
@@ -141,12 +149,17 @@ mod tests {
             key_version: 1,
             params: None,
         };
-        assert!(claims.canonical().ends_with("expires:never\nkey-version:1\nparams:unchecked\n"));
+        assert!(claims
+            .canonical()
+            .ends_with("expires:never\nkey-version:1\nparams:unchecked\n"));
     }
 
     fn params_strategy() -> impl Strategy<Value = Vec<(String, String)>> {
-        proptest::collection::btree_map("[a-z][a-z0-9_]{0,6}", "\\PC{0,10}", 0..5)
-            .prop_map(|m| m.into_iter().filter(|(n, _)| !n.starts_with("fs_")).collect())
+        proptest::collection::btree_map("[a-z][a-z0-9_]{0,6}", "\\PC{0,10}", 0..5).prop_map(|m| {
+            m.into_iter()
+                .filter(|(n, _)| !n.starts_with("fs_"))
+                .collect()
+        })
     }
 
     proptest! {
@@ -167,19 +180,18 @@ mod tests {
             let mut altered_pairs = pairs.clone();
             let (app, flow, link) = (format!("app{extra}"), format!("flow{extra}"), format!("link{extra}"));
             let mut altered = original.clone();
-            let altered_params;
             match change {
                 0 => altered.application = &app,
                 1 => altered.flow = &flow,
                 2 => altered.link_id = &link,
                 3 => altered.expires_at = Some(expires.map_or(0, |e| e + 1)),
                 4 => altered.key_version += 1,
-                5 => altered_pairs.push((format!("z{extra}"), "1".into())),           // a parameter added
+                5 => altered_pairs.push((format!("Z{extra}"), "1".into())),           // a parameter added (upper case: never a generated name)
                 6 => { if altered_pairs.pop().is_none() { altered_pairs.push(("a".into(), String::new())) } } // removed
                 7 => { if altered_pairs.len() >= 2 { altered_pairs.swap(0, 1) } else { altered_pairs.push(("q".into(), "v".into())) } } // reordered
                 _ => match altered_pairs.first_mut() { Some(p) => p.1.push('x'), None => altered_pairs.push(("n".into(), "v".into())) }, // altered
             }
-            altered_params = UrlParams::from_pairs(altered_pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))).expect("valid");
+            let altered_params = UrlParams::from_pairs(altered_pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))).expect("valid");
             if change >= 5 {
                 altered.params = Some(&altered_params);
             }

@@ -1,0 +1,76 @@
+//! Generating a share link: the Share dialog's one call to the server.
+
+use crate::domain::share::GeneratedLink;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server]
+pub async fn generate_link(
+    flow: String,
+    application: String,
+    params: String,
+    protect: bool,
+    shorten: bool,
+) -> Result<GeneratedLink, AppError> {
+    use super::request::*;
+    respond(
+        async move {
+            let ports = ports()?;
+            service::generate(
+                &ports,
+                session_token(),
+                &flow,
+                &application,
+                &params,
+                protect,
+                shorten,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    use super::super::request::authorize;
+    use crate::domain::share::{GeneratedLink, ShareRequest};
+    use crate::domain::Permission;
+    use crate::error::AppError;
+    use crate::ports::{Ports, SessionToken, ShareError};
+
+    pub async fn generate(
+        ports: &Ports,
+        token: Option<SessionToken>,
+        flow: &str,
+        application: &str,
+        params: &str,
+        protect: bool,
+        shorten: bool,
+    ) -> Result<GeneratedLink, AppError> {
+        let user = authorize(ports, token, Permission::ShareFlows).await?;
+        let request = ShareRequest::parse(flow, application, params, protect, shorten)
+            .map_err(|e| AppError::Invalid(capitalised(&e.to_string())))?;
+        ports
+            .sharing
+            .generate(&user, &request)
+            .await
+            .map_err(|e| match e {
+                ShareError::FlowNotFound => {
+                    AppError::NotFound(format!("There is no flow called {flow:?}."))
+                }
+                ShareError::Blocked(blocker) => AppError::Invalid(blocker.message().to_owned()),
+                ShareError::NotAvailable(app) => AppError::Invalid(format!(
+                    "Application {app:?} is not available to this flow."
+                )),
+                ShareError::Backend(err) => err.into(),
+            })
+    }
+
+    fn capitalised(sentence: &str) -> String {
+        let mut chars = sentence.chars();
+        chars.next().map_or_else(String::new, |first| {
+            first.to_uppercase().chain(chars).collect::<String>() + "."
+        })
+    }
+}

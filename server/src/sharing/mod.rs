@@ -1,0 +1,293 @@
+//! The `Sharing` port: generating links. Checks the flow and the application, signs protected links
+//! with the application's key (see `signing`), mints short codes, and stores every link.
+//!
+//! A full link looks like
+//! `{base}/f/{application}/{flow}/{link id}?{parameters}&fs_kv={key version}[&fs_exp={unix s}&fs_sig={token}]`
+//! and a short one like `{base}/s/{code}`.
+
+pub mod short_code;
+pub mod signing;
+
+use crate::db::{now_millis, on_db, Store, StoreError, StoreResult};
+use crate::security::random_bytes;
+use app::domain::share::{GeneratedLink, ShareRequest};
+use app::domain::{
+    AccessProtection, ApplicationKind, ApprovalStatus, Expiry, ExpiryUnit, FlowSlug, FlowSummary,
+    FlowType, PublicationStatus, ShareBlocker, UserView,
+};
+use app::ports::{ShareError, Sharing};
+use async_trait::async_trait;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use short_code::ShortCode;
+use signing::{AppKey, LinkClaims};
+
+/// How often a short code is drawn again when it collides with an existing one. With 2^54
+/// possible codes a single retry is already astronomically unlikely.
+const SHORT_CODE_ATTEMPTS: usize = 5;
+
+#[derive(sqlx::FromRow)]
+struct FlowRow {
+    id: i64,
+    name: String,
+    flow_type: String,
+    publication: String,
+    approval: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct TargetRow {
+    id: i64,
+    kind: String,
+    base_url: String,
+    secret_key: Vec<u8>,
+    key_version: i64,
+    protected: bool,
+    allowed_invocations: Option<i64>,
+    expiry_amount: Option<i64>,
+    expiry_unit: Option<String>,
+    validate_params: bool,
+}
+
+impl TargetRow {
+    fn protection(&self) -> AccessProtection {
+        if !self.protected {
+            return AccessProtection::Open;
+        }
+        let expiry = match (
+            self.expiry_amount.and_then(|a| u32::try_from(a).ok()),
+            self.expiry_unit.as_deref().and_then(ExpiryUnit::parse),
+        ) {
+            (Some(amount), Some(unit)) => Some(Expiry { amount, unit }),
+            _ => None,
+        };
+        AccessProtection::Protected {
+            allowed_invocations: self.allowed_invocations.and_then(|n| u32::try_from(n).ok()),
+            expiry,
+            validate_params: self.validate_params,
+        }
+    }
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// What a new link will be, decided before it is written.
+struct LinkPlan {
+    id: String,
+    url: String,
+    protected: bool,
+    validate_params: bool,
+    expires_at: Option<i64>,
+    allowed_invocations: Option<i64>,
+}
+
+fn plan_link(request: &ShareRequest, target: &TargetRow, now_secs: i64) -> StoreResult<LinkPlan> {
+    let id = URL_SAFE_NO_PAD.encode(random_bytes::<16>()?);
+    // Turning Protect URL on for an Open pair protects with the safest defaults: parameters
+    // validated, no expiry, unlimited invocations.
+    let protection = match (request.protect, target.protection()) {
+        (false, _) => AccessProtection::Open,
+        (true, AccessProtection::Open) => AccessProtection::Protected {
+            allowed_invocations: None,
+            expiry: None,
+            validate_params: true,
+        },
+        (true, protected) => protected,
+    };
+    let mut url = format!(
+        "{}/f/{}/{}/{id}?",
+        target.base_url, request.application, request.flow
+    );
+    let params = request.params.to_query();
+    if !params.is_empty() {
+        url.push_str(&params);
+        url.push('&');
+    }
+    url.push_str(&format!("fs_kv={}", target.key_version));
+    let (validate_params, expires_at, allowed_invocations) = match protection {
+        AccessProtection::Open => (false, None, None),
+        AccessProtection::Protected {
+            allowed_invocations,
+            expiry,
+            validate_params,
+        } => {
+            let expires_at = expiry.map(|e| now_secs + e.as_millis() / 1_000);
+            let claims = LinkClaims {
+                application: request.application.as_str(),
+                flow: request.flow.as_str(),
+                link_id: &id,
+                expires_at,
+                key_version: target.key_version,
+                params: validate_params.then_some(&request.params),
+            };
+            if let Some(at) = expires_at {
+                url.push_str(&format!("&fs_exp={at}"));
+            }
+            url.push_str(&format!(
+                "&fs_sig={}",
+                claims.sign(&AppKey::new(target.secret_key.clone()))
+            ));
+            (
+                validate_params,
+                expires_at,
+                allowed_invocations.map(i64::from),
+            )
+        }
+    };
+    Ok(LinkPlan {
+        id,
+        url,
+        protected: protection.is_protected(),
+        validate_params,
+        expires_at,
+        allowed_invocations,
+    })
+}
+
+impl Store {
+    async fn find_share_target(
+        &self,
+        flow: &FlowSlug,
+        application: &FlowSlug,
+    ) -> StoreResult<Option<(FlowRow, Option<TargetRow>)>> {
+        let flow_sql =
+            "SELECT id, name, flow_type, publication, approval FROM flows WHERE slug = $1";
+        let target_sql = "SELECT a.id, a.kind, a.base_url, a.secret_key, a.key_version, fa.protected, fa.allowed_invocations, \
+                          fa.expiry_amount, fa.expiry_unit, fa.validate_params FROM applications a \
+                          JOIN flow_applications fa ON fa.application_id = a.id AND fa.flow_id = $1 WHERE a.slug = $2";
+        Ok(on_db!(&self.db, |pool| {
+            let Some(flow_row) = sqlx::query_as::<_, FlowRow>(flow_sql)
+                .bind(flow.as_str())
+                .fetch_optional(pool)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let target = sqlx::query_as::<_, TargetRow>(target_sql)
+                .bind(flow_row.id)
+                .bind(application.as_str())
+                .fetch_optional(pool)
+                .await?;
+            Ok::<_, sqlx::Error>(Some((flow_row, target)))
+        })?)
+    }
+
+    async fn insert_link(
+        &self,
+        by: &UserView,
+        request: &ShareRequest,
+        flow_id: i64,
+        target: &TargetRow,
+        plan: &LinkPlan,
+    ) -> StoreResult<Option<String>> {
+        let sql = "INSERT INTO links (id, flow_id, application_id, created_by, created_at, params, protected, validate_params, \
+                   short_code, key_version, expires_at, allowed_invocations, url) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+        let params = request.params.to_query();
+        for _ in 0..SHORT_CODE_ATTEMPTS {
+            let code = if request.shorten {
+                Some(ShortCode::generate()?)
+            } else {
+                None
+            };
+            let inserted = on_db!(&self.db, |pool| sqlx::query(sql)
+                .bind(&plan.id)
+                .bind(flow_id)
+                .bind(target.id)
+                .bind(&by.name)
+                .bind(now_millis())
+                .bind(&params)
+                .bind(plan.protected)
+                .bind(plan.validate_params)
+                .bind(code.as_ref().map(ShortCode::as_str))
+                .bind(target.key_version)
+                .bind(plan.expires_at)
+                .bind(plan.allowed_invocations)
+                .bind(&plan.url)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()));
+            match inserted {
+                Ok(_) => return Ok(code.map(|c| format!("{}/s/{}", target.base_url, c.as_str()))),
+                // Only a short-code collision can violate uniqueness here (the id is 128 random bits).
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() && request.shorten => {
+                    continue
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict(
+            "could not find a free short code; please try again".into(),
+        ))
+    }
+
+    async fn generate_link(
+        &self,
+        by: &UserView,
+        request: &ShareRequest,
+    ) -> Result<GeneratedLink, ShareError> {
+        let backend = |e: StoreError| ShareError::Backend(e.for_port("generating a link"));
+        let (flow, target) = self
+            .find_share_target(&request.flow, &request.application)
+            .await
+            .map_err(backend)?
+            .ok_or(ShareError::FlowNotFound)?;
+        let summary = FlowSummary {
+            slug: request.flow.clone(),
+            name: flow.name.clone(),
+            flow_type: flow
+                .flow_type
+                .parse::<FlowType>()
+                .map_err(corrupt)
+                .map_err(backend)?,
+            publication: flow
+                .publication
+                .parse::<PublicationStatus>()
+                .map_err(corrupt)
+                .map_err(backend)?,
+            approval: flow
+                .approval
+                .parse::<ApprovalStatus>()
+                .map_err(corrupt)
+                .map_err(backend)?,
+            version: 0,
+            updated_at: 0,
+            updated_by: String::new(),
+        };
+        // The application count only matters for the "no application" reason; availability of
+        // the requested one is checked right after.
+        if let Some(blocker) = ShareBlocker::check(&summary, 1, by.role) {
+            return Err(ShareError::Blocked(blocker));
+        }
+        let target =
+            target.ok_or_else(|| ShareError::NotAvailable(request.application.to_string()))?;
+        let plan = plan_link(request, &target, now_millis() / 1_000).map_err(backend)?;
+        let short_url = self
+            .insert_link(by, request, flow.id, &target, &plan)
+            .await
+            .map_err(backend)?;
+        let kind = ApplicationKind::parse(&target.kind)
+            .ok_or_else(|| backend(corrupt("application kind")))?;
+        Ok(GeneratedLink {
+            full_url: plan.url,
+            short_url,
+            protected: plan.protected,
+            expires_at: plan.expires_at,
+            embeddable: kind.embeddable(),
+            flow_name: flow.name,
+        })
+    }
+}
+
+#[async_trait]
+impl Sharing for Store {
+    async fn generate(
+        &self,
+        by: &UserView,
+        request: &ShareRequest,
+    ) -> Result<GeneratedLink, ShareError> {
+        self.generate_link(by, request).await
+    }
+}
