@@ -1,6 +1,7 @@
 //! What the console needs from the backend, as traits. `server` implements them with sqlx and
 //! hands them in through Leptos context; `app` never names a database and never holds a key.
 
+use crate::domain::link::{LinkRefusal, PlayerFlow};
 use crate::domain::share::{GeneratedLink, ShareRequest};
 use crate::domain::{FlowDetails, FlowPage, FlowQuery, FlowSlug, ShareBlocker, UserName, UserView};
 use async_trait::async_trait;
@@ -84,6 +85,27 @@ pub trait Sharing: Send + Sync {
     ) -> Result<GeneratedLink, ShareError>;
 }
 
+/// A link that passed every check, with what its page needs.
+#[derive(Debug, Clone)]
+pub struct OpenedLink {
+    pub player: PlayerFlow,
+    /// Origins allowed to frame the page (empty: none may).
+    pub frame_ancestors: Vec<String>,
+    pub protected: bool,
+}
+
+/// Opening links for recipients: public, no session. `query` is the request's raw query string.
+#[async_trait]
+pub trait PublicLinks: Send + Sync {
+    async fn open(
+        &self,
+        application: &str,
+        flow: &str,
+        link_id: &str,
+        query: &str,
+    ) -> Result<Result<OpenedLink, LinkRefusal>, BackendError>;
+}
+
 /// How session cookies are issued.
 #[derive(Debug, Clone, Copy)]
 pub struct CookiePolicy {
@@ -98,5 +120,6 @@ pub struct Ports {
     pub accounts: Arc<dyn Accounts>,
     pub flows: Arc<dyn FlowCatalog>,
     pub sharing: Arc<dyn Sharing>,
+    pub links: Arc<dyn PublicLinks>,
     pub cookies: CookiePolicy,
 }

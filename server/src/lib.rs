@@ -5,6 +5,7 @@ pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod import;
+pub mod public;
 pub mod security;
 pub mod sharing;
 pub mod startup;

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod flows;
+pub mod links;
 pub mod share;
 
 #[cfg(feature = "ssr")]

@@ -4,6 +4,7 @@
 pub mod application;
 pub mod definition;
 pub mod flow;
+pub mod link;
 pub mod params;
 pub mod query;
 pub mod share;

@@ -7,6 +7,7 @@ mod flows;
 pub mod format;
 mod layout;
 mod login;
+mod player;
 mod share;
 
 use leptos::prelude::*;
@@ -43,6 +44,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/f/:app/:flow/:link") view=player::PlayerPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=layout::ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=|| view! { <Redirect path="/flows"/> } ssr=SsrMode::Async/>
                     <Route path=path!("flows") view=flows::FlowsPage ssr=SsrMode::Async/>

@@ -238,6 +238,8 @@ impl Store {
             .bind(author)
             .fetch_one(pool)
             .await)?;
+        // A changed flow changes what its links open (or whether they open at all).
+        self.cache.invalidate_all();
         Ok(if definition_changed {
             Upserted::Updated {
                 version,
@@ -420,5 +422,32 @@ mod tests {
             order_by(SortKey::Updated, SortDirection::Desc),
             "ORDER BY updated_at DESC, id DESC"
         );
+    }
+}
+
+impl Store {
+    /// Moves a flow to a publication and approval state; its links follow at once.
+    pub async fn set_flow_state(
+        &self,
+        slug: &FlowSlug,
+        publication: PublicationStatus,
+        approval: ApprovalStatus,
+        by: &str,
+    ) -> StoreResult<()> {
+        let sql = "UPDATE flows SET publication = $1, approval = $2, updated_at = $3, updated_by = $4 WHERE slug = $5";
+        let changed = on_db!(&self.db, |pool| sqlx::query(sql)
+            .bind(publication.as_str())
+            .bind(approval.as_str())
+            .bind(now_millis())
+            .bind(by)
+            .bind(slug.as_str())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        self.cache.invalidate_all();
+        if changed == 0 {
+            return Err(StoreError::Invalid(format!("there is no flow {slug}")));
+        }
+        Ok(())
     }
 }

@@ -142,6 +142,8 @@ pub struct Store {
     pub(crate) db: Db,
     pub(crate) session_key: SessionKey,
     pub(crate) session_ttl: Duration,
+    /// Links as the open and redirect paths see them; shared by every clone of the store.
+    pub(crate) cache: std::sync::Arc<crate::public::cache::LinkCache>,
 }
 
 impl Store {
@@ -150,6 +152,7 @@ impl Store {
             db,
             session_key,
             session_ttl,
+            cache: Default::default(),
         }
     }
 

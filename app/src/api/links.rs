@@ -1,0 +1,60 @@
+//! Opening a shared link for a recipient (public: no session). Besides the flow, this decides the
+//! page's status and security headers: the refusal's status, `Cache-Control: no-store` for
+//! protected links, and a Content-Security-Policy whose `frame-ancestors` lists exactly the
+//! application's allowed embed origins.
+
+use crate::domain::link::{LinkRefusal, PlayerFlow};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server]
+pub async fn open_link(
+    application: String,
+    flow: String,
+    link: String,
+) -> Result<Result<PlayerFlow, LinkRefusal>, AppError> {
+    use super::request::*;
+    use http::header::{HeaderName, HeaderValue, CACHE_CONTROL};
+    use http::StatusCode;
+    use leptos_axum::ResponseOptions;
+
+    let ports = ports()?;
+    let query = use_context::<http::request::Parts>()
+        .and_then(|p| p.uri.query().map(str::to_owned))
+        .unwrap_or_default();
+    let outcome = ports
+        .links
+        .open(&application, &flow, &link, &query)
+        .await
+        .map_err(AppError::from);
+    let Some(response) = use_context::<ResponseOptions>() else {
+        return outcome.map(|r| r.map(|o| o.player));
+    };
+    let nonce = leptos::nonce::use_nonce()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    let (ancestors, store) = match &outcome {
+        Ok(Ok(opened)) if !opened.frame_ancestors.is_empty() => {
+            (opened.frame_ancestors.join(" "), opened.protected)
+        }
+        Ok(Ok(opened)) => ("'none'".to_owned(), opened.protected),
+        _ => ("'none'".to_owned(), true),
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(HeaderName::from_static("content-security-policy"), value);
+    }
+    if store {
+        response.insert_header(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let status = match &outcome {
+        Ok(Err(refusal)) => refusal.status(),
+        Ok(Ok(_)) => 200,
+        Err(err) => err.status(),
+    };
+    response.set_status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    outcome.map(|r| r.map(|o| o.player))
+}

@@ -1,0 +1,106 @@
+//! Opening a shared link: why it can be refused, and what a recipient's player receives when it is
+//! not. Refusals say what happened in plain words and nothing that would help forge a token.
+
+use super::definition::FlowDefinition;
+use serde::{Deserialize, Serialize};
+
+/// Query parameters a link reserves for itself (all start with `fs_`).
+pub const KEY_VERSION_PARAM: &str = "fs_kv";
+pub const EXPIRES_PARAM: &str = "fs_exp";
+pub const SIGNATURE_PARAM: &str = "fs_sig";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkRefusal {
+    /// Altered or made up: any part of it does not match what was generated.
+    NotValid,
+    /// Revoked, or its application's key was regenerated.
+    Disabled,
+    Expired,
+    /// The flow no longer exists or is no longer published and approved.
+    FlowUnavailable,
+}
+
+impl LinkRefusal {
+    pub fn status(self) -> u16 {
+        match self {
+            Self::NotValid => 403,
+            Self::Disabled | Self::Expired => 410,
+            Self::FlowUnavailable => 404,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::NotValid => "This link is not valid",
+            Self::Disabled => "This link has been disabled",
+            Self::Expired => "This link has expired",
+            Self::FlowUnavailable => "This flow is not available",
+        }
+    }
+
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Self::NotValid => "The link may have been copied incompletely or changed. Ask whoever sent it for a new one.",
+            Self::Disabled => "Whoever shared it has switched it off. Ask them for a new link if you still need it.",
+            Self::Expired => "Links like this one work only for a limited time. Ask whoever sent it for a new one.",
+            Self::FlowUnavailable => "It may have been withdrawn or is being updated. Please try again later.",
+        }
+    }
+}
+
+/// What the player needs to run a flow for a recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlayerFlow {
+    pub flow_name: String,
+    pub definition: FlowDefinition,
+    /// The link's URL parameters, decoded: the flow's variables.
+    pub variables: Vec<(String, String)>,
+}
+
+/// Replaces `{{name}}` with the variable's value; unknown names become empty. The result is text:
+/// the page renders it as a text node, never as HTML.
+pub fn fill_in(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("}}") {
+            Some(end) => {
+                out.push_str(&lookup(after[..end].trim()).unwrap_or_default());
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_have_their_own_status() {
+        assert_eq!(LinkRefusal::NotValid.status(), 403);
+        assert_eq!(LinkRefusal::Disabled.status(), 410);
+        assert_eq!(LinkRefusal::Expired.status(), 410);
+        assert_eq!(LinkRefusal::FlowUnavailable.status(), 404);
+    }
+
+    #[test]
+    fn variables_are_filled_in_and_unknown_ones_left_empty() {
+        let lookup = |name: &str| (name == "name").then(|| "Ada <b>".to_owned());
+        assert_eq!(
+            fill_in("Hello {{name}}, {{ name }}!", lookup),
+            "Hello Ada <b>, Ada <b>!"
+        );
+        assert_eq!(fill_in("{{missing}}x", lookup), "x");
+        assert_eq!(fill_in("no braces {{ open", lookup), "no braces {{ open");
+        assert_eq!(fill_in("", lookup), "");
+    }
+}

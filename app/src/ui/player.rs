@@ -1,0 +1,159 @@
+//! The page a recipient opens: the flow player, or a plain page saying why the link does not work.
+//! Rendered on the server (the first step shows without JavaScript); the player is an island.
+
+use crate::api::links::open_link;
+use crate::domain::definition::{FlowDefinition, StepKind};
+use crate::domain::link::{fill_in, LinkRefusal};
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use std::collections::HashMap;
+
+#[component]
+pub fn PlayerPage() -> impl IntoView {
+    let params = use_params_map();
+    let key = move || {
+        let p = params.read();
+        (
+            p.get("app").unwrap_or_default(),
+            p.get("flow").unwrap_or_default(),
+            p.get("link").unwrap_or_default(),
+        )
+    };
+    let opened = Resource::new(key, |(app, flow, link)| open_link(app, flow, link));
+    view! {
+        <main class="player-page">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match opened.await {
+                        Ok(Ok(flow)) => Either::Left(view! {
+                            <Title text=flow.flow_name.clone()/>
+                            <FlowPlayer flow_name=flow.flow_name definition=flow.definition variables=flow.variables/>
+                        }),
+                        Ok(Err(refusal)) => Either::Right(view! { <Refusal refusal/> }),
+                        Err(_) => Either::Right(view! { <Refusal refusal=LinkRefusal::FlowUnavailable/> }),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn Refusal(refusal: LinkRefusal) -> impl IntoView {
+    view! {
+        <Title text=refusal.title()/>
+        <section class="refusal" aria-labelledby="refusal-title">
+            <h1 id="refusal-title">{refusal.title()}</h1>
+            <p>{refusal.explanation()}</p>
+        </section>
+    }
+}
+
+/// Walks a flow's steps: Back and Restart, a progress indicator, keyboard operable. URL
+/// parameters are variables: `{{name}}` in a text shows the value (as text), and an input step
+/// whose variable came with the link starts filled in.
+#[island]
+fn FlowPlayer(
+    flow_name: String,
+    definition: FlowDefinition,
+    variables: Vec<(String, String)>,
+) -> impl IntoView {
+    let start = definition.start().to_owned();
+    let total = definition.steps().len();
+    let definition = StoredValue::new(definition);
+    let initial: HashMap<String, String> = variables.into_iter().collect();
+    let values = RwSignal::new(initial.clone());
+    let path = RwSignal::new(vec![start.clone()]);
+    let draft = RwSignal::new(String::new());
+
+    let go = move |next: String| {
+        path.update(|p| p.push(next.clone()));
+        draft.set(
+            definition.with_value(|d| match d.step(&next).map(|s| &s.kind) {
+                Some(StepKind::Input { variable, .. }) => {
+                    values.with_untracked(|v| v.get(variable).cloned().unwrap_or_default())
+                }
+                _ => String::new(),
+            }),
+        );
+    };
+    let back = move |_| {
+        path.update(|p| {
+            if p.len() > 1 {
+                p.pop();
+            }
+        })
+    };
+    let restart = {
+        let start = start.clone();
+        move |_| {
+            values.set(initial.clone());
+            path.set(vec![start.clone()]);
+        }
+    };
+    let text = move |raw: &str| values.with(|v| fill_in(raw, |name| v.get(name).cloned()));
+    if let Some(StepKind::Input { variable, .. }) =
+        definition.with_value(|d| d.step(&start).map(|s| s.kind.clone()))
+    {
+        draft.set(values.with_untracked(|v| v.get(&variable).cloned().unwrap_or_default()));
+    }
+
+    let step_view = move || {
+        let id = path.with(|p| p.last().cloned().unwrap_or_default());
+        let Some(step) = definition.with_value(|d| d.step(&id).cloned()) else {
+            return view! { <p>"This flow cannot continue."</p> }.into_any();
+        };
+        match step.kind {
+            StepKind::Message { text: t, next } => (view! {
+                <p class="step-text">{text(&t)}</p>
+                <button type="button" class="primary" on:click=move |_| go(next.clone())>"Next"</button>
+            })
+            .into_any(),
+            StepKind::Question { text: t, choices } => (view! {
+                <fieldset class="choices">
+                    <legend class="step-text">{text(&t)}</legend>
+                    {choices.into_iter().map(|c| {
+                        let next = c.next.clone();
+                        view! { <button type="button" on:click=move |_| go(next.clone())>{text(&c.label)}</button> }
+                    }).collect_view()}
+                </fieldset>
+            })
+            .into_any(),
+            StepKind::Input { text: t, variable, next } => (view! {
+                <form class="input-step" on:submit=move |ev| {
+                    ev.prevent_default();
+                    let value = draft.get_untracked();
+                    values.update(|v| { v.insert(variable.clone(), value); });
+                    go(next.clone());
+                }>
+                    <label for="player-input" class="step-text">{text(&t)}</label>
+                    <input id="player-input" prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev)) autofocus/>
+                    <button type="submit" class="primary">"Next"</button>
+                </form>
+            })
+            .into_any(),
+            StepKind::End { text: t } => (view! {
+                <p class="step-text">{text(&t)}</p>
+                <p class="finished" role="status">"Finished"</p>
+            })
+            .into_any(),
+        }
+    };
+    view! {
+        <article class="player" aria-labelledby="player-title">
+            <h1 id="player-title">{flow_name}</h1>
+            <p class="progress-label" aria-live="polite">
+                {move || format!("Step {} of at most {total}", path.with(Vec::len))}
+            </p>
+            <progress max=total.to_string() value=move || path.with(Vec::len).to_string() aria-label="Progress"></progress>
+            <div class="step" aria-live="polite">{step_view}</div>
+            <div class="player-nav">
+                <button type="button" on:click=back disabled=move || path.with(|p| p.len() <= 1)>"Back"</button>
+                <button type="button" on:click=restart>"Restart"</button>
+            </div>
+            <noscript><p class="hint">"This flow needs JavaScript to go past the first step."</p></noscript>
+        </article>
+    }
+}

@@ -1,0 +1,334 @@
+//! Recipients opening links over HTTP: the redirect, the player page and its headers, and every
+//! refusal — links altered in each of their parts, expired, disabled and withdrawn.
+
+use app::api::share::GenerateLink;
+use app::domain::params::UrlParams;
+use app::domain::share::GeneratedLink;
+use app::domain::{ApprovalStatus, FlowSlug, PublicationStatus};
+use http::StatusCode;
+use leptos::server_fn::ServerFn;
+use server::sharing::signing::{AppKey, LinkClaims};
+use server::testing::{Engine, TestApp};
+
+macro_rules! link_tests {
+    ($name:ident, |$app:ident| $body:expr) => {
+        mod $name {
+            use super::*;
+            async fn scenario($app: TestApp) {
+                $body.await
+            }
+            #[tokio::test]
+            async fn sqlite() {
+                scenario(
+                    TestApp::with_demo(Engine::Sqlite)
+                        .await
+                        .expect("sqlite app"),
+                )
+                .await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = TestApp::with_demo(Engine::Postgres).await {
+                    scenario(app).await
+                }
+            }
+        }
+    };
+}
+
+async fn generate(
+    app: &TestApp,
+    flow: &str,
+    application: &str,
+    params: &str,
+    protect: bool,
+) -> GeneratedLink {
+    let cookie = app.log_in("publisher", "demo-publisher-pass").await;
+    let protect = protect.to_string();
+    let form = [
+        ("flow", flow),
+        ("application", application),
+        ("params", params),
+        ("protect", &protect),
+        ("shorten", "true"),
+    ];
+    let response = app.call(GenerateLink::PATH, &form, Some(&cookie)).await;
+    assert_eq!(response.status, StatusCode::OK, "{response:?}");
+    serde_json::from_str(&response.body).expect("a generated link")
+}
+
+/// The path and query of a full link, as a browser would request it from this server.
+fn local(url: &str) -> String {
+    let parsed = url::Url::parse(url).expect("a URL");
+    format!("{}?{}", parsed.path(), parsed.query().unwrap_or_default())
+}
+
+fn slug(s: &str) -> FlowSlug {
+    FlowSlug::parse(s).expect("slug")
+}
+
+const NOT_VALID: &str = "This link is not valid";
+
+link_tests!(
+    a_short_link_redirects_to_the_player_with_its_parameters,
+    |app| async move {
+        // Order Status Lookup through the order widget: protected, parameters validated, embeddable.
+        let link = generate(
+            &app,
+            "order-status-lookup",
+            "order-widget",
+            "&name=Ada <Lovelace>&order=A-17",
+            true,
+        )
+        .await;
+        let short = local(link.short_url.as_deref().expect("short link"));
+        let redirect = app.get(short.trim_end_matches('?'), None).await;
+        assert_eq!(redirect.status, StatusCode::FOUND, "{redirect:?}");
+        let location = redirect.header("location").expect("a Location").to_owned();
+        assert_eq!(
+            location,
+            local(&link.full_url),
+            "the redirect stays on this server"
+        );
+
+        let page = app.get(&location, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(
+            page.body
+                .contains("Hello Ada &lt;Lovelace&gt;, this is the order status lookup assistant."),
+            "parameter shown as text"
+        );
+        assert!(!page.body.contains("<Lovelace>"));
+        let csp = page.header("content-security-policy").expect("a CSP");
+        assert!(
+            csp.ends_with("frame-ancestors http://localhost:8080 http://127.0.0.1:8080"),
+            "{csp}"
+        );
+        assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
+        assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+        assert_eq!(page.header("cache-control"), Some("no-store"));
+        assert_eq!(
+            page.header("x-frame-options"),
+            None,
+            "the widget may be framed by its origins"
+        );
+    }
+);
+
+link_tests!(
+    an_open_web_page_link_lets_recipients_change_parameters_but_not_be_framed,
+    |app| async move {
+        let link = generate(
+            &app,
+            "order-status-lookup",
+            "help-centre",
+            "name=Ada",
+            false,
+        )
+        .await;
+        let changed = local(&link.full_url).replace("name=Ada", "name=Grace");
+        let page = app.get(&changed, None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Hello Grace"));
+        assert!(page
+            .header("content-security-policy")
+            .is_some_and(|c| c.ends_with("frame-ancestors 'none'")));
+        let signed = local(&link.full_url) + "&fs_sig=AAAA";
+        assert_eq!(
+            app.get(&signed, None).await.status,
+            StatusCode::FORBIDDEN,
+            "an open link carries no token"
+        );
+    }
+);
+
+link_tests!(
+    every_altered_part_of_a_protected_link_is_refused_as_not_valid,
+    |app| async move {
+        // Returns and Refunds through the help centre: protected, 7 days, parameters validated.
+        let link = generate(
+            &app,
+            "returns-and-refunds",
+            "help-centre",
+            "&name=Ada&order=A-17",
+            true,
+        )
+        .await;
+        let good = local(&link.full_url);
+        assert_eq!(app.get(&good, None).await.status, StatusCode::OK);
+        let (path, query) = good.split_once('?').expect("a query");
+        let exp = query
+            .split('&')
+            .find_map(|p| p.strip_prefix("fs_exp="))
+            .expect("expiry")
+            .to_owned();
+        let later = (exp.parse::<i64>().expect("seconds") + 60).to_string();
+        let link_id = path.rsplit('/').next().expect("id").to_owned();
+        let variants = [
+            format!("{path}?{}", query.replace("name=Ada", "name=Eve")),
+            format!("{path}?{}", query.replace("name=Ada&", "")),
+            format!("{path}?extra=1&{query}"),
+            format!(
+                "{path}?{}",
+                query.replace("name=Ada&order=A-17", "order=A-17&name=Ada")
+            ),
+            format!(
+                "{path}?{}",
+                query.replace(&format!("fs_exp={exp}"), &format!("fs_exp={later}"))
+            ),
+            format!("{path}?{}", query.replace("fs_kv=1", "fs_kv=2")),
+            format!("{path}?{}", query.replace("&fs_sig=", "&fs_sig=A")),
+            format!("{path}?{}", query.split("&fs_sig=").next().expect("head")),
+            format!("{path}?{query}&fs_sig=again"),
+            format!(
+                "{}?{query}",
+                path.replace(&link_id, "AAAAAAAAAAAAAAAAAAAAAA")
+            ),
+            format!(
+                "{}?{query}",
+                path.replace("/returns-and-refunds/", "/order-status-lookup/")
+            ),
+            format!(
+                "{}?{query}",
+                path.replace("/help-centre/", "/partner-portal/")
+            ),
+        ];
+        for variant in variants {
+            let page = app.get(&variant, None).await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{variant}");
+            assert!(page.body.contains(NOT_VALID), "{variant}");
+            assert!(
+                !page.body.contains("fs_sig") && !page.body.to_lowercase().contains("hmac"),
+                "no hints for forgers"
+            );
+        }
+    }
+);
+
+link_tests!(an_expired_link_says_so, |app| async move {
+    let link = generate(&app, "returns-and-refunds", "help-centre", "name=Ada", true).await;
+    let (path, _) = local(&link.full_url)
+        .split_once('?')
+        .map(|(p, q)| (p.to_owned(), q.to_owned()))
+        .expect("query");
+    let link_id = path.rsplit('/').next().expect("id").to_owned();
+    // Re-sign the same link with an expiry in the past, as only the key holder could.
+    let key: Vec<u8> = match app.test_store.store.db() {
+        server::db::Db::Sqlite(p) => {
+            sqlx::query_scalar("SELECT secret_key FROM applications WHERE slug = 'help-centre'")
+                .fetch_one(p)
+                .await
+        }
+        server::db::Db::Postgres(p) => {
+            sqlx::query_scalar("SELECT secret_key FROM applications WHERE slug = 'help-centre'")
+                .fetch_one(p)
+                .await
+        }
+    }
+    .expect("key");
+    let params = UrlParams::parse("name=Ada").expect("params");
+    let past = server::db::now_millis() / 1_000 - 10;
+    let claims = LinkClaims {
+        application: "help-centre",
+        flow: "returns-and-refunds",
+        link_id: &link_id,
+        expires_at: Some(past),
+        key_version: 1,
+        params: Some(&params),
+    };
+    let url = format!(
+        "{path}?name=Ada&fs_kv=1&fs_exp={past}&fs_sig={}",
+        claims.sign(&AppKey::new(key))
+    );
+    let page = app.get(&url, None).await;
+    assert_eq!(page.status, StatusCode::GONE, "{}", page.body);
+    assert!(page.body.contains("This link has expired"));
+});
+
+link_tests!(
+    regenerating_the_key_disables_every_earlier_link,
+    |app| async move {
+        let protected = generate(&app, "order-status-lookup", "order-widget", "", true).await;
+        let open = generate(&app, "order-status-lookup", "order-widget", "", false).await;
+        for link in [&protected, &open] {
+            assert_eq!(
+                app.get(&local(&link.full_url), None).await.status,
+                StatusCode::OK
+            );
+        }
+        app.test_store
+            .store
+            .regenerate_key(&slug("order-widget"))
+            .await
+            .expect("regenerate");
+        for link in [&protected, &open] {
+            let page = app.get(&local(&link.full_url), None).await;
+            assert_eq!(page.status, StatusCode::GONE, "{}", link.full_url);
+            assert!(page.body.contains("This link has been disabled"));
+            let short = app
+                .get(
+                    local(link.short_url.as_deref().expect("short")).trim_end_matches('?'),
+                    None,
+                )
+                .await;
+            let location = short
+                .header("location")
+                .expect("still redirects")
+                .to_owned();
+            assert_eq!(app.get(&location, None).await.status, StatusCode::GONE);
+        }
+        let fresh = generate(&app, "order-status-lookup", "order-widget", "", true).await;
+        assert_eq!(
+            app.get(&local(&fresh.full_url), None).await.status,
+            StatusCode::OK,
+            "new links work"
+        );
+    }
+);
+
+link_tests!(a_withdrawn_flow_is_not_available, |app| async move {
+    let link = generate(&app, "order-status-lookup", "help-centre", "", true).await;
+    app.test_store
+        .store
+        .set_flow_state(
+            &slug("order-status-lookup"),
+            PublicationStatus::Draft,
+            ApprovalStatus::Pending,
+            "admin",
+        )
+        .await
+        .expect("withdraw");
+    let page = app.get(&local(&link.full_url), None).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("This flow is not available"));
+});
+
+link_tests!(
+    unknown_and_malformed_short_codes_get_a_404_page,
+    |app| async move {
+        for code in [
+            "/s/23456789abc",
+            "/s/short",
+            "/s/%3Cscript%3E",
+            "/s/..%2F..%2Fetc",
+        ] {
+            let page = app.get(code, None).await;
+            assert_eq!(page.status, StatusCode::NOT_FOUND, "{code}");
+            assert!(page.body.contains("This link does not exist"), "{code}");
+            assert!(page.header("location").is_none());
+        }
+        let made_up = app
+            .get("/f/help-centre/order-status-lookup/nope?fs_kv=1", None)
+            .await;
+        assert_eq!(made_up.status, StatusCode::FORBIDDEN);
+    }
+);
+
+link_tests!(console_pages_can_never_be_framed, |app| async move {
+    let login = app.get("/login", None).await;
+    assert_eq!(login.header("x-frame-options"), Some("DENY"));
+    assert_eq!(
+        login.header("content-security-policy"),
+        Some("frame-ancestors 'none'")
+    );
+});
