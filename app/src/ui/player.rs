@@ -68,10 +68,10 @@ fn FlowPlayer(
     let path = RwSignal::new(vec![start.clone()]);
     let draft = RwSignal::new(String::new());
 
-    let go = move |next: String| {
-        path.update(|p| p.push(next.clone()));
+    // An input step starts with what is known for its variable: typed earlier, or from the link.
+    let prefill = move |step: &str| {
         draft.set(
-            definition.with_value(|d| match d.step(&next).map(|s| &s.kind) {
+            definition.with_value(|d| match d.step(step).map(|s| &s.kind) {
                 Some(StepKind::Input { variable, .. }) => {
                     values.with_untracked(|v| v.get(variable).cloned().unwrap_or_default())
                 }
@@ -79,26 +79,28 @@ fn FlowPlayer(
             }),
         );
     };
+    let go = move |next: String| {
+        prefill(&next);
+        path.update(|p| p.push(next));
+    };
     let back = move |_| {
         path.update(|p| {
             if p.len() > 1 {
                 p.pop();
             }
-        })
+        });
+        prefill(&path.with_untracked(|p| p.last().cloned().unwrap_or_default()));
     };
     let restart = {
         let start = start.clone();
         move |_| {
             values.set(initial.clone());
             path.set(vec![start.clone()]);
+            prefill(&start);
         }
     };
     let text = move |raw: &str| values.with(|v| fill_in(raw, |name| v.get(name).cloned()));
-    if let Some(StepKind::Input { variable, .. }) =
-        definition.with_value(|d| d.step(&start).map(|s| s.kind.clone()))
-    {
-        draft.set(values.with_untracked(|v| v.get(&variable).cloned().unwrap_or_default()));
-    }
+    prefill(&start);
 
     let step_view = move || {
         let id = path.with(|p| p.last().cloned().unwrap_or_default());

@@ -1,0 +1,82 @@
+// Recipients: a link made in the Share dialog, opened by someone with no account, run to its end;
+// a tampered copy refused; the embed code working only from the application's allowed origins.
+import { test, expect } from '@playwright/test';
+import { logIn, hydrated } from './helpers.mjs';
+
+/** Generates a protected short link for Order Status Lookup through the Order Status Widget. */
+async function makeLink(page) {
+  await logIn(page, 'publisher');
+  await page.goto('/flows/order-status-lookup');
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Application').selectOption({ label: 'Order Status Widget' });
+  await dialog.getByLabel('URL Parameters').fill('&name=Ada');
+  await dialog.getByRole('button', { name: 'Generate Link' }).click();
+  const link = dialog.getByLabel('Link', { exact: true });
+  await expect(link).toHaveValue(/\/s\//);
+  return { link: await link.inputValue(), embed: await dialog.getByLabel('Embed', { exact: true }).inputValue() };
+}
+
+test('a recipient with no account opens the short link and runs the flow to its end', async ({ page, browser }) => {
+  const { link } = await makeLink(page);
+  const recipient = await browser.newContext();
+  const tab = await recipient.newPage();
+  await tab.goto(link);
+  await expect(tab).toHaveURL(/\/f\/order-widget\/order-status-lookup\/[A-Za-z0-9_-]{22}\?name=Ada&fs_kv=1&fs_exp=\d+&fs_sig=/);
+  await expect(tab.getByRole('heading', { name: 'Order Status Lookup' })).toBeVisible();
+  await expect(tab.getByText('Hello Ada, this is the order status lookup assistant.')).toBeVisible();
+  await tab.waitForFunction(() => window.__flowshare_hydrated === true);
+
+  await tab.getByRole('button', { name: 'Next' }).click();
+  await expect(tab.getByText('What would you like to do?')).toBeVisible();
+  await tab.getByRole('button', { name: 'Start a new request' }).click();
+  await tab.getByLabel('Please enter your customer number.').fill('C-1001');
+  await tab.getByRole('button', { name: 'Next' }).click();
+  // Back returns to the previous step, with what was typed kept.
+  await tab.getByRole('button', { name: 'Back' }).click();
+  await expect(tab.getByLabel('Please enter your customer number.')).toHaveValue('C-1001');
+  await tab.getByLabel('Please enter your customer number.').press('Enter');
+  await tab.getByLabel('Briefly describe what you need.').fill('Where is my parcel?');
+  await tab.keyboard.press('Enter');
+  await expect(tab.getByText('Thank you, Ada. Your order status lookup request is registered.')).toBeVisible();
+  await expect(tab.getByRole('status').filter({ hasText: 'Finished' })).toBeVisible();
+  await tab.getByRole('button', { name: 'Restart' }).click();
+  await expect(tab.getByText('Hello Ada, this is the order status lookup assistant.')).toBeVisible();
+  await recipient.close();
+});
+
+test('a tampered copy of the link shows the "not valid" page', async ({ page, browser }) => {
+  const { link } = await makeLink(page);
+  const recipient = await browser.newContext();
+  const tab = await recipient.newPage();
+  await tab.goto(link);
+  const tampered = tab.url().replace('name=Ada', 'name=Mallory');
+  const response = await tab.goto(tampered);
+  expect(response.status()).toBe(403);
+  await expect(tab.getByRole('heading', { name: 'This link is not valid' })).toBeVisible();
+  await expect(tab.getByText('Hello')).toHaveCount(0);
+  await recipient.close();
+});
+
+test('the embed code runs on a page of an allowed origin and is blocked on another', async ({ page, browser }) => {
+  const { embed } = await makeLink(page);
+  const visitor = await browser.newContext();
+  const host = await visitor.newPage();
+  const blocked = [];
+  host.on('console', (message) => { if (/frame-ancestors/.test(message.text())) blocked.push(message.text()); });
+  const serve = (route) => route.fulfill({ contentType: 'text/html', body: `<!DOCTYPE html><title>Shop</title><h1>Shop</h1>${embed}` });
+  await host.route('http://localhost:8080/embed.html', serve);
+  await host.route('http://elsewhere.test/embed.html', serve);
+
+  await host.goto('http://localhost:8080/embed.html');
+  const frame = host.frameLocator('iframe[title="Order Status Lookup"]');
+  await expect(frame.getByText('Hello Ada, this is the order status lookup assistant.')).toBeVisible();
+  await expect(frame.getByRole('button', { name: 'Next' })).toBeVisible();
+  expect(blocked).toEqual([]);
+
+  await host.goto('http://elsewhere.test/embed.html');
+  await expect.poll(() => blocked.length).toBeGreaterThan(0);
+  await expect(frame.getByText('Hello Ada')).toHaveCount(0);
+  await visitor.close();
+});
