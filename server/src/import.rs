@@ -49,7 +49,7 @@ pub fn parse_import(json: &str) -> StoreResult<Vec<NewFlow>> {
             if !seen.insert(slug.clone()) {
                 return Err(invalid(format!("slug {slug} appears twice in the file")));
             }
-            let definition: FlowDefinition = serde_json::from_value(f.definition)
+            let definition = FlowDefinition::from_json_value(f.definition)
                 .map_err(|e| invalid(format!("definition: {e}")))?;
             NewFlow {
                 slug,

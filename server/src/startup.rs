@@ -21,19 +21,40 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, cookies: CookiePolicy) 
         links: store.clone(),
         cookies,
     };
-    let routes = generate_route_list(App);
+    // Recipients' pages get a handler of their own (checks on every request, cached renderings);
+    // everything else is routed by Leptos.
+    let (player_routes, console_routes): (Vec<_>, Vec<_>) = generate_route_list(App)
+        .into_iter()
+        .partition(|route| route.path().starts_with("/f/"));
+    debug_assert_eq!(player_routes.len(), 1, "one player route");
     let context = move || provide_context(ports.clone());
-    let short_links = Router::new()
+    let render = leptos_axum::render_app_async_with_context(context.clone(), {
+        let options = options.clone();
+        move || shell(options.clone())
+    });
+    let player = public::player::PlayerState {
+        store: store.clone(),
+        render: Arc::new(move |request| Box::pin(render(request))),
+    };
+    let public_routes = Router::new()
         .route("/s/{code}", get(public::routes::short_link))
-        .with_state(store);
+        .with_state(store)
+        .merge(
+            Router::new()
+                .route(
+                    "/f/{application}/{flow}/{link}",
+                    get(public::player::open_page),
+                )
+                .with_state(player),
+        );
     let router = Router::new()
-        .leptos_routes_with_context(&options, routes, context, {
+        .leptos_routes_with_context(&options, console_routes, context, {
             let options = options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
-        .merge(short_links)
+        .merge(public_routes)
         .layer(axum::middleware::from_fn(public::routes::security_headers));
     // Spans carry the path only: query strings may hold search text or, on link routes, tokens.
     router.layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {

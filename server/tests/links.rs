@@ -332,3 +332,45 @@ link_tests!(console_pages_can_never_be_framed, |app| async move {
         Some("frame-ancestors 'none'")
     );
 });
+
+link_tests!(
+    a_page_served_again_gets_a_fresh_nonce_and_the_same_content,
+    |app| async move {
+        let link = generate(
+            &app,
+            "order-status-lookup",
+            "order-widget",
+            "name=Ada",
+            true,
+        )
+        .await;
+        let (first, second) = (
+            app.get(&local(&link.full_url), None).await,
+            app.get(&local(&link.full_url), None).await,
+        );
+        assert_eq!(
+            (first.status, second.status),
+            (StatusCode::OK, StatusCode::OK)
+        );
+        let nonce = |r: &server::testing::TestResponse| {
+            let csp = r.header("content-security-policy").expect("csp").to_owned();
+            csp.split("'nonce-")
+                .nth(1)
+                .and_then(|rest| rest.split('\'').next())
+                .expect("a nonce")
+                .to_owned()
+        };
+        let (a, b) = (nonce(&first), nonce(&second));
+        assert_ne!(a, b, "never the same nonce twice");
+        assert!(
+            first.body.contains(&format!("nonce=\"{a}\""))
+                && second.body.contains(&format!("nonce=\"{b}\""))
+        );
+        assert_eq!(
+            first.body.replace(&a, "N"),
+            second.body.replace(&b, "N"),
+            "otherwise the same page"
+        );
+        assert_eq!(second.header("cache-control"), Some("no-store"));
+    }
+);

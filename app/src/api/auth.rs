@@ -15,7 +15,7 @@ pub fn safe_next(next: &str) -> &str {
     }
 }
 
-#[server]
+#[server(endpoint = "login")]
 pub async fn login(name: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use super::request::*;
     use crate::domain::query::encode_component;
@@ -48,7 +48,7 @@ pub async fn login(name: String, password: String, next: Option<String>) -> Resu
     )
 }
 
-#[server]
+#[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use super::request::*;
     respond(
@@ -66,7 +66,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The signed-in user, or `None`: the console layout asks this before showing anything.
-#[server]
+#[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     use super::request::*;
     respond(

@@ -4,7 +4,7 @@ use crate::domain::{FlowDetails, FlowPage};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-#[server]
+#[server(endpoint = "list_flows")]
 pub async fn list_flows(
     q: Option<String>,
     sort: Option<String>,
@@ -28,7 +28,7 @@ pub async fn list_flows(
     )
 }
 
-#[server]
+#[server(endpoint = "get_flow_details")]
 pub async fn get_flow_details(slug: String) -> Result<FlowDetails, AppError> {
     use super::request::*;
     respond(async move { service::details(&ports()?, session_token(), &slug).await }.await)

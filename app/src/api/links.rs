@@ -7,7 +7,7 @@ use crate::domain::link::{LinkRefusal, PlayerFlow};
 use crate::error::AppError;
 use leptos::prelude::*;
 
-#[server]
+#[server(endpoint = "open_link")]
 pub async fn open_link(
     application: String,
     flow: String,

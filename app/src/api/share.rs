@@ -4,7 +4,7 @@ use crate::domain::share::GeneratedLink;
 use crate::error::AppError;
 use leptos::prelude::*;
 
-#[server]
+#[server(endpoint = "generate_link")]
 pub async fn generate_link(
     flow: String,
     application: String,

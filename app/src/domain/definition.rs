@@ -67,6 +67,8 @@ pub enum DefinitionError {
     Malformed(String),
     #[error("the definition has no steps")]
     NoSteps,
+    #[error("step {step:?}: {reason}")]
+    BadStep { step: String, reason: String },
     #[error("the definition has {0} steps; at most {MAX_STEPS} are allowed")]
     TooManySteps(usize),
     #[error("a step has an empty id")]
@@ -124,9 +126,44 @@ fn valid_variable(name: &str) -> bool {
 
 impl FlowDefinition {
     pub fn parse_json(json: &str) -> Result<Self, DefinitionError> {
-        let raw: RawDefinition =
+        let value: serde_json::Value =
             serde_json::from_str(json).map_err(|e| DefinitionError::Malformed(e.to_string()))?;
-        Self::try_from(raw)
+        Self::from_json_value(value)
+    }
+
+    /// Reads a definition step by step, so that a fault inside a step (an unknown kind, a missing
+    /// field) names the step it is in.
+    pub fn from_json_value(value: serde_json::Value) -> Result<Self, DefinitionError> {
+        let malformed = |what: &str| DefinitionError::Malformed(what.to_owned());
+        let object = value
+            .as_object()
+            .ok_or_else(|| malformed("expected an object with \"start\" and \"steps\""))?;
+        if let Some(unknown) = object.keys().find(|k| *k != "start" && *k != "steps") {
+            return Err(malformed(&format!("unknown field {unknown:?}")));
+        }
+        let start = object
+            .get("start")
+            .and_then(|s| s.as_str())
+            .ok_or_else(|| malformed("\"start\" must name a step"))?;
+        let raw_steps = object
+            .get("steps")
+            .and_then(|s| s.as_array())
+            .ok_or_else(|| malformed("\"steps\" must be a list"))?;
+        let steps = raw_steps
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                let name = raw
+                    .get("id")
+                    .and_then(|id| id.as_str())
+                    .map_or_else(|| format!("#{}", i + 1), str::to_owned);
+                serde_json::from_value::<Step>(raw.clone()).map_err(|e| DefinitionError::BadStep {
+                    step: name,
+                    reason: e.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(start.to_owned(), steps)
     }
 
     pub fn to_json(&self) -> String {
@@ -230,11 +267,23 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_step_kind_is_refused() {
-        let err = error_of(r#"{"start":"a","steps":[{"id":"a","kind":"teleport","text":"x"}]}"#);
+    fn an_unknown_step_kind_is_refused_naming_the_step() {
+        let err = error_of(
+            r#"{"start":"a","steps":[{"id":"a","kind":"end","text":"x"},{"id":"warp","kind":"teleport","text":"x"}]}"#,
+        );
         assert!(
-            matches!(&err, DefinitionError::Malformed(m) if m.contains("teleport")),
+            matches!(&err, DefinitionError::BadStep { step, reason } if step == "warp" && reason.contains("teleport")),
             "{err}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("step \"warp\": unknown variant `teleport`"),
+            "{err}"
+        );
+        let nameless = error_of(r#"{"start":"a","steps":[{"kind":"end","text":"x"}]}"#);
+        assert!(
+            matches!(&nameless, DefinitionError::BadStep { step, .. } if step == "#1"),
+            "{nameless}"
         );
     }
 

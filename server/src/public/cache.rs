@@ -1,4 +1,5 @@
-//! The link-open and redirect paths read links through this cache instead of the database.
+//! The link-open and redirect paths read links (and rendered pages) through this cache instead of
+//! the database.
 //! Anything that changes what a link may do (revoking it, regenerating a key, a flow's state)
 //! calls `invalidate_all`, so the change takes effect on the next request. Bounded: when full it
 //! starts over rather than growing with every made-up link an attacker tries.
@@ -9,9 +10,21 @@ use std::sync::{Arc, RwLock};
 
 const MAX_ENTRIES: usize = 100_000;
 
+const MAX_PAGES: usize = 2_000;
+
+/// A rendered player page with its nonce cut out (see `player`).
+#[derive(Debug)]
+pub struct CachedPage {
+    pub html: String,
+    pub csp: String,
+    pub cache_control: Option<http::HeaderValue>,
+}
+
 #[derive(Default)]
 pub struct LinkCache {
     links: RwLock<HashMap<String, Arc<LinkRecord>>>,
+    /// `{application}/{flow}/{link}?{query}` → the page that link renders.
+    pages: RwLock<HashMap<String, Arc<CachedPage>>>,
     /// Short code → the path it redirects to; `None` for unknown or revoked codes.
     shorts: RwLock<HashMap<String, Option<String>>>,
 }
@@ -23,9 +36,18 @@ impl std::fmt::Debug for LinkCache {
 }
 
 fn insert<V: Clone>(map: &RwLock<HashMap<String, V>>, key: &str, value: V) -> V {
+    insert_bounded(map, key, value, MAX_ENTRIES)
+}
+
+fn insert_bounded<V: Clone>(
+    map: &RwLock<HashMap<String, V>>,
+    key: &str,
+    value: V,
+    limit: usize,
+) -> V {
     // A poisoned lock only means another request panicked mid-insert; the map is still usable.
     let mut map = map.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if map.len() >= MAX_ENTRIES {
+    if map.len() >= limit {
         map.clear();
     }
     map.insert(key.to_owned(), value.clone());
@@ -56,12 +78,24 @@ impl LinkCache {
         insert(&self.shorts, code, path)
     }
 
+    pub fn page(&self, key: &str) -> Option<Arc<CachedPage>> {
+        get(&self.pages, key)
+    }
+
+    pub fn put_page(&self, key: &str, page: CachedPage) -> Arc<CachedPage> {
+        insert_bounded(&self.pages, key, Arc::new(page), MAX_PAGES)
+    }
+
     pub fn invalidate_all(&self) {
         self.links
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
         self.shorts
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.pages
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .clear();

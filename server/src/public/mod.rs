@@ -2,6 +2,7 @@
 //! in order of cost), following a short link, and the headers public pages carry.
 
 pub mod cache;
+pub mod player;
 pub mod routes;
 
 use crate::db::{now_millis, on_db, Store, StoreError, StoreResult};

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Measures the recipients' hot paths against nginx on this machine: nginx's static `return 302`,
+# Flowshare's short-link redirect, and a protected full-link open (token check + page render).
+# wrk, 64 connections, loopback; prints requests per second, p99 latency and the ratios to nginx.
+#   scripts/bench-links.sh            # 10 s per target
+#   DURATION=30s scripts/bench-links.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+CONNECTIONS=64
+for tool in nginx wrk; do
+  command -v "$tool" >/dev/null || { echo "==> Installing $tool"; scripts/setup.sh >/dev/null; sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd=sudo; $sudo_cmd apt-get install -y -qq "$tool" >/dev/null; }
+done
+export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
+if [ ! -x target/release/flowshare ] || [ ! -f target/site/pkg/flowshare.wasm ]; then
+  scripts/setup.sh
+  cargo leptos build --release
+fi
+
+work=$(mktemp -d /tmp/flowshare-bench.XXXXXX)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+
+app_port=$(free_port)
+DATABASE_URL="sqlite://$work/bench.db" LEPTOS_SITE_ROOT=target/site RUST_LOG=warn \
+  target/release/flowshare serve --demo --listen "127.0.0.1:$app_port" >"$work/server.log" 2>&1 &
+pids+=($!)
+
+nginx_port=$(free_port)
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+daemon off;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server { listen 127.0.0.1:$nginx_port; location / { return 302 /f/app/flow/link; } }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+pids+=($!)
+
+# Wait for the server, then make one protected, shortened link the way the Share dialog does.
+links=$(node - "$app_port" <<'JS'
+const base = `http://127.0.0.1:${process.argv[2]}`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+(async () => {
+  for (let i = 0; i < 240; i++) { try { if ((await fetch(`${base}/login`)).ok) break; } catch {} await sleep(250); }
+  const res = await fetch(`${base}/api/login`, { method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'name=publisher&password=demo-publisher-pass' });
+  const cookie = res.headers.get('set-cookie').split(';')[0];
+  const out = await fetch(`${base}/api/generate_link`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'flow=order-status-lookup&application=order-widget&params=%26name%3DAda&protect=true&shorten=true' });
+  const link = await out.json();
+  const local = (u) => { const p = new URL(u); return `${base}${p.pathname}${p.search}`; };
+  console.log(local(link.short_url), local(link.full_url));
+})().catch((e) => { console.error(e); process.exit(1); });
+JS
+)
+read -r short full <<<"$links"
+
+measure() { # URL -> "requests/s p99_ms"
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$1" 2>&1 | awk '
+    /Requests\/sec/ { rps = $2 }
+    / 99%/ { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } p99 = v }
+    END { printf "%.0f %.2f\n", rps, p99 }'
+}
+curl -fsS -o /dev/null -w '' "$full" || { echo "the full link did not open"; exit 1; }
+echo "==> wrk, $CONNECTIONS connections, $DURATION each, loopback, $(nproc) cores"
+read -r nginx_rps nginx_p99 <<<"$(measure "http://127.0.0.1:$nginx_port/")"
+read -r short_rps short_p99 <<<"$(measure "$short")"
+read -r full_rps full_p99 <<<"$(measure "$full")"
+printf '%-30s %12s %10s %10s %s\n' target 'requests/s' 'p99 ms' 'vs nginx' 'target'
+printf '%-30s %12s %10s %10s\n' 'nginx return 302' "$nginx_rps" "$nginx_p99" '100%'
+printf '%-30s %12s %10s %9s%% %s\n' 'short-link redirect' "$short_rps" "$short_p99" "$((100 * short_rps / nginx_rps))" '>= 60%, p99 <= 5 ms'
+printf '%-30s %12s %10s %9s%% %s\n' 'protected full-link open' "$full_rps" "$full_p99" "$((100 * full_rps / nginx_rps))" '>= 20%'
