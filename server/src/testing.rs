@@ -246,3 +246,35 @@ impl TestApp {
         set_cookie.split(';').next().unwrap_or_default().to_owned()
     }
 }
+
+/// Declares one async test per engine over the whole application with demo data:
+/// `app_tests!(name, |app| async move { … })` makes `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! app_tests {
+    ($name:ident, |$app:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($app: $crate::testing::TestApp) {
+                $body.await
+            }
+
+            #[tokio::test]
+            async fn sqlite() {
+                let app =
+                    $crate::testing::TestApp::with_demo($crate::testing::Engine::Sqlite).await;
+                scenario(app.expect("sqlite app")).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) =
+                    $crate::testing::TestApp::with_demo($crate::testing::Engine::Postgres).await
+                {
+                    scenario(app).await
+                }
+            }
+        }
+    };
+}

@@ -6,36 +6,9 @@ use app::api::flows::{GetFlowDetails, ListFlows};
 use app::domain::{FlowDetails, FlowPage, ShareBlocker};
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
-use server::testing::{Engine, TestApp};
+use server::app_tests;
 
-/// Runs a scenario against the application on both engines.
-macro_rules! console_tests {
-    ($name:ident, |$app:ident| $body:expr) => {
-        mod $name {
-            use super::*;
-            async fn scenario($app: TestApp) {
-                $body.await
-            }
-            #[tokio::test]
-            async fn sqlite() {
-                scenario(
-                    TestApp::with_demo(Engine::Sqlite)
-                        .await
-                        .expect("sqlite app"),
-                )
-                .await
-            }
-            #[tokio::test]
-            async fn postgres() {
-                if let Some(app) = TestApp::with_demo(Engine::Postgres).await {
-                    scenario(app).await
-                }
-            }
-        }
-    };
-}
-
-console_tests!(
+app_tests!(
     signing_in_sets_an_http_only_same_site_cookie,
     |app| async move {
         let response = app
@@ -62,7 +35,7 @@ console_tests!(
     }
 );
 
-console_tests!(a_wrong_password_gets_401_and_no_cookie, |app| async move {
+app_tests!(a_wrong_password_gets_401_and_no_cookie, |app| async move {
     for (name, password) in [
         ("admin", "wrong-password"),
         ("nobody", "demo-admin-pass"),
@@ -86,7 +59,7 @@ console_tests!(a_wrong_password_gets_401_and_no_cookie, |app| async move {
     }
 });
 
-console_tests!(
+app_tests!(
     server_functions_refuse_callers_without_a_session,
     |app| async move {
         for (path, form) in [
@@ -112,7 +85,7 @@ console_tests!(
     }
 );
 
-console_tests!(a_signed_in_viewer_searches_flows, |app| async move {
+app_tests!(a_signed_in_viewer_searches_flows, |app| async move {
     let cookie = app.log_in("viewer", "demo-viewer-pass").await;
     let response = app
         .call(ListFlows::PATH, &[("q", "refund")], Some(&cookie))
@@ -128,7 +101,7 @@ console_tests!(a_signed_in_viewer_searches_flows, |app| async move {
     );
 });
 
-console_tests!(
+app_tests!(
     share_is_blocked_for_viewers_and_for_flows_that_are_not_ready,
     |app| async move {
         let details = |cookie: String, slug: &'static str| {
@@ -172,7 +145,7 @@ console_tests!(
     }
 );
 
-console_tests!(
+app_tests!(
     an_unknown_or_malformed_slug_is_a_404_with_a_sentence,
     |app| async move {
         let cookie = app.log_in("admin", "demo-admin-pass").await;
@@ -194,7 +167,7 @@ console_tests!(
     }
 );
 
-console_tests!(logging_out_ends_the_session, |app| async move {
+app_tests!(logging_out_ends_the_session, |app| async move {
     let cookie = app.log_in("admin", "demo-admin-pass").await;
     let out = app.call(Logout::PATH, &[], Some(&cookie)).await;
     assert!(
@@ -206,7 +179,7 @@ console_tests!(logging_out_ends_the_session, |app| async move {
     assert_eq!(after.status, StatusCode::UNAUTHORIZED);
 });
 
-console_tests!(
+app_tests!(
     console_pages_send_visitors_without_a_session_to_the_login,
     |app| async move {
         let response = app.get("/flows?q=ord", None).await;
@@ -221,7 +194,7 @@ console_tests!(
     }
 );
 
-console_tests!(
+app_tests!(
     the_flows_page_is_server_rendered_with_its_data,
     |app| async move {
         let cookie = app.log_in("viewer", "demo-viewer-pass").await;
@@ -247,7 +220,7 @@ console_tests!(
     }
 );
 
-console_tests!(hostile_search_text_is_only_text, |app| async move {
+app_tests!(hostile_search_text_is_only_text, |app| async move {
     let cookie = app.log_in("viewer", "demo-viewer-pass").await;
     let long = "a".repeat(10_000);
     let cases = [
@@ -272,7 +245,7 @@ console_tests!(hostile_search_text_is_only_text, |app| async move {
     }
 });
 
-console_tests!(
+app_tests!(
     the_details_tab_shows_why_share_is_disabled,
     |app| async move {
         let cookie = app.log_in("publisher", "demo-publisher-pass").await;

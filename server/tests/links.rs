@@ -7,34 +7,9 @@ use app::domain::share::GeneratedLink;
 use app::domain::{ApprovalStatus, FlowSlug, PublicationStatus};
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
+use server::app_tests;
 use server::sharing::signing::{AppKey, LinkClaims};
-use server::testing::{Engine, TestApp};
-
-macro_rules! link_tests {
-    ($name:ident, |$app:ident| $body:expr) => {
-        mod $name {
-            use super::*;
-            async fn scenario($app: TestApp) {
-                $body.await
-            }
-            #[tokio::test]
-            async fn sqlite() {
-                scenario(
-                    TestApp::with_demo(Engine::Sqlite)
-                        .await
-                        .expect("sqlite app"),
-                )
-                .await
-            }
-            #[tokio::test]
-            async fn postgres() {
-                if let Some(app) = TestApp::with_demo(Engine::Postgres).await {
-                    scenario(app).await
-                }
-            }
-        }
-    };
-}
+use server::testing::TestApp;
 
 async fn generate(
     app: &TestApp,
@@ -69,7 +44,7 @@ fn slug(s: &str) -> FlowSlug {
 
 const NOT_VALID: &str = "This link is not valid";
 
-link_tests!(
+app_tests!(
     a_short_link_redirects_to_the_player_with_its_parameters,
     |app| async move {
         // Order Status Lookup through the order widget: protected, parameters validated, embeddable.
@@ -115,7 +90,7 @@ link_tests!(
     }
 );
 
-link_tests!(
+app_tests!(
     an_open_web_page_link_lets_recipients_change_parameters_but_not_be_framed,
     |app| async move {
         let link = generate(
@@ -142,7 +117,7 @@ link_tests!(
     }
 );
 
-link_tests!(
+app_tests!(
     every_altered_part_of_a_protected_link_is_refused_as_not_valid,
     |app| async move {
         // Returns and Refunds through the help centre: protected, 7 days, parameters validated.
@@ -205,7 +180,7 @@ link_tests!(
     }
 );
 
-link_tests!(an_expired_link_says_so, |app| async move {
+app_tests!(an_expired_link_says_so, |app| async move {
     let link = generate(&app, "returns-and-refunds", "help-centre", "name=Ada", true).await;
     let (path, _) = local(&link.full_url)
         .split_once('?')
@@ -245,7 +220,7 @@ link_tests!(an_expired_link_says_so, |app| async move {
     assert!(page.body.contains("This link has expired"));
 });
 
-link_tests!(
+app_tests!(
     regenerating_the_key_disables_every_earlier_link,
     |app| async move {
         let protected = generate(&app, "order-status-lookup", "order-widget", "", true).await;
@@ -286,7 +261,7 @@ link_tests!(
     }
 );
 
-link_tests!(a_withdrawn_flow_is_not_available, |app| async move {
+app_tests!(a_withdrawn_flow_is_not_available, |app| async move {
     let link = generate(&app, "order-status-lookup", "help-centre", "", true).await;
     app.test_store
         .store
@@ -303,7 +278,7 @@ link_tests!(a_withdrawn_flow_is_not_available, |app| async move {
     assert!(page.body.contains("This flow is not available"));
 });
 
-link_tests!(
+app_tests!(
     unknown_and_malformed_short_codes_get_a_404_page,
     |app| async move {
         for code in [
@@ -324,7 +299,7 @@ link_tests!(
     }
 );
 
-link_tests!(console_pages_can_never_be_framed, |app| async move {
+app_tests!(console_pages_can_never_be_framed, |app| async move {
     let login = app.get("/login", None).await;
     assert_eq!(login.header("x-frame-options"), Some("DENY"));
     assert_eq!(
@@ -333,7 +308,7 @@ link_tests!(console_pages_can_never_be_framed, |app| async move {
     );
 });
 
-link_tests!(
+app_tests!(
     a_page_served_again_gets_a_fresh_nonce_and_the_same_content,
     |app| async move {
         let link = generate(

@@ -6,35 +6,10 @@ use app::domain::params::UrlParams;
 use app::domain::share::GeneratedLink;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
+use server::app_tests;
 use server::sharing::short_code::ShortCode;
 use server::sharing::signing::{AppKey, LinkClaims};
-use server::testing::{Engine, TestApp};
-
-macro_rules! share_tests {
-    ($name:ident, |$app:ident| $body:expr) => {
-        mod $name {
-            use super::*;
-            async fn scenario($app: TestApp) {
-                $body.await
-            }
-            #[tokio::test]
-            async fn sqlite() {
-                scenario(
-                    TestApp::with_demo(Engine::Sqlite)
-                        .await
-                        .expect("sqlite app"),
-                )
-                .await
-            }
-            #[tokio::test]
-            async fn postgres() {
-                if let Some(app) = TestApp::with_demo(Engine::Postgres).await {
-                    scenario(app).await
-                }
-            }
-        }
-    };
-}
+use server::testing::TestApp;
 
 async fn generate(
     app: &TestApp,
@@ -89,7 +64,7 @@ async fn key_of(app: &TestApp, slug: &str) -> AppKey {
     AppKey::new(key)
 }
 
-share_tests!(
+app_tests!(
     a_publisher_gets_a_protected_short_link_with_two_parameters,
     |app| async move {
         let cookie = app.log_in("publisher", "demo-publisher-pass").await;
@@ -165,7 +140,7 @@ share_tests!(
     }
 );
 
-share_tests!(
+app_tests!(
     an_open_link_carries_no_token_and_generating_twice_gives_two_links,
     |app| async move {
         let cookie = app.log_in("publisher", "demo-publisher-pass").await;
@@ -208,7 +183,7 @@ share_tests!(
     }
 );
 
-share_tests!(
+app_tests!(
     protect_url_on_an_open_pair_signs_with_safe_defaults,
     |app| async move {
         let cookie = app.log_in("publisher", "demo-publisher-pass").await;
@@ -228,7 +203,7 @@ share_tests!(
     }
 );
 
-share_tests!(
+app_tests!(
     the_server_refuses_flows_that_cannot_be_shared,
     |app| async move {
         let cookie = app.log_in("admin", "demo-admin-pass").await;
@@ -282,7 +257,7 @@ share_tests!(
     }
 );
 
-share_tests!(
+app_tests!(
     bad_parameters_are_refused_with_the_specific_fault,
     |app| async move {
         let cookie = app.log_in("publisher", "demo-publisher-pass").await;
@@ -316,7 +291,7 @@ share_tests!(
     }
 );
 
-share_tests!(only_publishers_and_admins_may_generate, |app| async move {
+app_tests!(only_publishers_and_admins_may_generate, |app| async move {
     let viewer = app.log_in("viewer", "demo-viewer-pass").await;
     let refused = generate(
         &app,
@@ -358,7 +333,7 @@ share_tests!(only_publishers_and_admins_may_generate, |app| async move {
     );
 });
 
-share_tests!(a_widget_link_is_embeddable, |app| async move {
+app_tests!(a_widget_link_is_embeddable, |app| async move {
     let cookie = app.log_in("publisher", "demo-publisher-pass").await;
     // Order Status Lookup is available to the order widget (protected: 5 invocations, 1 day).
     let link = link_of(

@@ -139,6 +139,24 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A new 256-bit key and key version for an application. Every link made before, full or short,
+    /// protected or not, is disabled from the next request on.
+    pub async fn regenerate_key(&self, application: &FlowSlug) -> StoreResult<i64> {
+        let key = random_bytes::<32>()?;
+        let sql = "UPDATE applications SET secret_key = $1, key_version = key_version + 1, rotated_at = $2 \
+                   WHERE slug = $3 RETURNING key_version";
+        let version: Option<i64> = on_db!(&self.db, |pool| sqlx::query_scalar(sql)
+            .bind(key.to_vec())
+            .bind(now_millis())
+            .bind(application.as_str())
+            .fetch_optional(pool)
+            .await)?;
+        self.cache.invalidate_all();
+        version.ok_or_else(|| StoreError::Invalid(format!("there is no application {application}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,23 +201,5 @@ mod tests {
         ] {
             assert!(parse_origin(bad).is_err(), "{bad}");
         }
-    }
-}
-
-impl Store {
-    /// A new 256-bit key and key version for an application. Every link made before, full or short,
-    /// protected or not, is disabled from the next request on.
-    pub async fn regenerate_key(&self, application: &FlowSlug) -> StoreResult<i64> {
-        let key = random_bytes::<32>()?;
-        let sql = "UPDATE applications SET secret_key = $1, key_version = key_version + 1, rotated_at = $2 \
-                   WHERE slug = $3 RETURNING key_version";
-        let version: Option<i64> = on_db!(&self.db, |pool| sqlx::query_scalar(sql)
-            .bind(key.to_vec())
-            .bind(now_millis())
-            .bind(application.as_str())
-            .fetch_optional(pool)
-            .await)?;
-        self.cache.invalidate_all();
-        version.ok_or_else(|| StoreError::Invalid(format!("there is no application {application}")))
     }
 }

@@ -193,29 +193,8 @@ impl Store {
         .fetch_optional(pool)
         .await)?;
         let Some((old_definition, old_approval)) = existing else {
-            let sql = "INSERT INTO flows (slug, name, name_folded, flow_type, publication, approval, version, description, \
-                       definition, step_count, created_at, created_by, updated_at, updated_by) \
-                       VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $10, $11)";
-            on_db!(&self.db, |pool| sqlx::query(sql)
-                .bind(flow.slug.as_str())
-                .bind(&flow.name)
-                .bind(fold(&flow.name))
-                .bind(flow.flow_type.as_str())
-                .bind(flow.publication.as_str())
-                .bind(flow.approval.as_str())
-                .bind(&flow.description)
-                .bind(&definition)
-                .bind(flow.definition.steps().len() as i64)
-                .bind(now)
-                .bind(author)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected()))
-            .map_err(|e| {
-                StoreError::on_unique(e, || {
-                    format!("a flow with slug {} already exists", flow.slug)
-                })
-            })?;
+            self.insert_flows(std::slice::from_ref(&flow), author)
+                .await?;
             return Ok(Upserted::Created);
         };
         let definition_changed = old_definition != definition;
@@ -402,29 +381,6 @@ impl FlowCatalog for Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_wildcards_in_search_text_are_literal() {
-        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-        assert_eq!(contains_pattern(""), "%%");
-    }
-
-    #[test]
-    fn sort_clauses_come_from_a_fixed_list() {
-        assert_eq!(
-            order_by(SortKey::Name, SortDirection::Asc),
-            "ORDER BY name_folded ASC, id ASC"
-        );
-        assert_eq!(
-            order_by(SortKey::Updated, SortDirection::Desc),
-            "ORDER BY updated_at DESC, id DESC"
-        );
-    }
-}
-
 impl Store {
     /// Moves a flow to a publication and approval state; its links follow at once.
     pub async fn set_flow_state(
@@ -449,5 +405,28 @@ impl Store {
             return Err(StoreError::Invalid(format!("there is no flow {slug}")));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_in_search_text_are_literal() {
+        assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(contains_pattern(""), "%%");
+    }
+
+    #[test]
+    fn sort_clauses_come_from_a_fixed_list() {
+        assert_eq!(
+            order_by(SortKey::Name, SortDirection::Asc),
+            "ORDER BY name_folded ASC, id ASC"
+        );
+        assert_eq!(
+            order_by(SortKey::Updated, SortDirection::Desc),
+            "ORDER BY updated_at DESC, id DESC"
+        );
     }
 }

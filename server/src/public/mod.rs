@@ -173,13 +173,14 @@ impl Store {
         Ok(self.cache.put_short(code, path))
     }
 
-    async fn open_link(
+    /// Runs every check on a link without building its page: what the hot path needs per request.
+    pub async fn check_link(
         &self,
         application: &str,
         flow: &str,
         link_id: &str,
         raw_query: &str,
-    ) -> StoreResult<Result<OpenedLink, LinkRefusal>> {
+    ) -> StoreResult<Result<(Arc<LinkRecord>, UrlParams), LinkRefusal>> {
         let Some(record) = self.link_record(link_id).await? else {
             return Ok(Err(LinkRefusal::NotValid));
         };
@@ -187,24 +188,38 @@ impl Store {
             Ok(query) => query,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        if let Err(refusal) = check(
+        Ok(check(
             &record,
             application,
             flow,
             link_id,
             &query,
             now_millis() / 1_000,
-        ) {
-            return Ok(Err(refusal));
-        }
+        )
+        .map(|()| (record, query.params)))
+    }
+
+    async fn open_link(
+        &self,
+        application: &str,
+        flow: &str,
+        link_id: &str,
+        raw_query: &str,
+    ) -> StoreResult<Result<OpenedLink, LinkRefusal>> {
+        let (record, params) = match self
+            .check_link(application, flow, link_id, raw_query)
+            .await?
+        {
+            Ok(checked) => checked,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
         let definition = FlowDefinition::parse_json(&record.definition)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(Ok(OpenedLink {
             player: PlayerFlow {
                 flow_name: record.flow_name.clone(),
                 definition,
-                variables: query
-                    .params
+                variables: params
                     .iter()
                     .map(|p| (p.name().to_owned(), p.value().to_owned()))
                     .collect(),

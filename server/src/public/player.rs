@@ -9,7 +9,6 @@
 use super::cache::CachedPage;
 use crate::db::Store;
 use crate::security::random_bytes;
-use app::ports::PublicLinks;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
@@ -103,7 +102,10 @@ pub async fn open_page(
 ) -> Response {
     let query = request.uri().query().unwrap_or_default().to_owned();
     let opened = matches!(
-        state.store.open(&application, &flow, &link, &query).await,
+        state
+            .store
+            .check_link(&application, &flow, &link, &query)
+            .await,
         Ok(Ok(_))
     );
     if !opened {
