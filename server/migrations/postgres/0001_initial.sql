@@ -36,7 +36,8 @@ CREATE TABLE flows (
     updated_at  BIGINT  NOT NULL,
     updated_by  TEXT    NOT NULL
 );
-CREATE INDEX flows_updated ON flows (updated_at, id);
+-- Covers name_folded so a search sorted by date tests names inside the index, without a row fetch per flow.
+CREATE INDEX flows_updated ON flows (updated_at, id, name_folded);
 CREATE INDEX flows_name ON flows (name_folded, id);
 
 CREATE TABLE applications (

@@ -298,10 +298,16 @@ impl Store {
                 .bind(offset)
                 .fetch_all(pool)
                 .await?;
-            let total = sqlx::query_scalar(&count)
-                .bind(&pattern)
-                .fetch_one(pool)
-                .await?;
+            // A page that is not full already tells the total (every match up to here is counted);
+            // only a full or empty page needs the second scan of COUNT(*).
+            let total = if !rows.is_empty() && rows.len() < PAGE_SIZE as usize {
+                offset + rows.len() as i64
+            } else {
+                sqlx::query_scalar(&count)
+                    .bind(&pattern)
+                    .fetch_one(pool)
+                    .await?
+            };
             Ok::<_, sqlx::Error>((rows, total))
         })?;
         Ok(FlowPage {
