@@ -1,6 +1,7 @@
 //! What the console needs from the backend, as traits. `server` implements them with sqlx and
 //! hands them in through Leptos context; `app` never names a database and never holds a key.
 
+use crate::domain::audit::{AuditPage, Decision, ReviewProblem};
 use crate::domain::link::{LinkRefusal, PlayerFlow};
 use crate::domain::share::{GeneratedLink, ShareRequest};
 use crate::domain::{FlowDetails, FlowPage, FlowQuery, FlowSlug, ShareBlocker, UserName, UserView};
@@ -106,6 +107,30 @@ pub trait PublicLinks: Send + Sync {
     ) -> Result<Result<OpenedLink, LinkRefusal>, BackendError>;
 }
 
+/// Why a publication or review was refused; the message is for the person who asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("{}", .0.message())]
+    Refused(ReviewProblem),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+/// The approval workflow and the audit log.
+#[async_trait]
+pub trait Reviews: Send + Sync {
+    async fn publish(&self, flow: &FlowSlug, by: &UserView) -> Result<(), ReviewError>;
+    async fn review(
+        &self,
+        flow: &FlowSlug,
+        decision: Decision,
+        comment: &str,
+        by: &UserView,
+    ) -> Result<(), ReviewError>;
+    async fn review_comment(&self, flow: &FlowSlug) -> Result<String, BackendError>;
+    async fn audit_log(&self, text: &str, page: u32) -> Result<AuditPage, BackendError>;
+}
+
 /// How session cookies are issued.
 #[derive(Debug, Clone, Copy)]
 pub struct CookiePolicy {
@@ -121,5 +146,6 @@ pub struct Ports {
     pub flows: Arc<dyn FlowCatalog>,
     pub sharing: Arc<dyn Sharing>,
     pub links: Arc<dyn PublicLinks>,
+    pub reviews: Arc<dyn Reviews>,
     pub cookies: CookiePolicy,
 }

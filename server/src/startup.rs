@@ -19,6 +19,7 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, cookies: CookiePolicy) 
         flows: store.clone(),
         sharing: store.clone(),
         links: store.clone(),
+        reviews: store.clone(),
         cookies,
     };
     // Recipients' pages get a handler of their own (checks on every request, cached renderings);

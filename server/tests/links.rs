@@ -233,7 +233,7 @@ app_tests!(
         }
         app.test_store
             .store
-            .regenerate_key(&slug("order-widget"))
+            .regenerate_key(&slug("order-widget"), "admin")
             .await
             .expect("regenerate");
         for link in [&protected, &open] {

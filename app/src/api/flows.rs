@@ -37,7 +37,9 @@ pub async fn get_flow_details(slug: String) -> Result<FlowDetails, AppError> {
 #[cfg(feature = "ssr")]
 pub mod service {
     use super::super::request::authorize;
-    use crate::domain::{FlowDetails, FlowPage, FlowQuery, FlowSlug, Permission, ShareBlocker};
+    use crate::domain::{
+        FlowDetails, FlowPage, FlowQuery, FlowSlug, Permission, PublicationStatus, ShareBlocker,
+    };
     use crate::error::AppError;
     use crate::ports::{Ports, SessionToken};
 
@@ -61,6 +63,11 @@ pub mod service {
         let mut details = ports.flows.details(&slug).await?.ok_or_else(not_found)?;
         details.share_blocker =
             ShareBlocker::check(&details.summary, details.availability.len(), user.role);
+        details.can_publish = user.role.allows(Permission::PublishFlows)
+            && details.summary.publication == PublicationStatus::Draft;
+        details.can_review = user.role.allows(Permission::Administer)
+            && details.summary.publication == PublicationStatus::Published;
+        details.review_comment = ports.reviews.review_comment(&slug).await?;
         Ok(details)
     }
 }

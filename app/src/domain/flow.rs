@@ -101,6 +101,12 @@ pub struct FlowDetails {
     pub availability: Vec<Availability>,
     /// Why the signed-in user cannot share this flow now; `None` when Share is enabled.
     pub share_blocker: Option<ShareBlocker>,
+    /// Whether the signed-in user may publish it now (a Draft, and a publisher or admin).
+    pub can_publish: bool,
+    /// Whether the signed-in user may approve or reject it now (Published, and an admin).
+    pub can_review: bool,
+    /// The reviewer's comment on the last decision.
+    pub review_comment: String,
 }
 
 /// The reasons a flow cannot be shared, in the order they are checked.

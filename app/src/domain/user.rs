@@ -19,14 +19,17 @@ pub enum Permission {
     ViewFlows,
     /// Generate share links for a flow.
     ShareFlows,
+    /// Move a Draft flow to Published (and so to review).
+    PublishFlows,
     /// Change applications, keys and access protection; approve flows.
     Administer,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 3] = [
+    pub const ALL: [Permission; 4] = [
         Permission::ViewFlows,
         Permission::ShareFlows,
+        Permission::PublishFlows,
         Permission::Administer,
     ];
 }
@@ -37,10 +40,16 @@ impl Role {
     pub fn allows(self, permission: Permission) -> bool {
         match (self, permission) {
             (Role::Admin, _) => true,
-            (Role::Publisher, Permission::ViewFlows | Permission::ShareFlows) => true,
+            (
+                Role::Publisher,
+                Permission::ViewFlows | Permission::ShareFlows | Permission::PublishFlows,
+            ) => true,
             (Role::Publisher, Permission::Administer) => false,
             (Role::Viewer, Permission::ViewFlows) => true,
-            (Role::Viewer, Permission::ShareFlows | Permission::Administer) => false,
+            (
+                Role::Viewer,
+                Permission::ShareFlows | Permission::PublishFlows | Permission::Administer,
+            ) => false,
         }
     }
 
@@ -136,12 +145,15 @@ mod tests {
     fn each_role_is_allowed_exactly_its_actions() {
         use Permission::*;
         let expected = [
-            (Role::Admin, [true, true, true]),
-            (Role::Publisher, [true, true, false]),
-            (Role::Viewer, [true, false, false]),
+            (Role::Admin, [true, true, true, true]),
+            (Role::Publisher, [true, true, true, false]),
+            (Role::Viewer, [true, false, false, false]),
         ];
         for (role, allowed) in expected {
-            for (permission, want) in [ViewFlows, ShareFlows, Administer].into_iter().zip(allowed) {
+            for (permission, want) in [ViewFlows, ShareFlows, PublishFlows, Administer]
+                .into_iter()
+                .zip(allowed)
+            {
                 assert_eq!(role.allows(permission), want, "{role} × {permission:?}");
             }
         }

@@ -5,20 +5,31 @@ use super::format::utc_minute;
 use super::share::ShareDialog;
 use super::ErrorPanel;
 use crate::api::flows::get_flow_details;
+use crate::api::review::{PublishFlow, ReviewFlow};
+use crate::domain::audit::ReviewProblem;
 use crate::domain::FlowDetails;
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn FlowDetailsPage() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
     let details = Resource::new(move || slug.get(), get_flow_details);
+    let query = use_query_map();
+    let problem = move || {
+        query
+            .read()
+            .get("problem")
+            .and_then(|code| ReviewProblem::parse(&code))
+    };
     view! {
         <p class="breadcrumb"><A href="/flows">"← Flows"</A></p>
+        {move || problem().map(|p| view! { <p class="error-panel" role="alert">{p.message()}</p> })}
         <Transition fallback=|| view! { <p class="loading">"Loading flow…"</p> }>
             {move || Suspend::new(async move {
                 match details.await {
@@ -81,6 +92,7 @@ fn DetailsView(details: FlowDetails) -> impl IntoView {
                 }}
             </div>
         </div>
+        <Approval details=details.clone()/>
         <div role="tablist" aria-label="Flow" class="tabs">
             <button role="tab" id="tab-details" aria-selected="true" aria-controls="panel-details">"Details"</button>
         </div>
@@ -97,4 +109,48 @@ fn DetailsView(details: FlowDetails) -> impl IntoView {
             {applications}
         </section>
     }
+}
+
+/// Publishing (publishers and admins, on a Draft) and reviewing (admins, on a Published flow).
+/// Plain forms: they work before and without wasm, and the server sends the browser back here.
+#[component]
+fn Approval(details: FlowDetails) -> impl IntoView {
+    let slug = details.summary.slug.to_string();
+    let comment = (!details.review_comment.is_empty()).then(|| {
+        view! { <p class="review-comment">"Reviewer's comment: "<q>{details.review_comment.clone()}</q></p> }
+    });
+    let publish = details.can_publish.then(|| {
+        view! {
+            <form method="post" action=PublishFlow::PATH>
+                <input type="hidden" name="slug" value=slug.clone()/>
+                <button type="submit" class="primary">"Publish"</button>
+                <span class="hint">" Publishing sends the flow for approval."</span>
+            </form>
+        }
+    });
+    let review = details.can_review.then(|| {
+        view! {
+            <form method="post" action=ReviewFlow::PATH class="review-form">
+                <input type="hidden" name="slug" value=slug.clone()/>
+                <label for="review-comment">"Comment"</label>
+                <textarea id="review-comment" name="comment" maxlength="1000" rows="2"
+                    placeholder="Required when rejecting: say what to change"></textarea>
+                <div class="review-buttons">
+                    <button type="submit" name="decision" value="approve" class="primary">"Approve"</button>
+                    <button type="submit" name="decision" value="reject">"Reject"</button>
+                </div>
+            </form>
+        }
+    });
+    let shown = details.can_publish || details.can_review || !details.review_comment.is_empty();
+    shown.then(|| {
+        view! {
+            <section class="approval" aria-labelledby="approval-title">
+                <h2 id="approval-title">"Approval"</h2>
+                {comment}
+                {publish}
+                {review}
+            </section>
+        }
+    })
 }

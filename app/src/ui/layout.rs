@@ -3,6 +3,7 @@
 
 use crate::api::auth::{current_user, Logout};
 use crate::domain::query::encode_component;
+use crate::domain::Role;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -22,6 +23,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                             <a class="brand" href="/flows">"Flowshare"</a>
                             <nav aria-label="Console">
                                 <A href="/flows">"Flows"</A>
+                                {(user.role == Role::Admin).then(|| view! { <A href="/audit">"Audit log"</A> })}
                             </nav>
                             <div class="who">
                                 <span>{user.name}" · "{user.role.as_str()}</span>

@@ -1,8 +1,9 @@
 //! Applications (the doors links go through) and which flows are available to them, with each
 //! pair's access protection. Keys are minted here and never leave the server.
 
-use super::{now_millis, on_db, Store, StoreError, StoreResult};
+use super::{audit, now_millis, on_db, Store, StoreError, StoreResult};
 use crate::security::random_bytes;
+use app::domain::audit::AuditAction;
 use app::domain::{AccessProtection, ApplicationKind, FlowSlug};
 
 /// An application as it is created: base URL and embed origins already checked.
@@ -142,16 +143,31 @@ impl Store {
 impl Store {
     /// A new 256-bit key and key version for an application. Every link made before, full or short,
     /// protected or not, is disabled from the next request on.
-    pub async fn regenerate_key(&self, application: &FlowSlug) -> StoreResult<i64> {
+    pub async fn regenerate_key(&self, application: &FlowSlug, by: &str) -> StoreResult<i64> {
         let key = random_bytes::<32>()?;
         let sql = "UPDATE applications SET secret_key = $1, key_version = key_version + 1, rotated_at = $2 \
                    WHERE slug = $3 RETURNING key_version";
-        let version: Option<i64> = on_db!(&self.db, |pool| sqlx::query_scalar(sql)
-            .bind(key.to_vec())
-            .bind(now_millis())
-            .bind(application.as_str())
-            .fetch_optional(pool)
-            .await)?;
+        let version: Option<i64> = on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let version: Option<i64> = sqlx::query_scalar(sql)
+                .bind(key.to_vec())
+                .bind(now_millis())
+                .bind(application.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(version) = version {
+                let detail = format!("now key version {version}; every earlier link is disabled");
+                audit!(
+                    tx,
+                    by,
+                    AuditAction::KeyRegenerated,
+                    application.as_str(),
+                    &detail
+                )?;
+                tx.commit().await?;
+            }
+            Ok::<_, sqlx::Error>(version)
+        })?;
         self.cache.invalidate_all();
         version.ok_or_else(|| StoreError::Invalid(format!("there is no application {application}")))
     }

@@ -368,6 +368,9 @@ impl Store {
                 .map(Availability::try_from)
                 .collect::<StoreResult<_>>()?,
             share_blocker: None,
+            can_publish: false,
+            can_review: false,
+            review_comment: String::new(),
         }))
     }
 }

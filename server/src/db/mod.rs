@@ -5,6 +5,8 @@
 mod accounts;
 mod applications;
 mod flows;
+mod review;
+pub(crate) use review::audit;
 
 pub use applications::{parse_base_url as applications_base_url, NewApplication};
 pub use flows::NewFlow;
@@ -46,6 +48,8 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("{}", .0.message())]
+    Review(app::domain::audit::ReviewProblem),
     #[error("the operating system's random number generator failed: {0}")]
     Random(#[from] getrandom::Error),
     #[error("database error: {0}")]

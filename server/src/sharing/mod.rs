@@ -8,8 +8,9 @@
 pub mod short_code;
 pub mod signing;
 
-use crate::db::{now_millis, on_db, Store, StoreError, StoreResult};
+use crate::db::{audit, now_millis, on_db, Store, StoreError, StoreResult};
 use crate::security::random_bytes;
+use app::domain::audit::AuditAction;
 use app::domain::share::{GeneratedLink, ShareRequest};
 use app::domain::{
     AccessProtection, ApplicationKind, ApprovalStatus, Expiry, ExpiryUnit, FlowSlug, FlowSummary,
@@ -146,6 +147,25 @@ fn plan_link(request: &ShareRequest, target: &TargetRow, now_secs: i64) -> Store
     })
 }
 
+/// How a generated link is described in the audit log. A publisher turning Protect URL off for a
+/// pair whose protection says Protected is an override worth seeing at a glance.
+fn audit_detail(request: &ShareRequest, target: &TargetRow, code: Option<&ShortCode>) -> String {
+    let protection = match (request.protect, target.protected) {
+        (true, _) => "protected",
+        (false, true) => "open (Protect URL off override)",
+        (false, false) => "open",
+    };
+    let short = code
+        .map(|c| format!(", short code {}", c.as_str()))
+        .unwrap_or_default();
+    let params = if request.params.is_empty() {
+        String::new()
+    } else {
+        format!(", parameters {}", request.params.to_query())
+    };
+    format!("via {}: {protection}{short}{params}", request.application)
+}
+
 impl Store {
     async fn find_share_target(
         &self,
@@ -192,23 +212,35 @@ impl Store {
             } else {
                 None
             };
-            let inserted = on_db!(&self.db, |pool| sqlx::query(sql)
-                .bind(&plan.id)
-                .bind(flow_id)
-                .bind(target.id)
-                .bind(&by.name)
-                .bind(now_millis())
-                .bind(&params)
-                .bind(plan.protected)
-                .bind(plan.validate_params)
-                .bind(code.as_ref().map(ShortCode::as_str))
-                .bind(target.key_version)
-                .bind(plan.expires_at)
-                .bind(plan.allowed_invocations)
-                .bind(&plan.url)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected()));
+            // The link and its audit entry are written together, or not at all.
+            let detail = audit_detail(request, target, code.as_ref());
+            let inserted = on_db!(&self.db, |pool| {
+                let mut tx = pool.begin().await?;
+                sqlx::query(sql)
+                    .bind(&plan.id)
+                    .bind(flow_id)
+                    .bind(target.id)
+                    .bind(&by.name)
+                    .bind(now_millis())
+                    .bind(&params)
+                    .bind(plan.protected)
+                    .bind(plan.validate_params)
+                    .bind(code.as_ref().map(ShortCode::as_str))
+                    .bind(target.key_version)
+                    .bind(plan.expires_at)
+                    .bind(plan.allowed_invocations)
+                    .bind(&plan.url)
+                    .execute(&mut *tx)
+                    .await?;
+                audit!(
+                    tx,
+                    &by.name,
+                    AuditAction::LinkGenerated,
+                    request.flow.as_str(),
+                    &detail
+                )?;
+                tx.commit().await
+            });
             match inserted {
                 Ok(_) => return Ok(code.map(|c| format!("{}/s/{}", target.base_url, c.as_str()))),
                 // Only a short-code collision can violate uniqueness here (the id is 128 random bits).

@@ -1,0 +1,158 @@
+//! The audit log: who generated, revoked, regenerated, changed or reviewed what, and when.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditAction {
+    LinkGenerated,
+    FlowPublished,
+    FlowApproved,
+    FlowRejected,
+    KeyRegenerated,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 5] = [
+        Self::LinkGenerated,
+        Self::FlowPublished,
+        Self::FlowApproved,
+        Self::FlowRejected,
+        Self::KeyRegenerated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LinkGenerated => "link.generated",
+            Self::FlowPublished => "flow.published",
+            Self::FlowApproved => "flow.approved",
+            Self::FlowRejected => "flow.rejected",
+            Self::KeyRegenerated => "key.regenerated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::LinkGenerated => "Link generated",
+            Self::FlowPublished => "Flow published",
+            Self::FlowApproved => "Flow approved",
+            Self::FlowRejected => "Flow rejected",
+            Self::KeyRegenerated => "Key regenerated",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    pub actor: String,
+    pub action: AuditAction,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// One page of the audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub page: u32,
+    /// Whether older entries follow.
+    pub more: bool,
+}
+
+pub const AUDIT_PAGE_SIZE: u32 = 50;
+pub const MAX_REVIEW_COMMENT: usize = 1_000;
+
+/// A reviewer's decision on a published flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+impl Decision {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "approve" => Some(Self::Approve),
+            "reject" => Some(Self::Reject),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_round_trip_through_their_stored_names() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(AuditAction::parse("flow.deleted"), None);
+        assert_eq!(Decision::parse("approve"), Some(Decision::Approve));
+        assert_eq!(Decision::parse("maybe"), None);
+    }
+}
+
+/// Why a publication or review was refused. A closed set, so a plain form can be sent back to the
+/// page with a code (never with free text someone could put in a URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReviewProblem {
+    AlreadyPublished,
+    NotPublished,
+    CommentRequired,
+    CommentTooLong,
+    NoSuchFlow,
+}
+
+impl ReviewProblem {
+    pub const ALL: [ReviewProblem; 5] = [
+        Self::AlreadyPublished,
+        Self::NotPublished,
+        Self::CommentRequired,
+        Self::CommentTooLong,
+        Self::NoSuchFlow,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::AlreadyPublished => "already-published",
+            Self::NotPublished => "not-published",
+            Self::CommentRequired => "comment-required",
+            Self::CommentTooLong => "comment-too-long",
+            Self::NoSuchFlow => "no-such-flow",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::AlreadyPublished => "This flow is already published.",
+            Self::NotPublished => "Only published flows can be reviewed. Publish it first.",
+            Self::CommentRequired => "Say why the flow is rejected: the comment is required.",
+            Self::CommentTooLong => "A comment can be at most 1,000 characters long.",
+            Self::NoSuchFlow => "There is no such flow.",
+        }
+    }
+}
+
+#[cfg(test)]
+mod problem_tests {
+    use super::*;
+
+    #[test]
+    fn problems_round_trip_through_their_codes() {
+        for problem in ReviewProblem::ALL {
+            assert_eq!(ReviewProblem::parse(problem.code()), Some(problem));
+        }
+        assert_eq!(ReviewProblem::parse("<script>"), None);
+    }
+}
