@@ -117,7 +117,7 @@ fn DetailsView(details: FlowDetails) -> impl IntoView {
 fn Approval(details: FlowDetails) -> impl IntoView {
     let slug = details.summary.slug.to_string();
     let comment = (!details.review_comment.is_empty()).then(|| {
-        view! { <p class="review-comment">"Reviewer's comment: "<q>{details.review_comment.clone()}</q></p> }
+        view! { <p class="review-comment">"Reviewer's comment: “"{details.review_comment.clone()}"”"</p> }
     });
     let publish = details.can_publish.then(|| {
         view! {
