@@ -1,8 +1,9 @@
 //! What the console needs from the backend, as traits. `server` implements them with sqlx and
 //! hands them in through Leptos context; `app` never names a database and never holds a key.
 
-use crate::domain::audit::{AuditPage, Decision, ReviewProblem};
+use crate::domain::audit::{AuditPage, Decision, DetailsProblem};
 use crate::domain::link::{LinkRefusal, PlayerFlow};
+use crate::domain::links_list::SharedLink;
 use crate::domain::share::{GeneratedLink, ShareRequest};
 use crate::domain::{FlowDetails, FlowPage, FlowQuery, FlowSlug, ShareBlocker, UserName, UserView};
 use async_trait::async_trait;
@@ -84,6 +85,17 @@ pub trait Sharing: Send + Sync {
         by: &UserView,
         request: &ShareRequest,
     ) -> Result<GeneratedLink, ShareError>;
+    /// A flow's links, newest first, as `viewer` may see and act on them.
+    async fn shared_links(
+        &self,
+        flow: &FlowSlug,
+        viewer: &UserView,
+    ) -> Result<Vec<SharedLink>, BackendError>;
+    async fn revoke(
+        &self,
+        link_id: &str,
+        by: &UserView,
+    ) -> Result<Result<(), DetailsProblem>, BackendError>;
 }
 
 /// A link that passed every check, with what its page needs.
@@ -105,13 +117,21 @@ pub trait PublicLinks: Send + Sync {
         link_id: &str,
         query: &str,
     ) -> Result<Result<OpenedLink, LinkRefusal>, BackendError>;
+    /// Counts a recipient starting the flow (exactly, against the link's limit).
+    async fn start(
+        &self,
+        application: &str,
+        flow: &str,
+        link_id: &str,
+        query: &str,
+    ) -> Result<Result<(), LinkRefusal>, BackendError>;
 }
 
 /// Why a publication or review was refused; the message is for the person who asked.
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
     #[error("{}", .0.message())]
-    Refused(ReviewProblem),
+    Refused(DetailsProblem),
     #[error(transparent)]
     Backend(#[from] BackendError),
 }

@@ -80,3 +80,26 @@ test('the embed code runs on a page of an allowed origin and is blocked on anoth
   await expect(frame.getByText('Hello Ada')).toHaveCount(0);
   await visitor.close();
 });
+
+test('a publisher revokes one short link in Shared links and only that one dies', async ({ page, browser }) => {
+  const first = await makeLink(page);
+  await page.getByRole('dialog').getByRole('button', { name: 'Generate Link' }).click();
+  const second = await page.getByRole('dialog').getByLabel('Link', { exact: true }).inputValue();
+  expect(second).not.toBe(first.link);
+  const code = first.link.split('/s/')[1];
+
+  await page.goto('/flows/order-status-lookup');
+  await expect(page.getByRole('heading', { name: 'Shared links' })).toBeVisible();
+  const row = page.getByRole('table', { name: 'Shared links' }).locator('tr', { hasText: code });
+  await expect(row).toContainText('Active');
+  await row.getByRole('button', { name: `Revoke link ${code}` }).click();
+  await expect(page.getByRole('table', { name: 'Shared links' }).locator('tr', { hasText: code })).toContainText('Revoked');
+
+  const recipient = await browser.newContext();
+  const tab = await recipient.newPage();
+  expect((await tab.goto(first.link)).status()).toBe(404);
+  await expect(tab.getByRole('heading', { name: 'This link does not exist' })).toBeVisible();
+  expect((await tab.goto(second)).status()).toBe(200);
+  await expect(tab.getByText('Hello Ada, this is the order status lookup assistant.')).toBeVisible();
+  await recipient.close();
+});

@@ -58,3 +58,25 @@ pub async fn open_link(
     response.set_status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
     outcome.map(|r| r.map(|o| o.player))
 }
+
+/// Counts a recipient starting the flow: the player calls this when they act on its first step,
+/// so link previews and mail scanners that only fetch the page never use up a link.
+/// `path` and `query` are the page's own location.
+#[server(endpoint = "start_flow")]
+pub async fn start_flow(path: String, query: String) -> Result<Result<(), LinkRefusal>, AppError> {
+    use super::request::*;
+    respond(
+        async move {
+            let ports = ports()?;
+            let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+            let ["f", application, flow, link] = parts.as_slice() else {
+                return Ok(Err(LinkRefusal::NotValid));
+            };
+            Ok(ports
+                .links
+                .start(application, flow, link, query.trim_start_matches('?'))
+                .await?)
+        }
+        .await,
+    )
+}

@@ -110,6 +110,40 @@ pub fn session_cookie(policy: CookiePolicy, token: Option<&SessionToken>) -> Str
     }
 }
 
+/// Why an action on a flow's Details tab did not happen.
+pub enum Refusal {
+    /// Something the person can fix (wrong state, missing comment, someone else's link).
+    Problem(crate::domain::audit::DetailsProblem),
+    Error(AppError),
+}
+
+impl From<AppError> for Refusal {
+    fn from(err: AppError) -> Self {
+        Self::Error(err)
+    }
+}
+
+/// A browser's plain form post goes back to the flow's page, with a problem code when refused;
+/// a script caller gets the result itself.
+pub fn back_to_flow(slug: &str, result: Result<(), Refusal>) -> Result<(), AppError> {
+    use crate::domain::query::encode_component;
+    let page = format!("/flows/{}", encode_component(slug));
+    match result {
+        Ok(()) => {
+            if accepts_html() {
+                leptos_axum::redirect(&page);
+            }
+            Ok(())
+        }
+        Err(Refusal::Problem(problem)) if accepts_html() => {
+            leptos_axum::redirect(&format!("{page}?problem={}", problem.code()));
+            Ok(())
+        }
+        Err(Refusal::Problem(problem)) => Err(AppError::Invalid(problem.message().to_owned())),
+        Err(Refusal::Error(err)) => Err(err),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

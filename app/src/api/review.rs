@@ -50,50 +50,13 @@ pub async fn audit_log(q: Option<String>, page: Option<String>) -> Result<AuditP
     )
 }
 
-/// A browser's form post goes back to the flow's page, with a problem code when refused; a script
-/// caller gets the result itself.
-#[cfg(feature = "ssr")]
-fn back_to_flow(slug: &str, result: Result<(), service::Refusal>) -> Result<(), AppError> {
-    use super::request::accepts_html;
-    use crate::domain::query::encode_component;
-    let page = format!("/flows/{}", encode_component(slug));
-    match result {
-        Ok(()) => {
-            if accepts_html() {
-                leptos_axum::redirect(&page);
-            }
-            Ok(())
-        }
-        Err(service::Refusal::Problem(problem)) if accepts_html() => {
-            leptos_axum::redirect(&format!("{page}?problem={}", problem.code()));
-            Ok(())
-        }
-        Err(service::Refusal::Problem(problem)) => {
-            Err(AppError::Invalid(problem.message().to_owned()))
-        }
-        Err(service::Refusal::Error(err)) => Err(err),
-    }
-}
-
 #[cfg(feature = "ssr")]
 pub mod service {
-    use super::super::request::authorize;
-    use crate::domain::audit::{Decision, ReviewProblem};
+    use super::super::request::{authorize, Refusal};
+    use crate::domain::audit::{Decision, DetailsProblem};
     use crate::domain::{FlowSlug, Permission};
     use crate::error::AppError;
     use crate::ports::{Ports, ReviewError, SessionToken};
-
-    pub enum Refusal {
-        /// Something the person can fix (wrong state, missing comment).
-        Problem(ReviewProblem),
-        Error(AppError),
-    }
-
-    impl From<AppError> for Refusal {
-        fn from(err: AppError) -> Self {
-            Self::Error(err)
-        }
-    }
 
     impl From<ReviewError> for Refusal {
         fn from(err: ReviewError) -> Self {
@@ -105,7 +68,7 @@ pub mod service {
     }
 
     fn flow(slug: &str) -> Result<FlowSlug, Refusal> {
-        FlowSlug::parse(slug).map_err(|_| Refusal::Problem(ReviewProblem::NoSuchFlow))
+        FlowSlug::parse(slug).map_err(|_| Refusal::Problem(DetailsProblem::NoSuchFlow))
     }
 
     pub async fn publish(

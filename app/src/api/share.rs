@@ -31,6 +31,54 @@ pub async fn generate_link(
     )
 }
 
+#[server(endpoint = "shared_links")]
+pub async fn shared_links(
+    slug: String,
+) -> Result<Vec<crate::domain::links_list::SharedLink>, AppError> {
+    use super::request::*;
+    respond(
+        async move {
+            let ports = ports()?;
+            let user = authorize(
+                &ports,
+                session_token(),
+                crate::domain::Permission::ViewFlows,
+            )
+            .await?;
+            let flow = crate::domain::FlowSlug::parse(&slug)
+                .map_err(|_| AppError::NotFound(format!("There is no flow called {slug:?}.")))?;
+            Ok(ports.sharing.shared_links(&flow, &user).await?)
+        }
+        .await,
+    )
+}
+
+/// Revokes one link. Posted by a plain form in the Shared links list, which it sends back to.
+#[server(endpoint = "revoke_link")]
+pub async fn revoke_link(slug: String, link: String) -> Result<(), AppError> {
+    use super::request::*;
+    let result = async {
+        let ports = ports()?;
+        let user = authorize(
+            &ports,
+            session_token(),
+            crate::domain::Permission::ShareFlows,
+        )
+        .await?;
+        match ports
+            .sharing
+            .revoke(&link, &user)
+            .await
+            .map_err(AppError::from)?
+        {
+            Ok(()) => Ok(()),
+            Err(problem) => Err(Refusal::Problem(problem)),
+        }
+    }
+    .await;
+    respond(back_to_flow(&slug, result))
+}
+
 #[cfg(feature = "ssr")]
 pub mod service {
     use super::super::request::authorize;

@@ -9,15 +9,17 @@ pub enum AuditAction {
     FlowApproved,
     FlowRejected,
     KeyRegenerated,
+    LinkRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 5] = [
+    pub const ALL: [AuditAction; 6] = [
         Self::LinkGenerated,
         Self::FlowPublished,
         Self::FlowApproved,
         Self::FlowRejected,
         Self::KeyRegenerated,
+        Self::LinkRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -27,6 +29,7 @@ impl AuditAction {
             Self::FlowApproved => "flow.approved",
             Self::FlowRejected => "flow.rejected",
             Self::KeyRegenerated => "key.regenerated",
+            Self::LinkRevoked => "link.revoked",
         }
     }
 
@@ -41,6 +44,7 @@ impl AuditAction {
             Self::FlowApproved => "Flow approved",
             Self::FlowRejected => "Flow rejected",
             Self::KeyRegenerated => "Key regenerated",
+            Self::LinkRevoked => "Link revoked",
         }
     }
 }
@@ -99,19 +103,22 @@ mod tests {
     }
 }
 
-/// Why a publication or review was refused. A closed set, so a plain form can be sent back to the
-/// page with a code (never with free text someone could put in a URL).
+/// Why an action on a flow's Details tab (publish, review, revoke) was refused. A closed set, so a
+/// plain form can be sent back to the page with a code (never with free text someone could put in a URL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ReviewProblem {
+pub enum DetailsProblem {
     AlreadyPublished,
     NotPublished,
     CommentRequired,
     CommentTooLong,
     NoSuchFlow,
+    NoSuchLink,
+    NotYourLink,
+    AlreadyRevoked,
 }
 
-impl ReviewProblem {
-    pub const ALL: [ReviewProblem; 5] = [
+impl DetailsProblem {
+    pub const ALL: [DetailsProblem; 5] = [
         Self::AlreadyPublished,
         Self::NotPublished,
         Self::CommentRequired,
@@ -126,6 +133,9 @@ impl ReviewProblem {
             Self::CommentRequired => "comment-required",
             Self::CommentTooLong => "comment-too-long",
             Self::NoSuchFlow => "no-such-flow",
+            Self::NoSuchLink => "no-such-link",
+            Self::NotYourLink => "not-your-link",
+            Self::AlreadyRevoked => "already-revoked",
         }
     }
 
@@ -140,6 +150,9 @@ impl ReviewProblem {
             Self::CommentRequired => "Say why the flow is rejected: the comment is required.",
             Self::CommentTooLong => "A comment can be at most 1,000 characters long.",
             Self::NoSuchFlow => "There is no such flow.",
+            Self::NoSuchLink => "There is no such link.",
+            Self::NotYourLink => "Publishers can revoke only the links they generated themselves.",
+            Self::AlreadyRevoked => "This link is already revoked.",
         }
     }
 }
@@ -150,9 +163,9 @@ mod problem_tests {
 
     #[test]
     fn problems_round_trip_through_their_codes() {
-        for problem in ReviewProblem::ALL {
-            assert_eq!(ReviewProblem::parse(problem.code()), Some(problem));
+        for problem in DetailsProblem::ALL {
+            assert_eq!(DetailsProblem::parse(problem.code()), Some(problem));
         }
-        assert_eq!(ReviewProblem::parse("<script>"), None);
+        assert_eq!(DetailsProblem::parse("<script>"), None);
     }
 }

@@ -16,6 +16,8 @@ pub enum LinkRefusal {
     /// Revoked, or its application's key was regenerated.
     Disabled,
     Expired,
+    /// It allowed a number of starts, and they have all been used.
+    UsedUp,
     /// The flow no longer exists or is no longer published and approved.
     FlowUnavailable,
 }
@@ -24,7 +26,7 @@ impl LinkRefusal {
     pub fn status(self) -> u16 {
         match self {
             Self::NotValid => 403,
-            Self::Disabled | Self::Expired => 410,
+            Self::Disabled | Self::Expired | Self::UsedUp => 410,
             Self::FlowUnavailable => 404,
         }
     }
@@ -34,6 +36,7 @@ impl LinkRefusal {
             Self::NotValid => "This link is not valid",
             Self::Disabled => "This link has been disabled",
             Self::Expired => "This link has expired",
+            Self::UsedUp => "This link has been used up",
             Self::FlowUnavailable => "This flow is not available",
         }
     }
@@ -43,6 +46,7 @@ impl LinkRefusal {
             Self::NotValid => "The link may have been copied incompletely or changed. Ask whoever sent it for a new one.",
             Self::Disabled => "Whoever shared it has switched it off. Ask them for a new link if you still need it.",
             Self::Expired => "Links like this one work only for a limited time. Ask whoever sent it for a new one.",
+            Self::UsedUp => "It could be used only a limited number of times, and it has been. Ask whoever sent it for a new one.",
             Self::FlowUnavailable => "It may have been withdrawn or is being updated. Please try again later.",
         }
     }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod definition;
 pub mod flow;
 pub mod link;
+pub mod links_list;
 pub mod params;
 pub mod query;
 pub mod share;

@@ -3,10 +3,12 @@
 
 use super::format::utc_minute;
 use super::share::ShareDialog;
+use super::shared_links::SharedLinks;
 use super::ErrorPanel;
 use crate::api::flows::get_flow_details;
 use crate::api::review::{PublishFlow, ReviewFlow};
-use crate::domain::audit::ReviewProblem;
+use crate::api::share::shared_links;
+use crate::domain::audit::DetailsProblem;
 use crate::domain::FlowDetails;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -20,12 +22,13 @@ pub fn FlowDetailsPage() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
     let details = Resource::new(move || slug.get(), get_flow_details);
+    let links = Resource::new(move || slug.get(), shared_links);
     let query = use_query_map();
     let problem = move || {
         query
             .read()
             .get("problem")
-            .and_then(|code| ReviewProblem::parse(&code))
+            .and_then(|code| DetailsProblem::parse(&code))
     };
     view! {
         <p class="breadcrumb"><A href="/flows">"← Flows"</A></p>
@@ -33,7 +36,14 @@ pub fn FlowDetailsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading flow…"</p> }>
             {move || Suspend::new(async move {
                 match details.await {
-                    Ok(details) => Either::Left(view! { <DetailsView details/> }),
+                    Ok(details) => Either::Left(view! {
+                        <DetailsView details/>
+                        <h2 id="shared-links">"Shared links"</h2>
+                        {match links.await {
+                            Ok(links) => Either::Left(view! { <SharedLinks slug=slug.get_untracked() links/> }),
+                            Err(error) => Either::Right(view! { <ErrorPanel error/> }),
+                        }}
+                    }),
                     Err(error) => Either::Right(view! { <Title text="Flow"/><ErrorPanel error/> }),
                 }
             })}

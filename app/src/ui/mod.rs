@@ -10,6 +10,7 @@ mod layout;
 mod login;
 mod player;
 mod share;
+mod shared_links;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

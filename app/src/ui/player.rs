@@ -79,9 +79,34 @@ fn FlowPlayer(
             }),
         );
     };
-    let go = move |next: String| {
+    // The first action on the first step is the recipient starting the flow: counted on the
+    // server (exactly, against the link's limit) before the player moves on.
+    let started = RwSignal::new(false);
+    let starting = RwSignal::new(false);
+    let refused = RwSignal::new(None::<LinkRefusal>);
+    let advance = move |next: String| {
         prefill(&next);
         path.update(|p| p.push(next));
+    };
+    let go = move |next: String| {
+        if started.get_untracked() {
+            advance(next);
+            return;
+        }
+        if starting.get_untracked() {
+            return;
+        }
+        starting.set(true);
+        leptos::task::spawn_local(async move {
+            match count_start().await {
+                Ok(()) => {
+                    started.set(true);
+                    advance(next);
+                }
+                Err(refusal) => refused.set(Some(refusal)),
+            }
+            starting.set(false);
+        });
     };
     let back = move |_| {
         path.update(|p| {
@@ -143,14 +168,25 @@ fn FlowPlayer(
             .into_any(),
         }
     };
+    let blocked = move || {
+        refused.get().map(|r| {
+            view! {
+                <div class="refusal-inline" role="alert">
+                    <h2>{r.title()}</h2>
+                    <p>{r.explanation()}</p>
+                </div>
+            }
+        })
+    };
     view! {
-        <article class="player" aria-labelledby="player-title">
+        <article class="player" aria-labelledby="player-title" aria-busy=move || starting.get().to_string()>
             <h1 id="player-title">{flow_name}</h1>
             <p class="progress-label" aria-live="polite">
                 {move || format!("Step {} of at most {total}", path.with(Vec::len))}
             </p>
             <progress max=total.to_string() value=move || path.with(Vec::len).to_string() aria-label="Progress"></progress>
-            <div class="step" aria-live="polite">{step_view}</div>
+            {blocked}
+            <div class="step" aria-live="polite" hidden=move || refused.get().is_some()>{step_view}</div>
             <div class="player-nav">
                 <button type="button" on:click=back disabled=move || path.with(|p| p.len() <= 1)>"Back"</button>
                 <button type="button" on:click=restart>"Restart"</button>
@@ -158,4 +194,27 @@ fn FlowPlayer(
             <noscript><p class="hint">"This flow needs JavaScript to go past the first step."</p></noscript>
         </article>
     }
+}
+
+/// Asks the server to count this start; the page's own location names the link.
+async fn count_start() -> Result<(), LinkRefusal> {
+    #[cfg(feature = "hydrate")]
+    {
+        let location = web_sys::window().map(|w| w.location());
+        let path = location
+            .as_ref()
+            .and_then(|l| l.pathname().ok())
+            .unwrap_or_default();
+        let query = location
+            .as_ref()
+            .and_then(|l| l.search().ok())
+            .unwrap_or_default();
+        match crate::api::links::start_flow(path, query).await {
+            Ok(result) => result,
+            // Unreachable: limits must stay exact, so the flow does not start uncounted.
+            Err(_) => Err(LinkRefusal::FlowUnavailable),
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    Ok(())
 }

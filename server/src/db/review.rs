@@ -3,7 +3,7 @@
 
 use super::{now_millis, on_db, Store, StoreError, StoreResult};
 use app::domain::audit::{
-    AuditAction, AuditEntry, AuditPage, Decision, ReviewProblem, AUDIT_PAGE_SIZE,
+    AuditAction, AuditEntry, AuditPage, Decision, DetailsProblem, AUDIT_PAGE_SIZE,
     MAX_REVIEW_COMMENT,
 };
 use app::domain::query::fold;
@@ -61,7 +61,7 @@ impl Store {
         })?;
         if changed == 0 {
             return Err(self
-                .state_error(slug, ReviewProblem::AlreadyPublished)
+                .state_error(slug, DetailsProblem::AlreadyPublished)
                 .await);
         }
         self.cache.invalidate_all();
@@ -78,10 +78,10 @@ impl Store {
     ) -> StoreResult<()> {
         let comment = comment.trim();
         if comment.chars().count() > MAX_REVIEW_COMMENT {
-            return Err(StoreError::Review(ReviewProblem::CommentTooLong));
+            return Err(StoreError::Review(DetailsProblem::CommentTooLong));
         }
         if decision == Decision::Reject && comment.is_empty() {
-            return Err(StoreError::Review(ReviewProblem::CommentRequired));
+            return Err(StoreError::Review(DetailsProblem::CommentRequired));
         }
         let (approval, action) = match decision {
             Decision::Approve => ("approved", AuditAction::FlowApproved),
@@ -107,17 +107,17 @@ impl Store {
             Ok::<_, sqlx::Error>(changed)
         })?;
         if changed == 0 {
-            return Err(self.state_error(slug, ReviewProblem::NotPublished).await);
+            return Err(self.state_error(slug, DetailsProblem::NotPublished).await);
         }
         self.cache.invalidate_all();
         Ok(())
     }
 
     /// Why a conditional update changed nothing: the flow is missing, or in the wrong state.
-    async fn state_error(&self, slug: &FlowSlug, wrong_state: ReviewProblem) -> StoreError {
+    async fn state_error(&self, slug: &FlowSlug, wrong_state: DetailsProblem) -> StoreError {
         match self.flow_id(slug).await {
             Ok(Some(_)) => StoreError::Review(wrong_state),
-            Ok(None) => StoreError::Review(ReviewProblem::NoSuchFlow),
+            Ok(None) => StoreError::Review(DetailsProblem::NoSuchFlow),
             Err(err) => err,
         }
     }

@@ -36,6 +36,8 @@ pub struct LinkRecord {
     pub validate_params: bool,
     pub revoked: bool,
     pub short_code: Option<String>,
+    pub invocations: i64,
+    pub allowed_invocations: Option<i64>,
     /// The full link as generated.
     pub url: String,
 }
@@ -43,7 +45,7 @@ pub struct LinkRecord {
 const LINK_SQL: &str = "SELECT a.id AS application_id, a.slug AS application, f.id AS flow_id, f.slug AS flow, \
     f.name AS flow_name, f.flow_type, f.publication, f.approval, f.definition, a.secret_key, \
     a.key_version AS current_key_version, a.embed_origins, l.key_version AS link_key_version, l.protected, \
-    l.validate_params, (l.revoked_at IS NOT NULL) AS revoked, l.short_code, l.url \
+    l.validate_params, (l.revoked_at IS NOT NULL) AS revoked, l.short_code, l.invocations, l.allowed_invocations, l.url \
     FROM links l JOIN flows f ON f.id = l.flow_id JOIN applications a ON a.id = l.application_id";
 
 /// The parts of a link's query: its own `fs_` fields and the flow's parameters.
@@ -89,7 +91,8 @@ fn parse_query(query: &str) -> Result<LinkQuery, LinkRefusal> {
     Ok(parsed)
 }
 
-/// The checks, in the documented order. `now` is Unix seconds.
+/// The checks, in the documented order. `now` is Unix seconds. (Whether a limited link still has
+/// starts left is read from the cached record here; the exact count happens at `start_link`.)
 fn check(
     record: &LinkRecord,
     application: &str,
@@ -131,6 +134,12 @@ fn check(
         }
         if query.expires_at.is_some_and(|at| at <= now) {
             return Err(LinkRefusal::Expired);
+        }
+        if record
+            .allowed_invocations
+            .is_some_and(|allowed| record.invocations >= allowed)
+        {
+            return Err(LinkRefusal::UsedUp);
         }
     } else if query.signature.is_some() || query.expires_at.is_some() {
         return Err(LinkRefusal::NotValid);
@@ -247,5 +256,17 @@ impl PublicLinks for Store {
         self.open_link(application, flow, link_id, query)
             .await
             .map_err(|e| e.for_port("opening a link"))
+    }
+
+    async fn start(
+        &self,
+        application: &str,
+        flow: &str,
+        link_id: &str,
+        query: &str,
+    ) -> Result<Result<(), LinkRefusal>, BackendError> {
+        self.start_link(application, flow, link_id, query)
+            .await
+            .map_err(|e| e.for_port("counting a start"))
     }
 }

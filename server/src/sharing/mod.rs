@@ -5,6 +5,7 @@
 //! `{base}/f/{application}/{flow}/{link id}?{parameters}&fs_kv={key version}[&fs_exp={unix s}&fs_sig={token}]`
 //! and a short one like `{base}/s/{code}`.
 
+pub mod lifecycle;
 pub mod short_code;
 pub mod signing;
 
@@ -321,5 +322,25 @@ impl Sharing for Store {
         request: &ShareRequest,
     ) -> Result<GeneratedLink, ShareError> {
         self.generate_link(by, request).await
+    }
+
+    async fn shared_links(
+        &self,
+        flow: &FlowSlug,
+        viewer: &UserView,
+    ) -> Result<Vec<app::domain::links_list::SharedLink>, app::ports::BackendError> {
+        Store::shared_links(self, flow, viewer)
+            .await
+            .map_err(|e| e.for_port("listing shared links"))
+    }
+
+    async fn revoke(
+        &self,
+        link_id: &str,
+        by: &UserView,
+    ) -> Result<Result<(), app::domain::audit::DetailsProblem>, app::ports::BackendError> {
+        self.revoke_link(link_id, by)
+            .await
+            .map_err(|e| e.for_port("revoking a link"))
     }
 }

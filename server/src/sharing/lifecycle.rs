@@ -1,0 +1,190 @@
+//! What happens to links after they are generated: the Shared links list, revoking one link, and
+//! counting starts. A start is counted with one conditional UPDATE, so when a link allows N
+//! invocations and more recipients race for it, exactly N succeed.
+
+use crate::db::{audit, now_millis, on_db, Store, StoreError, StoreResult};
+use app::domain::audit::{AuditAction, DetailsProblem};
+use app::domain::link::LinkRefusal;
+use app::domain::links_list::{LinkState, SharedLink, CHART_DAYS};
+use app::domain::{FlowSlug, Role, UserView};
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: String,
+    created_at: i64,
+    created_by: String,
+    application: String,
+    protected: bool,
+    short_code: Option<String>,
+    expires_at: Option<i64>,
+    invocations: i64,
+    allowed_invocations: Option<i64>,
+    last_used_at: Option<i64>,
+    revoked: bool,
+    key_current: bool,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+impl Store {
+    /// The newest 200 links of a flow, with their state and their starts per day.
+    pub async fn shared_links(
+        &self,
+        flow: &FlowSlug,
+        viewer: &UserView,
+    ) -> StoreResult<Vec<SharedLink>> {
+        let list = "SELECT l.id, l.created_at, l.created_by, a.name AS application, l.protected, l.short_code, l.expires_at, \
+                    l.invocations, l.allowed_invocations, l.last_used_at, (l.revoked_at IS NOT NULL) AS revoked, \
+                    (l.key_version = a.key_version) AS key_current \
+                    FROM links l JOIN applications a ON a.id = l.application_id JOIN flows f ON f.id = l.flow_id \
+                    WHERE f.slug = $1 ORDER BY l.created_at DESC, l.id DESC LIMIT 200";
+        let uses = "SELECT u.link_id, u.at FROM link_uses u JOIN links l ON l.id = u.link_id JOIN flows f ON f.id = l.flow_id \
+                    WHERE f.slug = $1 AND u.at >= $2";
+        let now = now_millis();
+        let today = now.div_euclid(DAY_MS);
+        let since = (today - CHART_DAYS as i64 + 1) * DAY_MS;
+        let (rows, use_rows): (Vec<ListRow>, Vec<(String, i64)>) = on_db!(&self.db, |pool| {
+            let rows = sqlx::query_as(list)
+                .bind(flow.as_str())
+                .fetch_all(pool)
+                .await?;
+            let use_rows = sqlx::query_as(uses)
+                .bind(flow.as_str())
+                .bind(since)
+                .fetch_all(pool)
+                .await?;
+            Ok::<_, sqlx::Error>((rows, use_rows))
+        })?;
+        let count = |n: i64| u32::try_from(n).map_err(|e| StoreError::Corrupt(e.to_string()));
+        rows.into_iter()
+            .map(|r| {
+                let mut daily_uses = vec![0u32; CHART_DAYS];
+                for (_, at) in use_rows.iter().filter(|(id, _)| *id == r.id) {
+                    let age = (today - at.div_euclid(DAY_MS)) as usize;
+                    if age < CHART_DAYS {
+                        daily_uses[CHART_DAYS - 1 - age] += 1;
+                    }
+                }
+                let invocations = count(r.invocations)?;
+                let allowed = r.allowed_invocations.map(count).transpose()?;
+                Ok(SharedLink {
+                    state: LinkState::of(
+                        r.revoked,
+                        r.key_current,
+                        r.expires_at,
+                        invocations,
+                        allowed,
+                        now / 1_000,
+                    ),
+                    can_revoke: !r.revoked
+                        && (viewer.role == Role::Admin
+                            || (viewer.role == Role::Publisher && viewer.name == r.created_by)),
+                    id: r.id,
+                    created_at: r.created_at,
+                    created_by: r.created_by,
+                    application: r.application,
+                    protected: r.protected,
+                    short_code: r.short_code,
+                    expires_at: r.expires_at,
+                    invocations,
+                    allowed_invocations: allowed,
+                    last_used_at: r.last_used_at,
+                    daily_uses,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one link (full and short alike). Admins may revoke any link, publishers their own.
+    pub async fn revoke_link(
+        &self,
+        link_id: &str,
+        by: &UserView,
+    ) -> StoreResult<Result<(), DetailsProblem>> {
+        let any = by.role == Role::Admin;
+        let sql = "UPDATE links SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL AND (created_by = $2 OR $4)";
+        let changed = on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let changed = sqlx::query(sql)
+                .bind(now_millis())
+                .bind(&by.name)
+                .bind(link_id)
+                .bind(any)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 1 {
+                let subject: String = sqlx::query_scalar(
+                    "SELECT f.slug FROM links l JOIN flows f ON f.id = l.flow_id WHERE l.id = $1",
+                )
+                .bind(link_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let detail = format!("link {link_id}");
+                audit!(tx, &by.name, AuditAction::LinkRevoked, &subject, &detail)?;
+                tx.commit().await?;
+            }
+            Ok::<_, sqlx::Error>(changed)
+        })?;
+        if changed == 1 {
+            self.cache.invalidate_all();
+            return Ok(Ok(()));
+        }
+        let found: Option<(bool, String)> = on_db!(&self.db, |pool| sqlx::query_as(
+            "SELECT (revoked_at IS NOT NULL), created_by FROM links WHERE id = $1"
+        )
+        .bind(link_id)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(Err(match found {
+            None => DetailsProblem::NoSuchLink,
+            Some((true, _)) => DetailsProblem::AlreadyRevoked,
+            Some((false, _)) => DetailsProblem::NotYourLink,
+        }))
+    }
+
+    /// Counts a recipient starting the flow: every check again, then one atomic increment.
+    pub async fn start_link(
+        &self,
+        application: &str,
+        flow: &str,
+        link_id: &str,
+        query: &str,
+    ) -> StoreResult<Result<(), LinkRefusal>> {
+        if let Err(refusal) = self.check_link(application, flow, link_id, query).await? {
+            return Ok(Err(refusal));
+        }
+        let now = now_millis();
+        let sql = "UPDATE links SET invocations = invocations + 1, last_used_at = $1 WHERE id = $2 AND revoked_at IS NULL \
+                   AND (allowed_invocations IS NULL OR invocations < allowed_invocations) RETURNING invocations, allowed_invocations";
+        let counted: Option<(i64, Option<i64>)> = on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let counted: Option<(i64, Option<i64>)> = sqlx::query_as(sql)
+                .bind(now)
+                .bind(link_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if counted.is_some() {
+                sqlx::query("INSERT INTO link_uses (link_id, at) VALUES ($1, $2)")
+                    .bind(link_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+            Ok::<_, sqlx::Error>(counted)
+        })?;
+        match counted {
+            // The last allowed start: from now on the link opens to the "used up" page.
+            Some((used, Some(allowed))) if used >= allowed => {
+                self.cache.invalidate_all();
+                Ok(Ok(()))
+            }
+            Some(_) => Ok(Ok(())),
+            None => {
+                self.cache.invalidate_all();
+                Ok(Err(LinkRefusal::UsedUp))
+            }
+        }
+    }
+}
