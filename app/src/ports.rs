@@ -96,6 +96,13 @@ pub trait Sharing: Send + Sync {
         link_id: &str,
         by: &UserView,
     ) -> Result<Result<(), DetailsProblem>, BackendError>;
+    /// Saves a flow's protection per application; `Err(slug)` names one not available to the flow.
+    async fn save_protections(
+        &self,
+        flow: &FlowSlug,
+        changes: &[(String, crate::domain::AccessProtection)],
+        by: &UserView,
+    ) -> Result<Result<(), String>, BackendError>;
 }
 
 /// A link that passed every check, with what its page needs.

@@ -68,6 +68,7 @@ pub mod service {
         details.can_review = user.role.allows(Permission::Administer)
             && details.summary.publication == PublicationStatus::Published;
         details.review_comment = ports.reviews.review_comment(&slug).await?;
+        details.can_administer = user.role.allows(Permission::Administer);
         Ok(details)
     }
 }

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod flows;
 pub mod links;
+pub mod protection;
 pub mod review;
 pub mod share;
 

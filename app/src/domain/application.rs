@@ -224,3 +224,188 @@ mod tests {
         assert_eq!(ApplicationKind::parse("iframe"), None);
     }
 }
+
+/// The largest limits a form accepts: beyond these a number is a typing mistake, not a setting.
+pub const MAX_INVOCATIONS: u32 = 1_000_000;
+pub const MAX_EXPIRY_AMOUNT: u32 = 10_000;
+
+/// One application's protection as the Access Protection form sends it, before checking.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtectionForm {
+    pub application: String,
+    /// "open" or "protected".
+    pub access: String,
+    /// Empty: unlimited.
+    #[serde(default)]
+    pub invocations: String,
+    /// Empty: never expires.
+    #[serde(default)]
+    pub expiry_amount: String,
+    #[serde(default)]
+    pub expiry_unit: String,
+    /// Present (any value) when the checkbox is ticked.
+    #[serde(default)]
+    pub validate_params: Option<String>,
+}
+
+/// A field of the form that was refused, with the message shown beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProtectionField {
+    Access,
+    Invocations,
+    Expiry,
+}
+
+impl ProtectionField {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::Invocations => "invocations",
+            Self::Expiry => "expiry",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::Access, Self::Invocations, Self::Expiry]
+            .into_iter()
+            .find(|f| f.code() == code)
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Access => "Choose Open or Protected.",
+            Self::Invocations => {
+                "Allowed invocations: a whole number from 1 to 1,000,000, or empty for unlimited."
+            }
+            Self::Expiry => {
+                "URL expiration: a whole number from 1 to 10,000 and a unit, or empty for never."
+            }
+        }
+    }
+}
+
+impl ProtectionForm {
+    /// Checks the form; every refused field is named.
+    pub fn parse(&self) -> Result<AccessProtection, Vec<ProtectionField>> {
+        let whole = |raw: &str, max: u32| {
+            raw.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+        };
+        match self.access.as_str() {
+            "open" => Ok(AccessProtection::Open),
+            "protected" => {
+                let mut faults = Vec::new();
+                let invocations = self.invocations.trim();
+                let allowed_invocations = if invocations.is_empty() {
+                    None
+                } else {
+                    whole(invocations, MAX_INVOCATIONS).or_else(|| {
+                        faults.push(ProtectionField::Invocations);
+                        None
+                    })
+                };
+                let amount = self.expiry_amount.trim();
+                let expiry = if amount.is_empty() {
+                    None
+                } else {
+                    match (
+                        whole(amount, MAX_EXPIRY_AMOUNT),
+                        ExpiryUnit::parse(&self.expiry_unit),
+                    ) {
+                        (Some(amount), Some(unit)) => Some(Expiry { amount, unit }),
+                        _ => {
+                            faults.push(ProtectionField::Expiry);
+                            None
+                        }
+                    }
+                };
+                if faults.is_empty() {
+                    Ok(AccessProtection::Protected {
+                        allowed_invocations,
+                        expiry,
+                        validate_params: self.validate_params.is_some(),
+                    })
+                } else {
+                    Err(faults)
+                }
+            }
+            _ => Err(vec![ProtectionField::Access]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    fn form(
+        access: &str,
+        invocations: &str,
+        amount: &str,
+        unit: &str,
+        validate: bool,
+    ) -> ProtectionForm {
+        ProtectionForm {
+            application: "a".into(),
+            access: access.into(),
+            invocations: invocations.into(),
+            expiry_amount: amount.into(),
+            expiry_unit: unit.into(),
+            validate_params: validate.then(|| "on".into()),
+        }
+    }
+
+    #[test]
+    fn a_filled_in_form_becomes_a_protection() {
+        assert_eq!(
+            form("protected", "2", "1", "days", true).parse(),
+            Ok(AccessProtection::Protected {
+                allowed_invocations: Some(2),
+                expiry: Some(Expiry {
+                    amount: 1,
+                    unit: ExpiryUnit::Days
+                }),
+                validate_params: true
+            })
+        );
+        assert_eq!(
+            form("protected", " ", "", "weeks", false).parse(),
+            Ok(AccessProtection::Protected {
+                allowed_invocations: None,
+                expiry: None,
+                validate_params: false
+            })
+        );
+        assert_eq!(
+            form("open", "junk", "junk", "", false).parse(),
+            Ok(AccessProtection::Open),
+            "ignored when open"
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        assert_eq!(
+            form("protected", "0", "", "", true).parse(),
+            Err(vec![ProtectionField::Invocations])
+        );
+        assert_eq!(
+            form("protected", "2.5", "3", "fortnights", true).parse(),
+            Err(vec![ProtectionField::Invocations, ProtectionField::Expiry])
+        );
+        assert_eq!(
+            form("protected", "", "10001", "days", true).parse(),
+            Err(vec![ProtectionField::Expiry])
+        );
+        assert_eq!(
+            form("sealed", "", "", "", true).parse(),
+            Err(vec![ProtectionField::Access])
+        );
+        assert_eq!(
+            form("protected", "-1", "", "", true).parse(),
+            Err(vec![ProtectionField::Invocations])
+        );
+    }
+}

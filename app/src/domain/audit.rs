@@ -10,16 +10,18 @@ pub enum AuditAction {
     FlowRejected,
     KeyRegenerated,
     LinkRevoked,
+    ProtectionChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 6] = [
+    pub const ALL: [AuditAction; 7] = [
         Self::LinkGenerated,
         Self::FlowPublished,
         Self::FlowApproved,
         Self::FlowRejected,
         Self::KeyRegenerated,
         Self::LinkRevoked,
+        Self::ProtectionChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -30,6 +32,7 @@ impl AuditAction {
             Self::FlowRejected => "flow.rejected",
             Self::KeyRegenerated => "key.regenerated",
             Self::LinkRevoked => "link.revoked",
+            Self::ProtectionChanged => "protection.changed",
         }
     }
 
@@ -45,6 +48,7 @@ impl AuditAction {
             Self::FlowRejected => "Flow rejected",
             Self::KeyRegenerated => "Key regenerated",
             Self::LinkRevoked => "Link revoked",
+            Self::ProtectionChanged => "Access protection changed",
         }
     }
 }

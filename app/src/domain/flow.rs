@@ -107,6 +107,8 @@ pub struct FlowDetails {
     pub can_review: bool,
     /// The reviewer's comment on the last decision.
     pub review_comment: String,
+    /// Whether the signed-in user may change access protection (admins).
+    pub can_administer: bool,
 }
 
 /// The reasons a flow cannot be shared, in the order they are checked.

@@ -1,6 +1,7 @@
 //! A flow's Details tab: its metadata, the applications available to it with their access
 //! protection, and the Share button, disabled with the reason when the flow cannot be shared.
 
+use super::access::FlowTabs;
 use super::format::utc_minute;
 use super::share::ShareDialog;
 use super::shared_links::SharedLinks;
@@ -103,10 +104,8 @@ fn DetailsView(details: FlowDetails) -> impl IntoView {
             </div>
         </div>
         <Approval details=details.clone()/>
-        <div role="tablist" aria-label="Flow" class="tabs">
-            <button role="tab" id="tab-details" aria-selected="true" aria-controls="panel-details">"Details"</button>
-        </div>
-        <section id="panel-details" role="tabpanel" aria-labelledby="tab-details">
+        <FlowTabs slug=flow.slug.to_string() current="Details"/>
+        <section id="panel-details" role="tabpanel" aria-label="Details">
             <dl class="meta">
                 <dt>"Description"</dt><dd>{details.description.clone()}</dd>
                 <dt>"Slug"</dt><dd><code>{flow.slug.to_string()}</code></dd>

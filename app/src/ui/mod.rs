@@ -2,6 +2,7 @@
 //! work without JavaScript; only the interactive parts are islands that ship as wasm (live search,
 //! the Share dialog), which keeps the browser bundle small.
 
+mod access;
 mod audit;
 mod details;
 mod flows;
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=|| view! { <Redirect path="/flows"/> } ssr=SsrMode::Async/>
                     <Route path=path!("flows") view=flows::FlowsPage ssr=SsrMode::Async/>
                     <Route path=path!("flows/:slug") view=details::FlowDetailsPage ssr=SsrMode::Async/>
+                    <Route path=path!("flows/:slug/access") view=access::AccessProtectionPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=audit::AuditLogPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>

@@ -173,6 +173,67 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Saves a flow's access protection for each listed application, all or nothing, with an
+    /// audit entry per application. `Err(slug)` names an application not available to the flow.
+    pub async fn save_protections(
+        &self,
+        flow: &FlowSlug,
+        changes: &[(String, AccessProtection)],
+        by: &str,
+    ) -> StoreResult<Result<(), String>> {
+        let sql = "UPDATE flow_applications SET protected = $1, allowed_invocations = $2, expiry_amount = $3, expiry_unit = $4, \
+                   validate_params = $5 WHERE flow_id = (SELECT id FROM flows WHERE slug = $6) \
+                   AND application_id = (SELECT id FROM applications WHERE slug = $7)";
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            for (application, protection) in changes {
+                let (protected, invocations, amount, unit, validate) = match *protection {
+                    AccessProtection::Open => (false, None, None, None, true),
+                    AccessProtection::Protected {
+                        allowed_invocations,
+                        expiry,
+                        validate_params,
+                    } => (
+                        true,
+                        allowed_invocations.map(i64::from),
+                        expiry.map(|e| i64::from(e.amount)),
+                        expiry.map(|e| e.unit.as_str()),
+                        validate_params,
+                    ),
+                };
+                let changed = sqlx::query(sql)
+                    .bind(protected)
+                    .bind(invocations)
+                    .bind(amount)
+                    .bind(unit)
+                    .bind(validate)
+                    .bind(flow.as_str())
+                    .bind(application)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed == 0 {
+                    // Returning drops the transaction: nothing of this save is kept.
+                    return Ok(Err(application.clone()));
+                }
+                let detail = format!("{application}: {}", protection.summary());
+                audit!(
+                    tx,
+                    by,
+                    AuditAction::ProtectionChanged,
+                    flow.as_str(),
+                    &detail
+                )?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
+        self.cache.invalidate_all();
+        Ok(Ok(()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -371,6 +371,7 @@ impl Store {
             can_publish: false,
             can_review: false,
             review_comment: String::new(),
+            can_administer: false,
         }))
     }
 }

@@ -343,4 +343,15 @@ impl Sharing for Store {
             .await
             .map_err(|e| e.for_port("revoking a link"))
     }
+
+    async fn save_protections(
+        &self,
+        flow: &FlowSlug,
+        changes: &[(String, AccessProtection)],
+        by: &UserView,
+    ) -> Result<Result<(), String>, app::ports::BackendError> {
+        Store::save_protections(self, flow, changes, &by.name)
+            .await
+            .map_err(|e| e.for_port("saving access protection"))
+    }
 }
