@@ -158,6 +158,20 @@ pub trait Reviews: Send + Sync {
     async fn audit_log(&self, text: &str, page: u32) -> Result<AuditPage, BackendError>;
 }
 
+/// Applications, for admins.
+#[async_trait]
+pub trait Applications: Send + Sync {
+    async fn list(
+        &self,
+    ) -> Result<Vec<crate::domain::applications_page::ApplicationSummary>, BackendError>;
+    /// A new key and key version; `None` when there is no such application.
+    async fn regenerate_key(
+        &self,
+        application: &FlowSlug,
+        by: &UserView,
+    ) -> Result<Option<u32>, BackendError>;
+}
+
 /// How session cookies are issued.
 #[derive(Debug, Clone, Copy)]
 pub struct CookiePolicy {
@@ -174,5 +188,6 @@ pub struct Ports {
     pub sharing: Arc<dyn Sharing>,
     pub links: Arc<dyn PublicLinks>,
     pub reviews: Arc<dyn Reviews>,
+    pub applications: Arc<dyn Applications>,
     pub cookies: CookiePolicy,
 }

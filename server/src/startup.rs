@@ -20,6 +20,7 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, cookies: CookiePolicy) 
         sharing: store.clone(),
         links: store.clone(),
         reviews: store.clone(),
+        applications: store.clone(),
         cookies,
     };
     // Recipients' pages get a handler of their own (checks on every request, cached renderings);

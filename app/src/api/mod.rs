@@ -2,6 +2,7 @@
 //! caller's session, asks the role table, and calls a port; the logic sits in plain functions
 //! beside it so tests can drive it with an in-memory backend.
 
+pub mod applications;
 pub mod auth;
 pub mod flows;
 pub mod links;

@@ -2,6 +2,7 @@
 //! console users and the queries over them. Every type here is parsed once, then trusted.
 
 pub mod application;
+pub mod applications_page;
 pub mod audit;
 pub mod definition;
 pub mod flow;

@@ -23,7 +23,10 @@ pub fn ConsoleLayout() -> impl IntoView {
                             <a class="brand" href="/flows">"Flowshare"</a>
                             <nav aria-label="Console">
                                 <A href="/flows">"Flows"</A>
-                                {(user.role == Role::Admin).then(|| view! { <A href="/audit">"Audit log"</A> })}
+                                {(user.role == Role::Admin).then(|| view! {
+                                    <A href="/applications">"Applications"</A>
+                                    <A href="/audit">"Audit log"</A>
+                                })}
                             </nav>
                             <div class="who">
                                 <span>{user.name}" · "{user.role.as_str()}</span>

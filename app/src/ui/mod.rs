@@ -3,6 +3,7 @@
 //! the Share dialog), which keeps the browser bundle small.
 
 mod access;
+mod applications;
 mod audit;
 mod details;
 mod flows;
@@ -54,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("flows/:slug") view=details::FlowDetailsPage ssr=SsrMode::Async/>
                     <Route path=path!("flows/:slug/access") view=access::AccessProtectionPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=audit::AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("applications") view=applications::ApplicationsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

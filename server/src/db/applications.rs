@@ -3,6 +3,7 @@
 
 use super::{audit, now_millis, on_db, Store, StoreError, StoreResult};
 use crate::security::random_bytes;
+use app::domain::applications_page::ApplicationSummary;
 use app::domain::audit::AuditAction;
 use app::domain::{AccessProtection, ApplicationKind, FlowSlug};
 
@@ -231,6 +232,74 @@ impl Store {
         })?;
         self.cache.invalidate_all();
         Ok(Ok(()))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ApplicationRow {
+    slug: String,
+    name: String,
+    kind: String,
+    base_url: String,
+    embed_origins: String,
+    secret_key: Vec<u8>,
+    key_version: i64,
+    rotated_at: i64,
+    flow_count: i64,
+}
+
+impl Store {
+    pub async fn applications(&self) -> StoreResult<Vec<ApplicationSummary>> {
+        let sql = "SELECT a.slug, a.name, a.kind, a.base_url, a.embed_origins, a.secret_key, a.key_version, a.rotated_at, \
+                   (SELECT COUNT(*) FROM flow_applications fa WHERE fa.application_id = a.id) AS flow_count \
+                   FROM applications a ORDER BY a.name, a.id";
+        let rows: Vec<ApplicationRow> =
+            on_db!(&self.db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?;
+        rows.into_iter()
+            .map(|r| {
+                let corrupt =
+                    |what: &str| StoreError::Corrupt(format!("application {}: {what}", r.slug));
+                let digest = <sha2::Sha256 as sha2::Digest>::digest(&r.secret_key);
+                Ok(ApplicationSummary {
+                    kind: ApplicationKind::parse(&r.kind).ok_or_else(|| corrupt("kind"))?,
+                    key_version: u32::try_from(r.key_version)
+                        .map_err(|_| corrupt("key version"))?,
+                    flow_count: u32::try_from(r.flow_count).map_err(|_| corrupt("flow count"))?,
+                    key_fingerprint: digest.iter().take(4).map(|b| format!("{b:02x}")).collect(),
+                    embed_origins: r
+                        .embed_origins
+                        .lines()
+                        .filter(|o| !o.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    slug: r.slug,
+                    name: r.name,
+                    base_url: r.base_url,
+                    rotated_at: r.rotated_at,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl app::ports::Applications for Store {
+    async fn list(&self) -> Result<Vec<ApplicationSummary>, app::ports::BackendError> {
+        self.applications()
+            .await
+            .map_err(|e| e.for_port("listing applications"))
+    }
+
+    async fn regenerate_key(
+        &self,
+        application: &FlowSlug,
+        by: &app::domain::UserView,
+    ) -> Result<Option<u32>, app::ports::BackendError> {
+        match Store::regenerate_key(self, application, &by.name).await {
+            Ok(version) => Ok(u32::try_from(version).ok()),
+            Err(StoreError::Invalid(_)) => Ok(None),
+            Err(err) => Err(err.for_port("regenerating a key")),
+        }
     }
 }
 
