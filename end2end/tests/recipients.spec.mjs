@@ -23,7 +23,7 @@ test('a recipient with no account opens the short link and runs the flow to its 
   const recipient = await browser.newContext();
   const tab = await recipient.newPage();
   await tab.goto(link);
-  await expect(tab).toHaveURL(/\/f\/order-widget\/order-status-lookup\/[A-Za-z0-9_-]{22}\?name=Ada&fs_kv=1&fs_exp=\d+&fs_sig=/);
+  await expect(tab).toHaveURL(/\/f\/order-widget\/order-status-lookup\/[A-Za-z0-9_-]{22}\?name=Ada&fs_kv=\d+&fs_exp=\d+&fs_sig=/);
   await expect(tab.getByRole('heading', { name: 'Order Status Lookup' })).toBeVisible();
   await expect(tab.getByText('Hello Ada, this is the order status lookup assistant.')).toBeVisible();
   await tab.waitForFunction(() => window.__flowshare_hydrated === true);
