@@ -73,6 +73,10 @@ test('a protected short link with two parameters, its embed code, and Copy', asy
   const linkText = await link.inputValue();
   await expect(embed).toHaveValue(`<iframe src="${linkText}" title="Order Status Lookup" width="400" height="520" loading="lazy" allow="clipboard-write" referrerpolicy="no-referrer" style="border:0"></iframe>`);
 
+  await expect(dialog.getByRole('img', { name: `QR code of ${linkText}` })).toBeVisible();
+  const download = dialog.getByRole('link', { name: 'Download QR code (SVG)' });
+  await expect(download).toHaveAttribute('download', 'flowshare-link-qr.svg');
+  await expect(download).toHaveAttribute('href', /^data:image\/svg\+xml/);
   await dialog.getByRole('button', { name: 'Copy Link' }).click();
   await expect(dialog.getByRole('button', { name: 'Copy Link' })).toHaveText('Copied');
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(linkText);

@@ -66,6 +66,8 @@ pub struct GeneratedLink {
     /// Whether the application is an embeddable widget, so Embed code applies.
     pub embeddable: bool,
     pub flow_name: String,
+    /// A QR code of the link to hand out, as an SVG document.
+    pub qr_svg: String,
 }
 
 impl GeneratedLink {
@@ -155,6 +157,7 @@ mod tests {
             expires_at: None,
             embeddable: false,
             flow_name: "B".into(),
+            qr_svg: String::new(),
         };
         assert_eq!(link.link(), "https://x/f/a/b/c?fs_kv=1");
         link.short_url = Some("https://x/s/23456789abc".into());

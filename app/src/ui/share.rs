@@ -181,6 +181,15 @@ pub fn ShareDialog(
             {move || outcome.get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
             {move || link().map(|l| view! { <CopyField id="share-link" label="Link" value=Signal::derive(move || l.link().to_owned())/> })}
             {move || embed().map(|code| view! { <CopyField id="share-embed" label="Embed" value=Signal::derive(move || code.clone())/> })}
+            {move || link().map(|l| {
+                let download = format!("data:image/svg+xml;charset=utf-8,{}", crate::domain::query::encode_component(&l.qr_svg));
+                view! {
+                    <figure class="qr">
+                        <img src=download.clone() width="160" height="160" alt=format!("QR code of {}", l.link())/>
+                        <figcaption><a href=download download="flowshare-link-qr.svg">"Download QR code (SVG)"</a></figcaption>
+                    </figure>
+                }
+            })}
         </dialog>
     }
 }

@@ -148,6 +148,17 @@ fn plan_link(request: &ShareRequest, target: &TargetRow, now_secs: i64) -> Store
     })
 }
 
+/// The link as a QR code, an SVG document a publisher can download and print.
+fn qr_svg(link: &str) -> StoreResult<String> {
+    let code = qrcode::QrCode::new(link.as_bytes())
+        .map_err(|e| StoreError::Invalid(format!("the link is too long for a QR code: {e}")))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build())
+}
+
 /// How a generated link is described in the audit log. A publisher turning Protect URL off for a
 /// pair whose protection says Protected is an override worth seeing at a glance.
 fn audit_detail(request: &ShareRequest, target: &TargetRow, code: Option<&ShortCode>) -> String {
@@ -303,7 +314,9 @@ impl Store {
             .map_err(backend)?;
         let kind = ApplicationKind::parse(&target.kind)
             .ok_or_else(|| backend(corrupt("application kind")))?;
+        let qr_svg = qr_svg(short_url.as_deref().unwrap_or(&plan.url)).map_err(backend)?;
         Ok(GeneratedLink {
+            qr_svg,
             full_url: plan.url,
             short_url,
             protected: plan.protected,
