@@ -170,6 +170,21 @@ pub trait Applications: Send + Sync {
         application: &FlowSlug,
         by: &UserView,
     ) -> Result<Option<u32>, BackendError>;
+    /// Creates (`creating`) or edits an application; `Err` names every refused field.
+    async fn save(
+        &self,
+        form: &crate::domain::applications_page::ApplicationForm,
+        creating: bool,
+        by: &UserView,
+    ) -> Result<
+        Result<FlowSlug, Vec<crate::domain::applications_page::ApplicationField>>,
+        BackendError,
+    >;
+    /// The Interaction flows (at most 500, by name), each marked when available to `application`.
+    async fn flow_choices(
+        &self,
+        application: Option<&FlowSlug>,
+    ) -> Result<Vec<(String, String, bool)>, BackendError>;
 }
 
 /// How session cookies are issued.

@@ -68,3 +68,30 @@ test('protect with 2 invocations and 1 day, use up a link, regenerate the key', 
   await visitor.goto(fresh);
   await expect(visitor.getByText('is this about you or someone else?')).toBeVisible();
 });
+
+test('an admin creates an application; a refused form keeps what was typed @no-js', async ({ page, browserName }, testInfo) => {
+  const name = testInfo.project.name === 'no-javascript' ? 'Kiosk Page' : 'Partner Widget';
+  await logIn(page, 'admin');
+  await page.goto('/applications');
+  await page.getByRole('link', { name: 'New application' }).click();
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Kind').selectOption({ label: 'Web page' });
+  await page.getByLabel('Public base URL').fill('partner.example.com');
+  await page.getByLabel('Allowed embed origins').fill('https://partner.example.com');
+  await page.getByRole('checkbox', { name: 'Order Status Lookup' }).check();
+  await page.getByRole('button', { name: 'Save' }).click();
+
+  await expect(page.getByRole('alert')).toHaveText('Nothing was saved: see the fields marked below.');
+  await expect(page.getByText('The base URL must start with http:// or https://')).toBeVisible();
+  await expect(page.getByText('a web page has none')).toBeVisible();
+  await expect(page.getByLabel('Name')).toHaveValue(name);
+  await expect(page.getByRole('checkbox', { name: 'Order Status Lookup' })).toBeChecked();
+
+  await page.getByLabel('Public base URL').fill('https://partner.example.com');
+  await page.getByLabel('Allowed embed origins').fill('');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('Saved');
+  await expect(page.getByRole('link', { name: `Edit ${name}` })).toBeVisible();
+  await page.goto('/flows/order-status-lookup');
+  await expect(page.getByRole('cell', { name })).toBeVisible();
+});

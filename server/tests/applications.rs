@@ -133,3 +133,146 @@ app_tests!(
         assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     }
 );
+
+use app::api::applications::SaveApplication;
+use app::api::flows::GetFlowDetails;
+use app::domain::FlowDetails;
+
+/// Posts the application form as a browser does (unchecked flow boxes leave gaps in the indices).
+async fn post_form(
+    app: &server::testing::TestApp,
+    cookie: &str,
+    body: &str,
+) -> server::testing::TestResponse {
+    let request = http::Request::post(SaveApplication::PATH)
+        .header("accept", "text/html")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
+        .body(axum::body::Body::from(body.to_owned()))
+        .expect("request");
+    app.send(request).await
+}
+
+app_tests!(
+    an_admin_creates_an_embeddable_application_with_two_flows,
+    |app| async move {
+        let admin = app.log_in("admin", "demo-admin-pass").await;
+        let body = "creating=true&name=Shop+Widget&slug=&kind=widget&base_url=https%3A%2F%2Fshop.example.com%2F\
+                &embed_origins=https%3A%2F%2Fshop.example.com%0D%0Ahttps%3A%2F%2Fwww.shop.example.com\
+                &flows%5B0%5D=order-status-lookup&flows%5B3%5D=returns-and-refunds";
+        let response = post_form(&app, &admin, body).await;
+        assert_eq!(
+            response.header("location"),
+            Some("/applications?saved=shop-widget"),
+            "{response:?}"
+        );
+        let apps: Vec<ApplicationSummary> = serde_json::from_str(
+            &app.call(ListApplications::PATH, &[], Some(&admin))
+                .await
+                .body,
+        )
+        .expect("apps");
+        let shop = apps
+            .iter()
+            .find(|a| a.slug == "shop-widget")
+            .expect("created");
+        assert_eq!((shop.flow_count, shop.key_version), (2, 1));
+        assert_eq!(
+            shop.embed_origins,
+            ["https://shop.example.com", "https://www.shop.example.com"]
+        );
+        let details: FlowDetails = serde_json::from_str(
+            &app.call(
+                GetFlowDetails::PATH,
+                &[("slug", "returns-and-refunds")],
+                Some(&admin),
+            )
+            .await
+            .body,
+        )
+        .expect("details");
+        assert!(details
+            .availability
+            .iter()
+            .any(|a| a.application_slug == "shop-widget"
+                && a.protection == app::domain::AccessProtection::Open));
+
+        // Editing: a different base URL and only one flow left.
+        let edit = "creating=false&name=Shop+Widget&slug=shop-widget&kind=widget&base_url=https%3A%2F%2Fwidgets.example.com\
+                &embed_origins=https%3A%2F%2Fshop.example.com&flows%5B1%5D=order-status-lookup";
+        assert_eq!(
+            post_form(&app, &admin, edit).await.header("location"),
+            Some("/applications?saved=shop-widget")
+        );
+        let apps: Vec<ApplicationSummary> = serde_json::from_str(
+            &app.call(ListApplications::PATH, &[], Some(&admin))
+                .await
+                .body,
+        )
+        .expect("apps");
+        let shop = apps
+            .iter()
+            .find(|a| a.slug == "shop-widget")
+            .expect("edited");
+        assert_eq!(
+            (shop.flow_count, shop.base_url.as_str()),
+            (1, "https://widgets.example.com")
+        );
+        let audit: AuditPage = serde_json::from_str(
+            &app.call(AuditLog::PATH, &[("q", "shop-widget")], Some(&admin))
+                .await
+                .body,
+        )
+        .expect("audit");
+        assert_eq!(
+            audit
+                .entries
+                .iter()
+                .filter(|e| e.action == AuditAction::ApplicationSaved)
+                .count(),
+            2
+        );
+    }
+);
+
+app_tests!(
+    a_refused_application_form_names_each_field_and_keeps_the_values,
+    |app| async move {
+        let admin = app.log_in("admin", "demo-admin-pass").await;
+        let body = "creating=true&name=Help&slug=help-centre&kind=web_page&base_url=ftp%3A%2F%2Fx&embed_origins=https%3A%2F%2Fx.example&flows%5B0%5D=order-status-lookup";
+        let response = post_form(&app, &admin, body).await;
+        let location = response
+            .header("location")
+            .expect("back to the form")
+            .to_owned();
+        assert!(location.starts_with("/applications/new?refill=1&name=Help&slug=help-centre&kind=web_page&base_url=ftp%3A%2F%2Fx"), "{location}");
+        assert!(
+            location.ends_with("&flow=order-status-lookup&invalid=base_url%2Cembed_origins"),
+            "{location}"
+        );
+        let page = app.get(&location, Some(&admin)).await;
+        assert!(
+            page.body.contains(r#"value="ftp://x""#),
+            "typed values kept"
+        );
+        assert!(page
+            .body
+            .contains("The base URL must start with http:// or https://"));
+        assert!(page.body.contains("a web page has none"));
+        // A taken slug is refused too, and nothing was created.
+        let taken = "creating=true&name=Help&slug=help-centre&kind=web_page&base_url=https%3A%2F%2Fh.example";
+        let location = post_form(&app, &admin, taken)
+            .await
+            .header("location")
+            .map(str::to_owned)
+            .unwrap_or_default();
+        assert!(location.ends_with("invalid=slug"), "{location}");
+        let apps: Vec<ApplicationSummary> = serde_json::from_str(
+            &app.call(ListApplications::PATH, &[], Some(&admin))
+                .await
+                .body,
+        )
+        .expect("apps");
+        assert_eq!(apps.len(), 4);
+    }
+);

@@ -56,3 +56,122 @@ pub async fn regenerate_key(application: String) -> Result<u32, AppError> {
         .await,
     )
 }
+
+/// The values an application form starts with: the application's, or empty for a new one, plus
+/// the flows it can be made available to.
+#[server(endpoint = "application_form")]
+pub async fn application_form(
+    slug: Option<String>,
+) -> Result<
+    (
+        crate::domain::applications_page::ApplicationForm,
+        Vec<(String, String, bool)>,
+    ),
+    AppError,
+> {
+    use super::request::*;
+    use crate::domain::applications_page::ApplicationForm;
+    respond(
+        async move {
+            let ports = ports()?;
+            authorize(
+                &ports,
+                session_token(),
+                crate::domain::Permission::Administer,
+            )
+            .await?;
+            let unknown = || AppError::NotFound("There is no such application.".to_owned());
+            let slug = slug
+                .filter(|s| !s.is_empty())
+                .map(|s| crate::domain::FlowSlug::parse(&s).map_err(|_| unknown()))
+                .transpose()?;
+            let choices = ports.applications.flow_choices(slug.as_ref()).await?;
+            let form = match &slug {
+                None => ApplicationForm {
+                    kind: "web_page".into(),
+                    ..ApplicationForm::default()
+                },
+                Some(slug) => {
+                    let app = ports
+                        .applications
+                        .list()
+                        .await?
+                        .into_iter()
+                        .find(|a| a.slug == slug.as_str())
+                        .ok_or_else(unknown)?;
+                    ApplicationForm {
+                        name: app.name,
+                        slug: app.slug,
+                        kind: app.kind.as_str().to_owned(),
+                        base_url: app.base_url,
+                        embed_origins: app.embed_origins.join("\n"),
+                        flows: choices
+                            .iter()
+                            .filter(|c| c.2)
+                            .map(|c| c.0.clone())
+                            .collect(),
+                    }
+                }
+            };
+            Ok((form, choices))
+        }
+        .await,
+    )
+}
+
+/// Creates (`creating=true`) or edits an application. Posted by a plain form; a browser goes
+/// back to the list, or to the form with its typed values and the refused fields named.
+#[server(endpoint = "save_application")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_application(
+    creating: bool,
+    name: String,
+    slug: Option<String>,
+    kind: String,
+    base_url: String,
+    embed_origins: Option<String>,
+    flows: Option<Vec<String>>,
+) -> Result<String, AppError> {
+    use super::request::*;
+    use crate::domain::applications_page::ApplicationForm;
+    use crate::domain::query::encode_component as enc;
+    respond(
+        async move {
+            let ports = ports()?;
+            let user = authorize(&ports, session_token(), crate::domain::Permission::Administer).await?;
+            let form = ApplicationForm {
+                name,
+                slug: slug.unwrap_or_default(),
+                kind,
+                base_url,
+                embed_origins: embed_origins.unwrap_or_default(),
+                flows: flows.unwrap_or_default(),
+            };
+            match ports.applications.save(&form, creating, &user).await? {
+                Ok(saved) => {
+                    if accepts_html() {
+                        leptos_axum::redirect(&format!("/applications?saved={}", enc(saved.as_str())));
+                    }
+                    Ok(saved.to_string())
+                }
+                Err(fields) if accepts_html() => {
+                    let page = if creating { "/applications/new".to_owned() } else { format!("/applications/{}", enc(&form.slug)) };
+                    let invalid: Vec<&str> = fields.iter().map(|f| f.code()).collect();
+                    let flows: String = form.flows.iter().map(|f| format!("&flow={}", enc(f))).collect();
+                    leptos_axum::redirect(&format!(
+                        "{page}?refill=1&name={}&slug={}&kind={}&base_url={}&embed_origins={}{flows}&invalid={}",
+                        enc(&form.name),
+                        enc(&form.slug),
+                        enc(&form.kind),
+                        enc(&form.base_url),
+                        enc(&form.embed_origins),
+                        enc(&invalid.join(","))
+                    ));
+                    Ok(String::new())
+                }
+                Err(fields) => Err(AppError::Invalid(fields.iter().map(|f| f.message()).collect::<Vec<_>>().join(" "))),
+            }
+        }
+        .await,
+    )
+}

@@ -17,3 +17,80 @@ pub struct ApplicationSummary {
     pub rotated_at: i64,
     pub flow_count: u32,
 }
+
+pub const MAX_APPLICATION_NAME: usize = 100;
+
+/// A field of the application form that was refused, with the message shown beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApplicationField {
+    Name,
+    Slug,
+    Kind,
+    BaseUrl,
+    EmbedOrigins,
+    Flows,
+}
+
+impl ApplicationField {
+    pub const ALL: [ApplicationField; 6] = [
+        Self::Name,
+        Self::Slug,
+        Self::Kind,
+        Self::BaseUrl,
+        Self::EmbedOrigins,
+        Self::Flows,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Slug => "slug",
+            Self::Kind => "kind",
+            Self::BaseUrl => "base_url",
+            Self::EmbedOrigins => "embed_origins",
+            Self::Flows => "flows",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Name => "Give the application a name of at most 100 characters.",
+            Self::Slug => "This slug is taken or malformed: use lower-case letters, digits and single hyphens.",
+            Self::Kind => "Choose Web page or Embeddable widget.",
+            Self::BaseUrl => "The base URL must start with http:// or https://, name a host, and carry no query or fragment.",
+            Self::EmbedOrigins => "Embed origins: one per line, each like https://shop.example.com (no path); a web page has none.",
+            Self::Flows => "One of the chosen flows does not exist.",
+        }
+    }
+}
+
+/// An application as an admin creates or edits it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationForm {
+    pub name: String,
+    /// On create, empty means "made from the name"; on edit it is the application being edited.
+    pub slug: String,
+    pub kind: String,
+    pub base_url: String,
+    /// One origin per line.
+    pub embed_origins: String,
+    /// Slugs of the flows available to the application.
+    pub flows: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_round_trip_through_their_codes() {
+        for field in ApplicationField::ALL {
+            assert_eq!(ApplicationField::parse(field.code()), Some(field));
+        }
+        assert_eq!(ApplicationField::parse("secret_key"), None);
+    }
+}

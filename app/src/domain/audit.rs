@@ -11,10 +11,11 @@ pub enum AuditAction {
     KeyRegenerated,
     LinkRevoked,
     ProtectionChanged,
+    ApplicationSaved,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 7] = [
+    pub const ALL: [AuditAction; 8] = [
         Self::LinkGenerated,
         Self::FlowPublished,
         Self::FlowApproved,
@@ -22,6 +23,7 @@ impl AuditAction {
         Self::KeyRegenerated,
         Self::LinkRevoked,
         Self::ProtectionChanged,
+        Self::ApplicationSaved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,6 +35,7 @@ impl AuditAction {
             Self::KeyRegenerated => "key.regenerated",
             Self::LinkRevoked => "link.revoked",
             Self::ProtectionChanged => "protection.changed",
+            Self::ApplicationSaved => "application.saved",
         }
     }
 
@@ -49,6 +52,7 @@ impl AuditAction {
             Self::KeyRegenerated => "Key regenerated",
             Self::LinkRevoked => "Link revoked",
             Self::ProtectionChanged => "Access protection changed",
+            Self::ApplicationSaved => "Application saved",
         }
     }
 }

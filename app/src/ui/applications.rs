@@ -17,12 +17,14 @@ pub fn ApplicationsPage() -> impl IntoView {
     let apps = Resource::new(|| (), |_| list_applications());
     let query = use_query_map();
     let regenerated = query.read_untracked().get("regenerated");
+    let saved = query.read_untracked().get("saved");
     view! {
         <Title text="Applications"/>
-        <div class="page-head"><h1>"Applications"</h1></div>
+        <div class="page-head"><h1>"Applications"</h1><a class="button primary" href="/applications/new">"New application"</a></div>
         {regenerated.map(|slug| view! {
             <p class="notice" role="status">{format!("A new key is in place for {slug}. Every link made for it before now shows “link disabled”; new links work.")}</p>
         })}
+        {saved.map(|slug| view! { <p class="notice" role="status">{format!("Saved {slug}.")}</p> })}
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match apps.await {
@@ -43,7 +45,7 @@ fn ApplicationTable(apps: Vec<ApplicationSummary>) -> impl IntoView {
             let confirm_name = format!("Regenerate the key of {}", a.name);
             view! {
                 <tr>
-                    <td>{a.name.clone()}<br/><code>{a.slug.clone()}</code></td>
+                    <td><a href=format!("/applications/{}", a.slug) aria-label=format!("Edit {}", a.name)>{a.name.clone()}</a><br/><code>{a.slug.clone()}</code></td>
                     <td>{a.kind.label()}</td>
                     <td><code>{a.base_url}</code></td>
                     <td>{origins}</td>

@@ -3,6 +3,7 @@
 //! the Share dialog), which keeps the browser bundle small.
 
 mod access;
+mod application_form;
 mod applications;
 mod audit;
 mod details;
@@ -56,6 +57,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("flows/:slug/access") view=access::AccessProtectionPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=audit::AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("applications") view=applications::ApplicationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("applications/new") view=application_form::ApplicationFormPage ssr=SsrMode::Async/>
+                    <Route path=path!("applications/:slug") view=application_form::ApplicationFormPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -284,6 +284,35 @@ impl Store {
 
 #[async_trait::async_trait]
 impl app::ports::Applications for Store {
+    async fn save(
+        &self,
+        form: &app::domain::applications_page::ApplicationForm,
+        creating: bool,
+        by: &app::domain::UserView,
+    ) -> Result<
+        Result<FlowSlug, Vec<app::domain::applications_page::ApplicationField>>,
+        app::ports::BackendError,
+    > {
+        self.save_application(form, creating, &by.name)
+            .await
+            .map_err(|e| e.for_port("saving an application"))
+    }
+
+    async fn flow_choices(
+        &self,
+        application: Option<&FlowSlug>,
+    ) -> Result<Vec<(String, String, bool)>, app::ports::BackendError> {
+        let sql = "SELECT f.slug, f.name, EXISTS (SELECT 1 FROM flow_applications fa JOIN applications a ON a.id = fa.application_id \
+                   WHERE fa.flow_id = f.id AND a.slug = $1) AS chosen FROM flows f WHERE f.flow_type = 'interaction' \
+                   ORDER BY f.name_folded, f.id LIMIT 500";
+        let slug = application.map(FlowSlug::as_str).unwrap_or_default();
+        on_db!(&self.db, |pool| sqlx::query_as(sql)
+            .bind(slug)
+            .fetch_all(pool)
+            .await)
+        .map_err(|e| StoreError::from(e).for_port("listing flows for an application"))
+    }
+
     async fn list(&self) -> Result<Vec<ApplicationSummary>, app::ports::BackendError> {
         self.applications()
             .await

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod applications;
+mod applications_form;
 mod flows;
 mod review;
 pub(crate) use review::audit;
