@@ -349,3 +349,43 @@ app_tests!(
         assert_eq!(second.header("cache-control"), Some("no-store"));
     }
 );
+
+app_tests!(
+    a_key_regenerated_through_one_instance_holds_on_another,
+    |app| async move {
+        let link = generate(&app, "order-status-lookup", "order-widget", "", true).await;
+        let url = url::Url::parse(&link.full_url).expect("url");
+        let parts: Vec<&str> = url.path().trim_start_matches('/').split('/').collect();
+        let (application, flow, id) = (parts[1], parts[2], parts[3]);
+        let query = url.query().unwrap_or_default();
+        // A second server instance on the same database, with its own cache.
+        let other = server::db::Store::new(
+            server::db::Db::connect(&app.test_store.url)
+                .await
+                .expect("second instance"),
+            server::security::session::SessionKey::from_secret("other"),
+            std::time::Duration::from_secs(60),
+        );
+        let watcher = other.watch_other_instances(std::time::Duration::from_millis(50));
+        let opened = other
+            .check_link(application, flow, id, query)
+            .await
+            .expect("check");
+        assert!(opened.is_ok(), "cached as valid on the other instance");
+        app.test_store
+            .store
+            .regenerate_key(&slug("order-widget"), "admin")
+            .await
+            .expect("regenerate");
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let refused = other
+            .check_link(application, flow, id, query)
+            .await
+            .expect("check");
+        assert_eq!(
+            refused.err(),
+            Some(app::domain::link::LinkRefusal::Disabled)
+        );
+        watcher.abort();
+    }
+);

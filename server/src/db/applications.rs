@@ -169,7 +169,7 @@ impl Store {
             }
             Ok::<_, sqlx::Error>(version)
         })?;
-        self.cache.invalidate_all();
+        self.links_changed().await;
         version.ok_or_else(|| StoreError::Invalid(format!("there is no application {application}")))
     }
 }
@@ -230,7 +230,7 @@ impl Store {
             tx.commit().await?;
             Ok::<_, StoreError>(())
         })?;
-        self.cache.invalidate_all();
+        self.links_changed().await;
         Ok(Ok(()))
     }
 }

@@ -188,7 +188,7 @@ impl Store {
             tx.commit().await?;
             Ok::<_, StoreError>(Ok(app.slug.clone()))
         })?;
-        self.cache.invalidate_all();
+        self.links_changed().await;
         Ok(outcome)
     }
 }

@@ -164,6 +164,50 @@ impl Store {
     pub fn db(&self) -> &Db {
         &self.db
     }
+
+    /// Something changed what links do: clear this instance's link cache now, and bump the shared
+    /// generation so every other instance clears its own (see `watch_other_instances`).
+    pub(crate) async fn links_changed(&self) {
+        self.cache.invalidate_all();
+        let sql = "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1";
+        let bumped = on_db!(&self.db, |pool| sqlx::query(sql)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()));
+        if let Err(err) = bumped {
+            tracing::error!(error = %err, "could not tell other instances that links changed");
+        }
+    }
+
+    pub async fn cache_generation(&self) -> StoreResult<i64> {
+        let sql = "SELECT generation FROM cache_generation WHERE id = 1";
+        Ok(on_db!(&self.db, |pool| sqlx::query_scalar(sql)
+            .fetch_one(pool)
+            .await)?)
+    }
+
+    /// Polls the shared generation every `period` and clears this instance's link cache when
+    /// another instance changed links. One small query per period, none per request.
+    pub fn watch_other_instances(&self, period: Duration) -> tokio::task::JoinHandle<()> {
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut seen = store.cache_generation().await.ok();
+            let mut ticker = tokio::time::interval(period);
+            loop {
+                ticker.tick().await;
+                match store.cache_generation().await {
+                    Ok(now) if Some(now) != seen => {
+                        store.cache.invalidate_all();
+                        seen = Some(now);
+                    }
+                    Ok(_) => {}
+                    Err(err) => {
+                        tracing::warn!(error = %err, "could not read the link cache generation")
+                    }
+                }
+            }
+        })
+    }
 }
 
 #[cfg(test)]

@@ -64,7 +64,7 @@ impl Store {
                 .state_error(slug, DetailsProblem::AlreadyPublished)
                 .await);
         }
-        self.cache.invalidate_all();
+        self.links_changed().await;
         Ok(())
     }
 
@@ -109,7 +109,7 @@ impl Store {
         if changed == 0 {
             return Err(self.state_error(slug, DetailsProblem::NotPublished).await);
         }
-        self.cache.invalidate_all();
+        self.links_changed().await;
         Ok(())
     }
 

@@ -127,7 +127,7 @@ impl Store {
             Ok::<_, sqlx::Error>(changed)
         })?;
         if changed == 1 {
-            self.cache.invalidate_all();
+            self.links_changed().await;
             return Ok(Ok(()));
         }
         let found: Option<(bool, String)> = on_db!(&self.db, |pool| sqlx::query_as(
@@ -177,12 +177,12 @@ impl Store {
         match counted {
             // The last allowed start: from now on the link opens to the "used up" page.
             Some((used, Some(allowed))) if used >= allowed => {
-                self.cache.invalidate_all();
+                self.links_changed().await;
                 Ok(Ok(()))
             }
             Some(_) => Ok(Ok(())),
             None => {
-                self.cache.invalidate_all();
+                self.links_changed().await;
                 Ok(Err(LinkRefusal::UsedUp))
             }
         }
