@@ -9,13 +9,7 @@ pub async fn list_applications() -> Result<Vec<ApplicationSummary>, AppError> {
     use super::request::*;
     respond(
         async move {
-            let ports = ports()?;
-            authorize(
-                &ports,
-                session_token(),
-                crate::domain::Permission::Administer,
-            )
-            .await?;
+            let (ports, _user) = caller(crate::domain::Permission::Administer).await?;
             Ok(ports.applications.list().await?)
         }
         .await,
@@ -30,13 +24,7 @@ pub async fn regenerate_key(application: String) -> Result<u32, AppError> {
     use crate::domain::query::encode_component;
     respond(
         async move {
-            let ports = ports()?;
-            let user = authorize(
-                &ports,
-                session_token(),
-                crate::domain::Permission::Administer,
-            )
-            .await?;
+            let (ports, user) = caller(crate::domain::Permission::Administer).await?;
             let unknown =
                 || AppError::NotFound(format!("There is no application called {application:?}."));
             let slug = crate::domain::FlowSlug::parse(&application).map_err(|_| unknown())?;
@@ -73,13 +61,7 @@ pub async fn application_form(
     use crate::domain::applications_page::ApplicationForm;
     respond(
         async move {
-            let ports = ports()?;
-            authorize(
-                &ports,
-                session_token(),
-                crate::domain::Permission::Administer,
-            )
-            .await?;
+            let (ports, _user) = caller(crate::domain::Permission::Administer).await?;
             let unknown = || AppError::NotFound("There is no such application.".to_owned());
             let slug = slug
                 .filter(|s| !s.is_empty())
@@ -137,8 +119,7 @@ pub async fn save_application(
     use crate::domain::query::encode_component as enc;
     respond(
         async move {
-            let ports = ports()?;
-            let user = authorize(&ports, session_token(), crate::domain::Permission::Administer).await?;
+            let (ports, user) = caller(crate::domain::Permission::Administer).await?;
             let form = ApplicationForm {
                 name,
                 slug: slug.unwrap_or_default(),

@@ -61,8 +61,7 @@ pub async fn save_access_protection(
     use crate::domain::{FlowSlug, Permission};
     respond(
         async move {
-            let ports = ports()?;
-            let user = authorize(&ports, session_token(), Permission::Administer).await?;
+            let (ports, user) = caller(Permission::Administer).await?;
             let flow = FlowSlug::parse(&slug)
                 .map_err(|_| AppError::NotFound(format!("There is no flow called {slug:?}.")))?;
             let forms = apps.unwrap_or_default();

@@ -77,6 +77,13 @@ pub async fn authorize(
     }
 }
 
+/// The ports and the signed-in user, who must hold `permission`: how most server functions begin.
+pub async fn caller(permission: Permission) -> Result<(Ports, UserView), AppError> {
+    let ports = ports()?;
+    let user = authorize(&ports, session_token(), permission).await?;
+    Ok((ports, user))
+}
+
 /// Sets the response status from a failed result: every server function ends through here.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(err) = &result {

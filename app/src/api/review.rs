@@ -33,13 +33,7 @@ pub async fn audit_log(q: Option<String>, page: Option<String>) -> Result<AuditP
     use super::request::*;
     respond(
         async move {
-            let ports = ports()?;
-            authorize(
-                &ports,
-                session_token(),
-                crate::domain::Permission::Administer,
-            )
-            .await?;
+            let (ports, _user) = caller(crate::domain::Permission::Administer).await?;
             let page = page.and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
             Ok(ports
                 .reviews

@@ -38,13 +38,7 @@ pub async fn shared_links(
     use super::request::*;
     respond(
         async move {
-            let ports = ports()?;
-            let user = authorize(
-                &ports,
-                session_token(),
-                crate::domain::Permission::ViewFlows,
-            )
-            .await?;
+            let (ports, user) = caller(crate::domain::Permission::ViewFlows).await?;
             let flow = crate::domain::FlowSlug::parse(&slug)
                 .map_err(|_| AppError::NotFound(format!("There is no flow called {slug:?}.")))?;
             Ok(ports.sharing.shared_links(&flow, &user).await?)
@@ -58,13 +52,7 @@ pub async fn shared_links(
 pub async fn revoke_link(slug: String, link: String) -> Result<(), AppError> {
     use super::request::*;
     let result = async {
-        let ports = ports()?;
-        let user = authorize(
-            &ports,
-            session_token(),
-            crate::domain::Permission::ShareFlows,
-        )
-        .await?;
+        let (ports, user) = caller(crate::domain::Permission::ShareFlows).await?;
         match ports
             .sharing
             .revoke(&link, &user)
