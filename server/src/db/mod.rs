@@ -191,7 +191,9 @@ impl Store {
     pub fn watch_other_instances(&self, period: Duration) -> tokio::task::JoinHandle<()> {
         let store = self.clone();
         tokio::spawn(async move {
-            let mut seen = store.cache_generation().await.ok();
+            // No baseline yet: the first reading clears the cache too, so a change made between
+            // spawning this task and its first query cannot be mistaken for the starting point.
+            let mut seen = None;
             let mut ticker = tokio::time::interval(period);
             loop {
                 ticker.tick().await;
