@@ -1,8 +1,10 @@
 //! The approval workflow and the audit log over HTTP, and the role matrix: each role × each action.
 
+use app::api::applications::{ListApplications, RegenerateKey};
 use app::api::flows::{GetFlowDetails, ListFlows};
+use app::api::protection::SaveAccessProtection;
 use app::api::review::{AuditLog, PublishFlow, ReviewFlow};
-use app::api::share::GenerateLink;
+use app::api::share::{GenerateLink, RevokeLink, SharedLinks};
 use app::domain::audit::{AuditAction, AuditPage};
 use app::domain::{ApprovalStatus, FlowDetails, PublicationStatus};
 use http::StatusCode;
