@@ -274,8 +274,13 @@ app_tests!(each_role_may_do_exactly_its_actions, |app| async move {
         ("view flows", true, true, true),
         ("share", true, true, false),
         ("publish", true, true, false),
+        ("list shared links", true, true, true),
+        ("revoke", true, true, false),
         ("review", true, false, false),
         ("audit log", true, false, false),
+        ("applications", true, false, false),
+        ("regenerate key", true, false, false),
+        ("access protection", true, false, false),
     ];
     for (user, column) in [("admin", 0), ("publisher", 1), ("viewer", 2)] {
         let cookie = as_user(&app, user).await;
@@ -297,6 +302,40 @@ app_tests!(each_role_may_do_exactly_its_actions, |app| async move {
                     app.call(
                         ReviewFlow::PATH,
                         &[("slug", "gift-card-balance"), ("decision", "approve")],
+                        Some(&cookie),
+                    )
+                    .await
+                }
+                "list shared links" => {
+                    app.call(
+                        SharedLinks::PATH,
+                        &[("slug", "order-status-lookup")],
+                        Some(&cookie),
+                    )
+                    .await
+                }
+                // An unknown link or application: the role is checked first, so only a refused role gets 403.
+                "revoke" => {
+                    app.call(
+                        RevokeLink::PATH,
+                        &[("slug", "order-status-lookup"), ("link", "unknown")],
+                        Some(&cookie),
+                    )
+                    .await
+                }
+                "applications" => app.call(ListApplications::PATH, &[], Some(&cookie)).await,
+                "regenerate key" => {
+                    app.call(
+                        RegenerateKey::PATH,
+                        &[("application", "no-such-app")],
+                        Some(&cookie),
+                    )
+                    .await
+                }
+                "access protection" => {
+                    app.call(
+                        SaveAccessProtection::PATH,
+                        &[("slug", "order-status-lookup")],
                         Some(&cookie),
                     )
                     .await
