@@ -186,10 +186,10 @@ mod tests {
                 2 => altered.link_id = &link,
                 3 => altered.expires_at = Some(expires.map_or(0, |e| e + 1)),
                 4 => altered.key_version += 1,
-                5 => altered_pairs.push((format!("Z{extra}"), "1".into())),           // a parameter added (upper case: never a generated name)
-                6 => { if altered_pairs.pop().is_none() { altered_pairs.push(("a".into(), String::new())) } } // removed
-                7 => { if altered_pairs.len() >= 2 { altered_pairs.swap(0, 1) } else { altered_pairs.push(("q".into(), "v".into())) } } // reordered
-                _ => match altered_pairs.first_mut() { Some(p) => p.1.push('x'), None => altered_pairs.push(("n".into(), "v".into())) }, // altered
+                5 => altered_pairs.push((format!("Z{extra}"), "1".into())),           // a parameter added; names added here are upper case, never a generated (lower-case) name
+                6 => { if altered_pairs.pop().is_none() { altered_pairs.push(("A".into(), String::new())) } } // removed
+                7 => { if altered_pairs.len() >= 2 { altered_pairs.swap(0, 1) } else { altered_pairs.push(("Q".into(), "v".into())) } } // reordered
+                _ => match altered_pairs.first_mut() { Some(p) => p.1.push('x'), None => altered_pairs.push(("N".into(), "v".into())) }, // altered
             }
             let altered_params = UrlParams::from_pairs(altered_pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))).expect("valid");
             if change >= 5 {
