@@ -260,14 +260,14 @@ macro_rules! app_tests {
                 $body.await
             }
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[tokio::test]
             async fn sqlite() {
                 let app =
                     $crate::testing::TestApp::with_demo($crate::testing::Engine::Sqlite).await;
                 scenario(app.expect("sqlite app")).await
             }
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[tokio::test]
             async fn postgres() {
                 if let Some(app) =
                     $crate::testing::TestApp::with_demo($crate::testing::Engine::Postgres).await

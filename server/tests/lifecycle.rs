@@ -112,7 +112,9 @@ where
     let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
     let mut out = Vec::new();
     for handle in handles {
-        out.push(handle.await.expect("task"));
+        // A hang here is a failure, said at once, not a stalled test run.
+        let result = tokio::time::timeout(std::time::Duration::from_secs(30), handle).await;
+        out.push(result.expect("a racer finished within 30 s").expect("task"));
     }
     out
 }

@@ -166,6 +166,8 @@ impl Store {
                     &detail
                 )?;
                 tx.commit().await?;
+            } else {
+                tx.rollback().await?;
             }
             Ok::<_, sqlx::Error>(version)
         })?;

@@ -56,6 +56,8 @@ impl Store {
             if changed == 1 {
                 audit!(tx, by, AuditAction::FlowPublished, slug.as_str(), "")?;
                 tx.commit().await?;
+            } else {
+                tx.rollback().await?;
             }
             Ok::<_, sqlx::Error>(changed)
         })?;
@@ -103,6 +105,8 @@ impl Store {
             if changed == 1 {
                 audit!(tx, by, action, slug.as_str(), comment)?;
                 tx.commit().await?;
+            } else {
+                tx.rollback().await?;
             }
             Ok::<_, sqlx::Error>(changed)
         })?;

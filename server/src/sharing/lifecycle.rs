@@ -123,6 +123,8 @@ impl Store {
                 let detail = format!("link {link_id}");
                 audit!(tx, &by.name, AuditAction::LinkRevoked, &subject, &detail)?;
                 tx.commit().await?;
+            } else {
+                tx.rollback().await?;
             }
             Ok::<_, sqlx::Error>(changed)
         })?;
@@ -171,6 +173,10 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
+            } else {
+                // Nothing changed, but end the transaction here rather than leave a lazy rollback
+                // to whoever takes this pooled connection next.
+                tx.rollback().await?;
             }
             Ok::<_, sqlx::Error>(counted)
         })?;
