@@ -31,9 +31,20 @@ cargo fmt --all --check
 cargo clippy -p app --features ssr --all-targets -- -D warnings
 cargo clippy -p server --all-targets -- -D warnings
 
+# Built first, then run under a time limit: a test that hangs fails this run with its name (the
+# harness reports tests running for over 60 s) instead of stalling CI until it is killed.
+rust_tests() {
+  local log=$1; shift
+  cargo test "$@" --no-run
+  if ! timeout 15m cargo test "$@" 2>&1 | tee "$log"; then
+    echo "Rust tests failed, or did not finish within 15 minutes (see any test 'running for over 60 seconds' above)"
+    exit 1
+  fi
+}
+
 echo "==> Rust tests (SQLite and PostgreSQL)"
-cargo test -p app --features ssr 2>&1 | tee "$work/rust-app.log"
-cargo test -p server 2>&1 | tee "$work/rust-server.log"
+rust_tests "$work/rust-app.log" -p app --features ssr
+rust_tests "$work/rust-server.log" -p server
 
 echo "==> Building the web application"
 cargo leptos build

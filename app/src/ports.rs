@@ -105,13 +105,16 @@ pub trait Sharing: Send + Sync {
     ) -> Result<Result<(), String>, BackendError>;
 }
 
-/// A link that passed every check, with what its page needs.
+/// What opening a link gives its page: the flow, or why not; and who may frame the page.
 #[derive(Debug, Clone)]
 pub struct OpenedLink {
-    pub player: PlayerFlow,
-    /// Origins allowed to frame the page (empty: none may).
+    pub outcome: Result<PlayerFlow, LinkRefusal>,
+    /// Origins allowed to frame the page (empty: none may). A refused link of a real application
+    /// keeps its application's origins, so an embedded link that was used up or disabled shows
+    /// our page saying so inside the embedding page rather than the browser's blocked frame.
     pub frame_ancestors: Vec<String>,
-    pub protected: bool,
+    /// The page must not be stored: a protected link, or a refusal (which may change any moment).
+    pub no_store: bool,
 }
 
 /// Opening links for recipients: public, no session. `query` is the request's raw query string.
@@ -123,7 +126,7 @@ pub trait PublicLinks: Send + Sync {
         flow: &str,
         link_id: &str,
         query: &str,
-    ) -> Result<Result<OpenedLink, LinkRefusal>, BackendError>;
+    ) -> Result<OpenedLink, BackendError>;
     /// Counts a recipient starting the flow (exactly, against the link's limit).
     async fn start(
         &self,

@@ -15,8 +15,11 @@ export async function logIn(page, name, next = '/flows') {
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 }
 
-/** Waits until the page's wasm has hydrated, so typed input reaches the reactive handlers. */
+/**
+ * Waits until the page's wasm has hydrated its islands (the frontend sets the flag last), so typed
+ * input reaches the reactive handlers. Only for tests that run with JavaScript on.
+ */
 export async function hydrated(page) {
-  await page.waitForFunction(() => window.__flowshare_hydrated === true || document.readyState === 'complete');
+  await page.waitForFunction(() => window.__flowshare_hydrated === true);
   await page.waitForLoadState('networkidle');
 }

@@ -69,6 +69,9 @@ async fn bench(engine: Engine) {
             percentile(&times, 0.99).as_secs_f64() * 1e3
         );
     }
+    let cleanup = test.cleanup();
+    drop(test);
+    cleanup.run().await;
 }
 
 #[tokio::main]

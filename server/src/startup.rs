@@ -9,9 +9,21 @@ use axum::routing::get;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
+
+/// The application's routes, generated once per process.
+///
+/// Generating them runs the whole app with a process-wide "don't load resources" switch on
+/// (leptos_server's `SuppressResourceLoad`); a page rendering on another thread at that moment
+/// awaits its resource forever (leptos#4773). A server builds its router once before serving, but
+/// tests build one per test while others render: every caller after the first waits here for the
+/// one generation and reuses it, so no rendering can overlap it.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
 
 pub fn router(store: Arc<Store>, options: LeptosOptions, cookies: CookiePolicy) -> Router {
     let ports = Ports {
@@ -25,7 +37,7 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, cookies: CookiePolicy) 
     };
     // Recipients' pages get a handler of their own (checks on every request, cached renderings);
     // everything else is routed by Leptos.
-    let (player_routes, console_routes): (Vec<_>, Vec<_>) = generate_route_list(App)
+    let (player_routes, console_routes): (Vec<_>, Vec<_>) = route_list()
         .into_iter()
         .partition(|route| route.path().starts_with("/f/"));
     debug_assert_eq!(player_routes.len(), 1, "one player route");

@@ -15,11 +15,40 @@ pub enum Engine {
     Postgres,
 }
 
-/// A store on a database of its own; a SQLite file is removed when this is dropped.
+/// A store on a database of its own; a SQLite file is removed when this is dropped, a PostgreSQL
+/// database by [`Cleanup::run`] once its test has passed.
 pub struct TestStore {
     pub store: Store,
     pub url: String,
     file: Option<PathBuf>,
+    cleanup: Cleanup,
+}
+
+/// Drops a passed test's PostgreSQL database, so a server the developer passed in does not fill up
+/// with test databases. A failed test's database is kept for a look at what it left behind.
+#[derive(Debug, Clone, Default)]
+pub struct Cleanup {
+    postgres: Option<(String, String)>,
+}
+
+impl Cleanup {
+    pub async fn run(self) {
+        let Some((server, name)) = self.postgres else {
+            return;
+        };
+        let Ok(Db::Postgres(admin)) = Db::connect(&server).await else {
+            eprintln!("could not connect to drop the test database {name}");
+            return;
+        };
+        // FORCE: connections the test's pools still hold are closed by the server.
+        if let Err(err) = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&admin)
+            .await
+        {
+            eprintln!("could not drop the test database {name}: {err}");
+        }
+        admin.close().await;
+    }
 }
 
 impl Drop for TestStore {
@@ -56,6 +85,7 @@ pub fn postgres_url() -> Option<String> {
 impl TestStore {
     /// A migrated, empty store on `engine`; `None` only when PostgreSQL tests were explicitly skipped.
     pub async fn new(engine: Engine) -> Option<Self> {
+        let mut cleanup = Cleanup::default();
         let (url, file) = match engine {
             Engine::Sqlite => {
                 let file =
@@ -77,6 +107,7 @@ impl TestStore {
                 admin.close().await;
                 let mut url = url::Url::parse(&base).expect("FLOWSHARE_TEST_POSTGRES_URL is a URL");
                 url.set_path(&name);
+                cleanup.postgres = Some((base, name));
                 (url.to_string(), None)
             }
         };
@@ -87,7 +118,17 @@ impl TestStore {
             SessionKey::from_secret("test secret"),
             Duration::from_secs(3_600),
         );
-        Some(Self { store, url, file })
+        Some(Self {
+            store,
+            url,
+            file,
+            cleanup,
+        })
+    }
+
+    /// What to run after the test passed.
+    pub fn cleanup(&self) -> Cleanup {
+        self.cleanup.clone()
     }
 }
 
@@ -117,7 +158,10 @@ macro_rules! engine_tests {
                 if let Some(test) =
                     $crate::testing::TestStore::new($crate::testing::Engine::Postgres).await
                 {
+                    let cleanup = test.cleanup();
                     scenario(test.store.clone()).await;
+                    drop(test);
+                    cleanup.run().await;
                 }
             }
         }
@@ -272,7 +316,9 @@ macro_rules! app_tests {
                 if let Some(app) =
                     $crate::testing::TestApp::with_demo($crate::testing::Engine::Postgres).await
                 {
-                    scenario(app).await
+                    let cleanup = app.test_store.cleanup();
+                    scenario(app).await;
+                    cleanup.run().await;
                 }
             }
         }

@@ -261,6 +261,43 @@ app_tests!(
     }
 );
 
+app_tests!(
+    an_embedded_link_that_no_longer_works_says_so_inside_its_frame,
+    |app| async move {
+        let link = generate(&app, "order-status-lookup", "order-widget", "", true).await;
+        app.test_store
+            .store
+            .regenerate_key(&slug("order-widget"), "admin")
+            .await
+            .expect("regenerate");
+        let full = local(&link.full_url);
+        let page = app.get(&full, None).await;
+        assert_eq!(page.status, StatusCode::GONE);
+        assert!(page.body.contains("This link has been disabled"));
+        assert!(
+            page.header("content-security-policy").is_some_and(
+                |c| c.ends_with("frame-ancestors http://localhost:8080 http://127.0.0.1:8080")
+            ),
+            "the widget's own origins may still show why: {:?}",
+            page.header("content-security-policy")
+        );
+        assert_eq!(page.header("cache-control"), Some("no-store"));
+        // The same link id under another application's path, or a made-up id: framed by nobody.
+        for other in [
+            full.replace("/order-widget/", "/help-centre/"),
+            "/f/order-widget/order-status-lookup/made-up?fs_kv=1".to_owned(),
+        ] {
+            let page = app.get(&other, None).await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{other}");
+            assert!(
+                page.header("content-security-policy")
+                    .is_some_and(|c| c.ends_with("frame-ancestors 'none'")),
+                "{other}"
+            );
+        }
+    }
+);
+
 app_tests!(a_withdrawn_flow_is_not_available, |app| async move {
     let link = generate(&app, "order-status-lookup", "help-centre", "", true).await;
     app.test_store

@@ -14,6 +14,7 @@ pub async fn open_link(
     link: String,
 ) -> Result<Result<PlayerFlow, LinkRefusal>, AppError> {
     use super::request::*;
+    use crate::ports::OpenedLink;
     use http::header::{HeaderName, HeaderValue, CACHE_CONTROL};
     use http::StatusCode;
     use leptos_axum::ResponseOptions;
@@ -22,23 +23,21 @@ pub async fn open_link(
     let query = use_context::<http::request::Parts>()
         .and_then(|p| p.uri.query().map(str::to_owned))
         .unwrap_or_default();
-    let outcome = ports
+    let opened = ports
         .links
         .open(&application, &flow, &link, &query)
         .await
         .map_err(AppError::from);
     let Some(response) = use_context::<ResponseOptions>() else {
-        return outcome.map(|r| r.map(|o| o.player));
+        return opened.map(|o| o.outcome);
     };
     let nonce = leptos::nonce::use_nonce()
         .map(|n| n.to_string())
         .unwrap_or_default();
-    let (ancestors, store) = match &outcome {
-        Ok(Ok(opened)) if !opened.frame_ancestors.is_empty() => {
-            (opened.frame_ancestors.join(" "), opened.protected)
-        }
-        Ok(Ok(opened)) => ("'none'".to_owned(), opened.protected),
-        _ => ("'none'".to_owned(), true),
+    let (ancestors, no_store) = match &opened {
+        Ok(o) if !o.frame_ancestors.is_empty() => (o.frame_ancestors.join(" "), o.no_store),
+        Ok(o) => ("'none'".to_owned(), o.no_store),
+        Err(_) => ("'none'".to_owned(), true),
     };
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
@@ -47,16 +46,19 @@ pub async fn open_link(
     if let Ok(value) = HeaderValue::from_str(&policy) {
         response.insert_header(HeaderName::from_static("content-security-policy"), value);
     }
-    if store {
+    if no_store {
         response.insert_header(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    let status = match &outcome {
-        Ok(Err(refusal)) => refusal.status(),
-        Ok(Ok(_)) => 200,
+    let status = match &opened {
+        Ok(OpenedLink {
+            outcome: Err(refusal),
+            ..
+        }) => refusal.status(),
+        Ok(_) => 200,
         Err(err) => err.status(),
     };
     response.set_status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-    outcome.map(|r| r.map(|o| o.player))
+    opened.map(|o| o.outcome)
 }
 
 /// Counts a recipient starting the flow: the player calls this when they act on its first step,

@@ -1,7 +1,7 @@
 //! Applications (the doors links go through) and which flows are available to them, with each
 //! pair's access protection. Keys are minted here and never leave the server.
 
-use super::{audit, now_millis, on_db, Store, StoreError, StoreResult};
+use super::{audit, conditional_change, now_millis, on_db, Store, StoreError, StoreResult};
 use crate::security::random_bytes;
 use app::domain::applications_page::ApplicationSummary;
 use app::domain::audit::AuditAction;
@@ -148,8 +148,7 @@ impl Store {
         let key = random_bytes::<32>()?;
         let sql = "UPDATE applications SET secret_key = $1, key_version = key_version + 1, rotated_at = $2 \
                    WHERE slug = $3 RETURNING key_version";
-        let version: Option<i64> = on_db!(&self.db, |pool| {
-            let mut tx = pool.begin().await?;
+        let version = conditional_change!(&self.db, |tx| {
             let version: Option<i64> = sqlx::query_scalar(sql)
                 .bind(key.to_vec())
                 .bind(now_millis())
@@ -165,11 +164,8 @@ impl Store {
                     application.as_str(),
                     &detail
                 )?;
-                tx.commit().await?;
-            } else {
-                tx.rollback().await?;
             }
-            Ok::<_, sqlx::Error>(version)
+            Ok(version)
         })?;
         self.links_changed().await;
         version.ok_or_else(|| StoreError::Invalid(format!("there is no application {application}")))

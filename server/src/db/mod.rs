@@ -31,6 +31,35 @@ macro_rules! on_db {
 }
 pub(crate) use on_db;
 
+/// Runs `$body` in one transaction on whichever engine the store holds, for changes that may find
+/// nothing to change. The body returns `Ok(Some(_))` to commit (the change and its audit entry
+/// land together) or `Ok(None)` to roll back; on an error it is rolled back too. Either way the
+/// transaction ends here, never left to the pool to roll back lazily on its next use.
+macro_rules! conditional_change {
+    ($db:expr, |$tx:ident| $body:expr) => {
+        $crate::db::on_db!($db, |pool| {
+            let mut $tx = pool.begin().await?;
+            let outcome: Result<Option<_>, sqlx::Error> = async { $body }.await;
+            match outcome {
+                Ok(Some(done)) => {
+                    $tx.commit().await?;
+                    Ok::<_, sqlx::Error>(Some(done))
+                }
+                Ok(None) => {
+                    $tx.rollback().await?;
+                    Ok(None)
+                }
+                Err(err) => {
+                    // The error is what the caller needs to hear about; a failed rollback adds nothing.
+                    let _ = $tx.rollback().await;
+                    Err(err)
+                }
+            }
+        })
+    };
+}
+pub(crate) use conditional_change;
+
 #[derive(Debug, Clone)]
 pub enum Db {
     Sqlite(SqlitePool),

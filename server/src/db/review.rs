@@ -1,7 +1,7 @@
 //! The approval workflow and the audit log. Every change here writes its audit entry in the same
 //! transaction, so the log can never miss a change or record one that did not happen.
 
-use super::{now_millis, on_db, Store, StoreError, StoreResult};
+use super::{conditional_change, now_millis, on_db, Store, StoreError, StoreResult};
 use app::domain::audit::{
     AuditAction, AuditEntry, AuditPage, Decision, DetailsProblem, AUDIT_PAGE_SIZE,
     MAX_REVIEW_COMMENT,
@@ -44,8 +44,7 @@ impl Store {
     pub async fn publish_flow(&self, slug: &FlowSlug, by: &str) -> StoreResult<()> {
         let sql = "UPDATE flows SET publication = 'published', approval = 'pending', review_comment = '', \
                    updated_at = $1, updated_by = $2 WHERE slug = $3 AND publication = 'draft'";
-        let changed = on_db!(&self.db, |pool| {
-            let mut tx = pool.begin().await?;
+        let published = conditional_change!(&self.db, |tx| {
             let changed = sqlx::query(sql)
                 .bind(now_millis())
                 .bind(by)
@@ -53,15 +52,13 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            if changed == 1 {
-                audit!(tx, by, AuditAction::FlowPublished, slug.as_str(), "")?;
-                tx.commit().await?;
-            } else {
-                tx.rollback().await?;
+            if changed != 1 {
+                return Ok(None);
             }
-            Ok::<_, sqlx::Error>(changed)
+            audit!(tx, by, AuditAction::FlowPublished, slug.as_str(), "")?;
+            Ok(Some(()))
         })?;
-        if changed == 0 {
+        if published.is_none() {
             return Err(self
                 .state_error(slug, DetailsProblem::AlreadyPublished)
                 .await);
@@ -91,8 +88,7 @@ impl Store {
         };
         let sql = "UPDATE flows SET approval = $1, review_comment = $2, updated_at = $3, updated_by = $4 \
                    WHERE slug = $5 AND publication = 'published'";
-        let changed = on_db!(&self.db, |pool| {
-            let mut tx = pool.begin().await?;
+        let reviewed = conditional_change!(&self.db, |tx| {
             let changed = sqlx::query(sql)
                 .bind(approval)
                 .bind(comment)
@@ -102,15 +98,13 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            if changed == 1 {
-                audit!(tx, by, action, slug.as_str(), comment)?;
-                tx.commit().await?;
-            } else {
-                tx.rollback().await?;
+            if changed != 1 {
+                return Ok(None);
             }
-            Ok::<_, sqlx::Error>(changed)
+            audit!(tx, by, action, slug.as_str(), comment)?;
+            Ok(Some(()))
         })?;
-        if changed == 0 {
+        if reviewed.is_none() {
             return Err(self.state_error(slug, DetailsProblem::NotPublished).await);
         }
         self.links_changed().await;

@@ -42,6 +42,17 @@ pub struct LinkRecord {
     pub url: String,
 }
 
+impl LinkRecord {
+    /// The origins allowed to frame this link's pages, one per line in the store.
+    fn embed_origins(&self) -> Vec<String> {
+        self.embed_origins
+            .lines()
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
 const LINK_SQL: &str = "SELECT a.id AS application_id, a.slug AS application, f.id AS flow_id, f.slug AS flow, \
     f.name AS flow_name, f.flow_type, f.publication, f.approval, f.definition, a.secret_key, \
     a.key_version AS current_key_version, a.embed_origins, l.key_version AS link_key_version, l.protected, \
@@ -214,33 +225,40 @@ impl Store {
         flow: &str,
         link_id: &str,
         raw_query: &str,
-    ) -> StoreResult<Result<OpenedLink, LinkRefusal>> {
+    ) -> StoreResult<OpenedLink> {
         let (record, params) = match self
             .check_link(application, flow, link_id, raw_query)
             .await?
         {
             Ok(checked) => checked,
-            Err(refusal) => return Ok(Err(refusal)),
+            Err(refusal) => {
+                // Framed like the link's own page when the path names the link's real application
+                // and flow; anything made up is framed by nobody.
+                let frame_ancestors = match self.link_record(link_id).await? {
+                    Some(r) if r.application == application && r.flow == flow => r.embed_origins(),
+                    _ => Vec::new(),
+                };
+                return Ok(OpenedLink {
+                    outcome: Err(refusal),
+                    frame_ancestors,
+                    no_store: true,
+                });
+            }
         };
         let definition = FlowDefinition::parse_json(&record.definition)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok(Ok(OpenedLink {
-            player: PlayerFlow {
+        Ok(OpenedLink {
+            outcome: Ok(PlayerFlow {
                 flow_name: record.flow_name.clone(),
                 definition,
                 variables: params
                     .iter()
                     .map(|p| (p.name().to_owned(), p.value().to_owned()))
                     .collect(),
-            },
-            frame_ancestors: record
-                .embed_origins
-                .lines()
-                .filter(|o| !o.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            protected: record.protected,
-        }))
+            }),
+            frame_ancestors: record.embed_origins(),
+            no_store: record.protected,
+        })
     }
 }
 
@@ -252,7 +270,7 @@ impl PublicLinks for Store {
         flow: &str,
         link_id: &str,
         query: &str,
-    ) -> Result<Result<OpenedLink, LinkRefusal>, BackendError> {
+    ) -> Result<OpenedLink, BackendError> {
         self.open_link(application, flow, link_id, query)
             .await
             .map_err(|e| e.for_port("opening a link"))

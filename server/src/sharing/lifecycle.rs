@@ -2,7 +2,7 @@
 //! counting starts. A start is counted with one conditional UPDATE, so when a link allows N
 //! invocations and more recipients race for it, exactly N succeed.
 
-use crate::db::{audit, now_millis, on_db, Store, StoreError, StoreResult};
+use crate::db::{audit, conditional_change, now_millis, on_db, Store, StoreError, StoreResult};
 use app::domain::audit::{AuditAction, DetailsProblem};
 use app::domain::link::LinkRefusal;
 use app::domain::links_list::{LinkState, SharedLink, CHART_DAYS};
@@ -103,8 +103,7 @@ impl Store {
     ) -> StoreResult<Result<(), DetailsProblem>> {
         let any = by.role == Role::Admin;
         let sql = "UPDATE links SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL AND (created_by = $2 OR $4)";
-        let changed = on_db!(&self.db, |pool| {
-            let mut tx = pool.begin().await?;
+        let revoked = conditional_change!(&self.db, |tx| {
             let changed = sqlx::query(sql)
                 .bind(now_millis())
                 .bind(&by.name)
@@ -113,22 +112,20 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            if changed == 1 {
-                let subject: String = sqlx::query_scalar(
-                    "SELECT f.slug FROM links l JOIN flows f ON f.id = l.flow_id WHERE l.id = $1",
-                )
-                .bind(link_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                let detail = format!("link {link_id}");
-                audit!(tx, &by.name, AuditAction::LinkRevoked, &subject, &detail)?;
-                tx.commit().await?;
-            } else {
-                tx.rollback().await?;
+            if changed != 1 {
+                return Ok(None);
             }
-            Ok::<_, sqlx::Error>(changed)
+            let subject: String = sqlx::query_scalar(
+                "SELECT f.slug FROM links l JOIN flows f ON f.id = l.flow_id WHERE l.id = $1",
+            )
+            .bind(link_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let detail = format!("link {link_id}");
+            audit!(tx, &by.name, AuditAction::LinkRevoked, &subject, &detail)?;
+            Ok(Some(()))
         })?;
-        if changed == 1 {
+        if revoked.is_some() {
             self.links_changed().await;
             return Ok(Ok(()));
         }
@@ -159,8 +156,7 @@ impl Store {
         let now = now_millis();
         let sql = "UPDATE links SET invocations = invocations + 1, last_used_at = $1 WHERE id = $2 AND revoked_at IS NULL \
                    AND (allowed_invocations IS NULL OR invocations < allowed_invocations) RETURNING invocations, allowed_invocations";
-        let counted: Option<(i64, Option<i64>)> = on_db!(&self.db, |pool| {
-            let mut tx = pool.begin().await?;
+        let counted = conditional_change!(&self.db, |tx| {
             let counted: Option<(i64, Option<i64>)> = sqlx::query_as(sql)
                 .bind(now)
                 .bind(link_id)
@@ -172,13 +168,8 @@ impl Store {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                tx.commit().await?;
-            } else {
-                // Nothing changed, but end the transaction here rather than leave a lazy rollback
-                // to whoever takes this pooled connection next.
-                tx.rollback().await?;
             }
-            Ok::<_, sqlx::Error>(counted)
+            Ok(counted)
         })?;
         match counted {
             // The last allowed start: from now on the link opens to the "used up" page.
