@@ -11,6 +11,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("Wrong user name or password.")]
     BadCredentials,
+    /// Too many failed sign-ins for one user name; the number is seconds to wait.
+    #[error("Too many failed sign-ins for this user name. Try again in {}.", wait_text(*.0))]
+    SignInLocked(u64),
     #[error("Your role does not allow this: {0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -25,11 +28,24 @@ pub enum AppError {
     Unreachable(String),
 }
 
+/// "40 seconds", "1 minute", "15 minutes": a wait as a person says it (rounded up).
+pub fn wait_text(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "1 second".to_owned(),
+        2..=59 => format!("{seconds} seconds"),
+        _ => match seconds.div_ceil(60) {
+            1 => "1 minute".to_owned(),
+            minutes => format!("{minutes} minutes"),
+        },
+    }
+}
+
 impl AppError {
     /// The HTTP status a server function answers with when it fails this way.
     pub fn status(&self) -> u16 {
         match self {
             Self::Unauthenticated | Self::BadCredentials => 401,
+            Self::SignInLocked(_) => 429,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::Invalid(_) => 422,
@@ -67,6 +83,19 @@ mod tests {
         assert_eq!(AppError::NotFound("x".into()).status(), 404);
         assert_eq!(AppError::Invalid("x".into()).status(), 422);
         assert_eq!(AppError::Internal.status(), 500);
+        assert_eq!(AppError::SignInLocked(30).status(), 429);
+    }
+
+    #[test]
+    fn a_locked_sign_in_says_how_long_to_wait() {
+        assert_eq!(
+            AppError::SignInLocked(30).to_string(),
+            "Too many failed sign-ins for this user name. Try again in 30 seconds."
+        );
+        assert_eq!(wait_text(1), "1 second");
+        assert_eq!(wait_text(60), "1 minute");
+        assert_eq!(wait_text(61), "2 minutes");
+        assert_eq!(wait_text(900), "15 minutes");
     }
 
     #[test]

@@ -43,14 +43,21 @@ impl std::fmt::Debug for SessionToken {
     }
 }
 
+/// What a sign-in attempt came to.
+#[derive(Debug)]
+pub enum SignIn {
+    /// The password was right: a new session.
+    Welcome(UserView, SessionToken),
+    /// Wrong password, or no such user (the two are never told apart).
+    Refused,
+    /// Too many failed attempts for this name; the password was not checked.
+    Locked { retry_after_seconds: u64 },
+}
+
 #[async_trait]
 pub trait Accounts: Send + Sync {
     /// Checks a password; on success opens a session and returns its token.
-    async fn log_in(
-        &self,
-        name: &UserName,
-        password: &str,
-    ) -> Result<Option<(UserView, SessionToken)>, BackendError>;
+    async fn log_in(&self, name: &UserName, password: &str) -> Result<SignIn, BackendError>;
     /// The user a live session belongs to; `None` for unknown or expired tokens.
     async fn session_user(&self, token: &SessionToken) -> Result<Option<UserView>, BackendError>;
     async fn log_out(&self, token: &SessionToken) -> Result<(), BackendError>;

@@ -3,6 +3,13 @@
 import { test, expect } from '@playwright/test';
 import { logIn, hydrated } from './helpers.mjs';
 
+/** Access Protection saves behind a confirmation that says what saving changes. */
+async function saveAccess(page) {
+  await page.getByText('Save…').click();
+  await expect(page.getByText('Links already shared keep the expiry and limit')).toBeVisible();
+  await page.getByRole('button', { name: 'Confirm and save' }).click();
+}
+
 async function generate(page) {
   await page.goto('/flows/returns-and-refunds');
   await hydrated(page);
@@ -33,13 +40,13 @@ test('protect with 2 invocations and 1 day, use up a link, regenerate the key', 
   const help = page.getByRole('group', { name: /Customer Help Centre/ });
   await help.getByRole('radio', { name: 'Protected' }).check();
   await help.getByLabel('# Allowed Invocations').fill('two');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await saveAccess(page);
   await expect(page.getByRole('alert').first()).toContainText('Some values were not saved');
   await expect(page.getByRole('group', { name: /Customer Help Centre/ }).getByLabel('# Allowed Invocations')).toHaveValue('two');
   await page.getByRole('group', { name: /Customer Help Centre/ }).getByLabel('# Allowed Invocations').fill('2');
   await page.getByRole('group', { name: /Customer Help Centre/ }).getByLabel('URL Expiration').fill('1');
   await page.getByRole('group', { name: /Customer Help Centre/ }).getByRole('combobox', { name: 'Unit' }).selectOption('days');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await saveAccess(page);
   await expect(page.getByRole('status')).toHaveText('Saved. Links generated from now on follow these settings.');
 
   const link = await generate(page);

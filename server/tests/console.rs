@@ -60,6 +60,77 @@ app_tests!(a_wrong_password_gets_401_and_no_cookie, |app| async move {
 });
 
 app_tests!(
+    repeated_wrong_passwords_lock_the_name_for_a_while,
+    |app| async move {
+        let sign_in = |name: &'static str, password: &'static str| {
+            let app = &app;
+            async move {
+                app.call(Login::PATH, &[("name", name), ("password", password)], None)
+                    .await
+            }
+        };
+        for name in ["publisher", "nobody"] {
+            for _ in 0..5 {
+                assert_eq!(
+                    sign_in(name, "guess").await.status,
+                    StatusCode::UNAUTHORIZED
+                );
+            }
+            // Locked: even the right password is not checked, and a real user looks like no user.
+            let locked = sign_in(name, "demo-publisher-pass").await;
+            assert_eq!(
+                locked.status,
+                StatusCode::TOO_MANY_REQUESTS,
+                "{name}: {locked:?}"
+            );
+            assert!(locked.header("set-cookie").is_none());
+            assert!(
+                locked
+                    .header("retry-after")
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .is_some_and(|s| (1..=30).contains(&s)),
+                "{locked:?}"
+            );
+            assert!(
+                locked.body.contains("SignInLocked"),
+                "{name}: {}",
+                locked.body
+            );
+        }
+        // Other names are not affected.
+        let admin = sign_in("admin", "demo-admin-pass").await;
+        assert!(admin.header("set-cookie").is_some(), "{admin:?}");
+
+        // A browser's form post comes back to the form, which says how long to wait.
+        let form = http::Request::post(Login::PATH)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .body(axum::body::Body::from("name=Publisher&password=guess"))
+            .expect("request");
+        let back = app.send(form).await;
+        let location = back
+            .header("location")
+            .expect("back to the form")
+            .to_owned();
+        assert!(
+            location.starts_with("/login?locked=") && location.contains("&name=Publisher&"),
+            "names are locked case-insensitively: {location}"
+        );
+        let page = app.get(&location, None).await;
+        assert!(
+            page.body
+                .contains("Too many failed sign-ins for this user name. Try again in "),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("value=\"Publisher\""),
+            "the name is kept"
+        );
+    }
+);
+
+app_tests!(
     server_functions_refuse_callers_without_a_session,
     |app| async move {
         for (path, form) in [

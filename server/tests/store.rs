@@ -4,7 +4,7 @@ use app::domain::{
     AccessProtection, ApprovalStatus, FlowQuery, FlowSlug, FlowType, PublicationStatus, Role,
     SortKey, UserName, PAGE_SIZE,
 };
-use app::ports::{Accounts, FlowCatalog, SessionToken};
+use app::ports::{Accounts, FlowCatalog, SessionToken, SignIn};
 use server::db::{Store, Upserted};
 use server::engine_tests;
 
@@ -196,16 +196,17 @@ engine_tests!(
     |store| async move {
         seeded(&store).await;
         let name = UserName::parse("publisher").expect("name");
-        assert!(store
-            .log_in(&name, "wrong password")
-            .await
-            .expect("log in")
-            .is_none());
-        let (user, token) = store
+        assert!(matches!(
+            store.log_in(&name, "wrong password").await.expect("log in"),
+            SignIn::Refused
+        ));
+        let SignIn::Welcome(user, token) = store
             .log_in(&name, "demo-publisher-pass")
             .await
             .expect("log in")
-            .expect("right password");
+        else {
+            panic!("the right password opens a session")
+        };
         assert_eq!(user.role, Role::Publisher);
         assert_eq!(
             store.session_user(&token).await.expect("lookup"),
@@ -221,11 +222,13 @@ engine_tests!(
             None
         );
         let nobody = UserName::parse("nobody").expect("name");
-        assert!(store
-            .log_in(&nobody, "demo-publisher-pass")
-            .await
-            .expect("log in")
-            .is_none());
+        assert!(matches!(
+            store
+                .log_in(&nobody, "demo-publisher-pass")
+                .await
+                .expect("log in"),
+            SignIn::Refused
+        ));
     }
 );
 

@@ -20,29 +20,42 @@ pub async fn login(name: String, password: String, next: Option<String>) -> Resu
     use super::request::*;
     use crate::domain::query::encode_component;
     use crate::domain::UserName;
+    use crate::ports::SignIn;
     respond(
         async move {
             let ports = ports()?;
             let next = safe_next(next.as_deref().unwrap_or("/flows"));
             // An unparseable name cannot belong to anyone: answer exactly as for a wrong password.
-            let found = match UserName::parse(&name) {
+            let outcome = match UserName::parse(&name) {
                 Ok(name) => ports.accounts.log_in(&name, &password).await?,
-                Err(_) => None,
+                Err(_) => SignIn::Refused,
             };
-            let Some((_, token)) = found else {
-                // A browser's plain form post goes back to the form, which then says what went wrong.
-                if accepts_html() {
-                    leptos_axum::redirect(&format!(
-                        "/login?failed=1&next={}",
-                        encode_component(next)
-                    ));
+            let refusal = match outcome {
+                SignIn::Welcome(_, token) => {
+                    set_session_cookie(ports.cookies, Some(&token));
+                    leptos_axum::redirect(next);
                     return Ok(());
                 }
-                return Err(AppError::BadCredentials);
+                SignIn::Refused => AppError::BadCredentials,
+                SignIn::Locked {
+                    retry_after_seconds,
+                } => AppError::SignInLocked(retry_after_seconds),
             };
-            set_session_cookie(ports.cookies, Some(&token));
-            leptos_axum::redirect(next);
-            Ok(())
+            // A browser's plain form post goes back to the form, which then says what went wrong
+            // (the name comes back too, so only the password needs typing again).
+            if accepts_html() {
+                let why = match &refusal {
+                    AppError::SignInLocked(seconds) => format!("locked={seconds}"),
+                    _ => "failed=1".to_owned(),
+                };
+                leptos_axum::redirect(&format!(
+                    "/login?{why}&name={}&next={}",
+                    encode_component(&name),
+                    encode_component(next)
+                ));
+                return Ok(());
+            }
+            Err(refusal)
         }
         .await,
     )

@@ -91,6 +91,9 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             response.set_status(
                 StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             );
+            if let AppError::SignInLocked(seconds) = err {
+                response.insert_header(http::header::RETRY_AFTER, HeaderValue::from(*seconds));
+            }
         }
     }
     result

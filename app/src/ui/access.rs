@@ -99,11 +99,33 @@ fn AccessView(details: FlowDetails) -> impl IntoView {
         {(!details.can_administer).then(|| view! { <p class="hint">"Only admins can change access protection."</p> })}
         <form method="post" action=SaveAccessProtection::PATH class="access-form">
             <input type="hidden" name="slug" value=slug/>
+            // Enter in a field must not save past the confirmation below: this disabled button is
+            // the form's default button, and a disabled default button makes Enter do nothing.
+            <button type="submit" disabled hidden aria-hidden="true" tabindex="-1"></button>
             <fieldset class="plain" disabled=!details.can_administer>
                 {fieldsets}
             </fieldset>
-            {details.can_administer.then(|| view! { <div class="form-actions"><button type="submit" class="primary">"Save"</button></div> })}
+            {details.can_administer.then(|| view! { <SaveWithConfirmation/> })}
         </form>
+    }
+}
+
+/// Save, then a confirmation that says what saving changes. Plain HTML, so it works without
+/// JavaScript, and everything typed stays in the form while the confirmation is open.
+#[component]
+fn SaveWithConfirmation() -> impl IntoView {
+    view! {
+        <div class="form-actions">
+            <details class="confirm save-confirm">
+                <summary>"Save…"</summary>
+                <div class="confirm-panel">
+                    <p>"Links generated from now on follow these settings: whether Share starts with Protect URL on, \
+                        their expiry and their allowed invocations. Links already shared keep the expiry and limit \
+                        they were made with."</p>
+                    <button type="submit" class="primary">"Confirm and save"</button>
+                </div>
+            </details>
+        </div>
     }
 }
 

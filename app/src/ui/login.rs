@@ -1,7 +1,9 @@
 //! The login page: a plain form posted to the `login` server function, so it works the same with
-//! or without JavaScript. A failed attempt comes back here with `?failed=1`.
+//! or without JavaScript. A failed attempt comes back here with `?failed=1`
+//! (or `?locked=SECONDS` after too many) and the name typed.
 
 use crate::api::auth::Login;
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -10,11 +12,19 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
-    let next = query
-        .read_untracked()
-        .get("next")
-        .unwrap_or_else(|| "/flows".to_owned());
-    let failed = query.read_untracked().get("failed").is_some();
+    let q = query.read_untracked();
+    let next = q.get("next").unwrap_or_else(|| "/flows".to_owned());
+    let name = q.get("name").unwrap_or_default();
+    // The messages are the server function's own errors, so both ways of signing in say the same.
+    let problem = match (
+        q.get("locked").and_then(|s| s.parse().ok()),
+        q.get("failed"),
+    ) {
+        (Some(seconds), _) => Some(AppError::SignInLocked(seconds)),
+        (None, Some(_)) => Some(AppError::BadCredentials),
+        (None, None) => None,
+    };
+    let retyping = !name.is_empty();
     view! {
         <Title text="Sign in"/>
         <main class="login">
@@ -24,10 +34,10 @@ pub fn LoginPage() -> impl IntoView {
                 <h2>"Sign in"</h2>
                 <input type="hidden" name="next" value=next/>
                 <label for="login-name">"User name"</label>
-                <input id="login-name" name="name" autocomplete="username" required autofocus/>
+                <input id="login-name" name="name" autocomplete="username" required value=name autofocus=!retyping/>
                 <label for="login-password">"Password"</label>
-                <input id="login-password" name="password" type="password" autocomplete="current-password" required/>
-                {failed.then(|| view! { <p class="form-error" role="alert">"Wrong user name or password."</p> })}
+                <input id="login-password" name="password" type="password" autocomplete="current-password" required autofocus=retyping/>
+                {problem.map(|p| view! { <p class="form-error" role="alert">{p.to_string()}</p> })}
                 <button type="submit" class="primary">"Sign in"</button>
             </form>
         </main>

@@ -3,8 +3,9 @@
 use super::{now_millis, on_db, Store, StoreError, StoreResult};
 use crate::security::password;
 use app::domain::{Role, UserName, UserView};
-use app::ports::{Accounts, BackendError, SessionToken};
+use app::ports::{Accounts, BackendError, SessionToken, SignIn};
 use async_trait::async_trait;
+use std::time::Instant;
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -86,11 +87,14 @@ impl Store {
 
 #[async_trait]
 impl Accounts for Store {
-    async fn log_in(
-        &self,
-        name: &UserName,
-        candidate: &str,
-    ) -> Result<Option<(UserView, SessionToken)>, BackendError> {
+    async fn log_in(&self, name: &UserName, candidate: &str) -> Result<SignIn, BackendError> {
+        if let Err(wait) = self.login_throttle.attempt(name.as_str(), Instant::now()) {
+            // Whole seconds, rounded up: "try again in 0 seconds" would be a lie.
+            let retry_after_seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return Ok(SignIn::Locked {
+                retry_after_seconds,
+            });
+        }
         let user = self
             .find_user(name)
             .await
@@ -105,14 +109,16 @@ impl Accounts for Store {
             .await
             .map_err(|e| BackendError::new("checking a password", e))?;
         let Some(user) = user.filter(|_| matches) else {
-            return Ok(None);
+            // Already counted by `attempt`.
+            return Ok(SignIn::Refused);
         };
+        self.login_throttle.succeeded(name.as_str());
         let token = self
             .open_session(user.id)
             .await
             .map_err(|e| e.for_port("opening a session"))?;
         let view = view(user.name, &user.role).map_err(|e| e.for_port("reading a user"))?;
-        Ok(Some((view, token)))
+        Ok(SignIn::Welcome(view, token))
     }
 
     async fn session_user(&self, token: &SessionToken) -> Result<Option<UserView>, BackendError> {

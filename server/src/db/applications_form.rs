@@ -18,6 +18,9 @@ struct CheckedApplication {
     flows: Vec<FlowSlug>,
 }
 
+/// Slugs a new application cannot take: `/applications/new` is the page that creates one.
+const RESERVED_SLUGS: &[&str] = &["new"];
+
 fn check(
     form: &ApplicationForm,
     creating: bool,
@@ -31,7 +34,8 @@ fn check(
         FlowSlug::from_name(&name)
     } else {
         FlowSlug::parse(form.slug.trim()).ok()
-    };
+    }
+    .filter(|slug| !creating || !RESERVED_SLUGS.contains(&slug.as_str()));
     if slug.is_none() && !faults.contains(&ApplicationField::Name) {
         faults.push(ApplicationField::Slug);
     }
@@ -225,6 +229,18 @@ mod tests {
             ("shop-widget", "https://shop.example.com")
         );
         assert_eq!(app.origins, ["https://shop.example.com"]);
+    }
+
+    #[test]
+    fn an_application_cannot_take_the_create_pages_slug() {
+        let named_new = check(&form("New", "web_page", "https://new.example", ""), true);
+        assert_eq!(named_new.err(), Some(vec![ApplicationField::Slug]));
+        let mut typed = form("New Shop", "web_page", "https://new.example", "");
+        typed.slug = "new".into();
+        assert_eq!(
+            check(&typed, true).err(),
+            Some(vec![ApplicationField::Slug])
+        );
     }
 
     #[test]

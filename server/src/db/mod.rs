@@ -178,6 +178,8 @@ pub struct Store {
     pub(crate) session_ttl: Duration,
     /// Links as the open and redirect paths see them; shared by every clone of the store.
     pub(crate) cache: std::sync::Arc<crate::public::cache::LinkCache>,
+    /// Failed sign-ins per user name; shared by every clone of the store.
+    pub(crate) login_throttle: std::sync::Arc<crate::security::throttle::LoginThrottle>,
 }
 
 impl Store {
@@ -187,6 +189,7 @@ impl Store {
             session_key,
             session_ttl,
             cache: Default::default(),
+            login_throttle: Default::default(),
         }
     }
 

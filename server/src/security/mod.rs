@@ -3,6 +3,7 @@
 
 pub mod password;
 pub mod session;
+pub mod throttle;
 
 /// `N` bytes from the operating system's CSPRNG.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {
