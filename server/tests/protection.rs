@@ -33,10 +33,6 @@ fn form(help_invocations: &str, help_amount: &str) -> Vec<(&'static str, String)
     ]
 }
 
-async fn admin_cookie(app: &TestApp) -> String {
-    app.log_in("admin", "demo-admin-pass").await
-}
-
 async fn save(
     app: &TestApp,
     cookie: &str,
@@ -228,11 +224,9 @@ app_tests!(only_admins_change_protection, |app| async move {
     }
     // Admins save through a confirmation; Enter in a field cannot skip it, because the form's
     // first submit button (the one Enter presses) is disabled.
+    let admin = app.log_in("admin", "demo-admin-pass").await;
     let page = app
-        .get(
-            "/flows/order-status-lookup/access",
-            Some(&admin_cookie(&app).await),
-        )
+        .get("/flows/order-status-lookup/access", Some(&admin))
         .await;
     let html = &page.body[page.body.find("class=\"access-form\"").expect("the form")..];
     let first_button = &html[html.find("<button").expect("a button")..];
@@ -241,7 +235,6 @@ app_tests!(only_admins_change_protection, |app| async move {
     assert!(html.contains("Save…") && html.contains("Confirm and save"));
     let mut foreign = form("2", "1");
     foreign[1].1 = "chat-widget".into();
-    let admin = admin_cookie(&app).await;
     let response = save(&app, &admin, &foreign, false).await;
     assert!(
         response.body.contains("is not available to this flow"),

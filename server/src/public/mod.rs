@@ -43,6 +43,11 @@ pub struct LinkRecord {
 }
 
 impl LinkRecord {
+    /// Whether a path's application and flow are the ones this link was made for.
+    fn belongs_to(&self, application: &str, flow: &str) -> bool {
+        self.application == application && self.flow == flow
+    }
+
     /// The origins allowed to frame this link's pages, one per line in the store.
     fn embed_origins(&self) -> Vec<String> {
         self.embed_origins
@@ -113,7 +118,7 @@ fn check(
     now: i64,
 ) -> Result<(), LinkRefusal> {
     // 1. The application, and the key version the link was made under.
-    if record.application != application || record.flow != flow {
+    if !record.belongs_to(application, flow) {
         return Err(LinkRefusal::NotValid);
     }
     if query.key_version != Some(record.link_key_version) {
@@ -201,22 +206,40 @@ impl Store {
         link_id: &str,
         raw_query: &str,
     ) -> StoreResult<Result<(Arc<LinkRecord>, UrlParams), LinkRefusal>> {
-        let Some(record) = self.link_record(link_id).await? else {
-            return Ok(Err(LinkRefusal::NotValid));
-        };
-        let query = match parse_query(raw_query) {
-            Ok(query) => query,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        Ok(check(
-            &record,
-            application,
-            flow,
-            link_id,
-            &query,
-            now_millis() / 1_000,
+        Ok(
+            match self
+                .inspect_link(application, flow, link_id, raw_query)
+                .await?
+            {
+                Some((record, verdict)) => verdict.map(|params| (record, params)),
+                None => Err(LinkRefusal::NotValid),
+            },
         )
-        .map(|()| (record, query.params)))
+    }
+
+    /// The checks' verdict together with the link's record; `None` for an id that does not exist.
+    async fn inspect_link(
+        &self,
+        application: &str,
+        flow: &str,
+        link_id: &str,
+        raw_query: &str,
+    ) -> StoreResult<Option<(Arc<LinkRecord>, Result<UrlParams, LinkRefusal>)>> {
+        let Some(record) = self.link_record(link_id).await? else {
+            return Ok(None);
+        };
+        let verdict = parse_query(raw_query).and_then(|query| {
+            check(
+                &record,
+                application,
+                flow,
+                link_id,
+                &query,
+                now_millis() / 1_000,
+            )
+            .map(|()| query.params)
+        });
+        Ok(Some((record, verdict)))
     }
 
     async fn open_link(
@@ -226,24 +249,24 @@ impl Store {
         link_id: &str,
         raw_query: &str,
     ) -> StoreResult<OpenedLink> {
+        let refused = |refusal, frame_ancestors| OpenedLink {
+            outcome: Err(refusal),
+            frame_ancestors,
+            no_store: true,
+        };
         let (record, params) = match self
-            .check_link(application, flow, link_id, raw_query)
+            .inspect_link(application, flow, link_id, raw_query)
             .await?
         {
-            Ok(checked) => checked,
-            Err(refusal) => {
-                // Framed like the link's own page when the path names the link's real application
-                // and flow; anything made up is framed by nobody.
-                let frame_ancestors = match self.link_record(link_id).await? {
-                    Some(r) if r.application == application && r.flow == flow => r.embed_origins(),
-                    _ => Vec::new(),
-                };
-                return Ok(OpenedLink {
-                    outcome: Err(refusal),
-                    frame_ancestors,
-                    no_store: true,
-                });
+            Some((record, Ok(params))) => (record, params),
+            // A refused real link is framed like its own page when the path names its application
+            // and flow, so an embedded link that stopped working says why inside its frame.
+            Some((record, Err(refusal))) if record.belongs_to(application, flow) => {
+                return Ok(refused(refusal, record.embed_origins()))
             }
+            // Anything made up is framed by nobody.
+            Some((_, Err(refusal))) => return Ok(refused(refusal, Vec::new())),
+            None => return Ok(refused(LinkRefusal::NotValid, Vec::new())),
         };
         let definition = FlowDefinition::parse_json(&record.definition)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;

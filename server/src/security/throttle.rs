@@ -22,11 +22,17 @@ const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
 /// Names remembered at most; beyond that, stale entries go first, then everything.
 const MAX_NAMES: usize = 10_000;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 struct Failures {
     count: u32,
     last: Instant,
-    locked_until: Option<Instant>,
+}
+
+impl Failures {
+    /// Locked from the failure that reached the limit, for as long as the count says.
+    fn locked_until(&self) -> Option<Instant> {
+        (self.count >= FREE_ATTEMPTS).then(|| self.last + lock_for(self.count))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -56,7 +62,7 @@ impl LoginThrottle {
     pub fn attempt(&self, name: &str, now: Instant) -> Result<(), Duration> {
         let mut names = self.names();
         let key = key(name);
-        if let Some(until) = names.get(&key).and_then(|f| f.locked_until) {
+        if let Some(until) = names.get(&key).and_then(Failures::locked_until) {
             if until > now {
                 return Err(until - now);
             }
@@ -70,14 +76,12 @@ impl LoginThrottle {
         let entry = names.entry(key).or_insert(Failures {
             count: 0,
             last: now,
-            locked_until: None,
         });
         if now.saturating_duration_since(entry.last) >= FORGET_AFTER {
             entry.count = 0;
         }
         entry.count = entry.count.saturating_add(1);
         entry.last = now;
-        entry.locked_until = (entry.count >= FREE_ATTEMPTS).then(|| now + lock_for(entry.count));
         Ok(())
     }
 
