@@ -2,7 +2,7 @@
 //! hands them in through Leptos context; `app` never names a database and never holds a key.
 
 use crate::domain::audit::{AuditPage, Decision, DetailsProblem};
-use crate::domain::link::{LinkRefusal, PlayerFlow};
+use crate::domain::link::{LinkAddress, LinkRefusal};
 use crate::domain::links_list::SharedLink;
 use crate::domain::share::{GeneratedLink, ShareRequest};
 use crate::domain::{FlowDetails, FlowPage, FlowQuery, FlowSlug, ShareBlocker, UserName, UserView};
@@ -103,45 +103,14 @@ pub trait Sharing: Send + Sync {
         link_id: &str,
         by: &UserView,
     ) -> Result<Result<(), DetailsProblem>, BackendError>;
-    /// Saves a flow's protection per application; `Err(slug)` names one not available to the flow.
-    async fn save_protections(
-        &self,
-        flow: &FlowSlug,
-        changes: &[(String, crate::domain::AccessProtection)],
-        by: &UserView,
-    ) -> Result<Result<(), String>, BackendError>;
 }
 
-/// What opening a link gives its page: the flow, or why not; and who may frame the page.
-#[derive(Debug, Clone)]
-pub struct OpenedLink {
-    pub outcome: Result<PlayerFlow, LinkRefusal>,
-    /// Origins allowed to frame the page (empty: none may). A refused link of a real application
-    /// keeps its application's origins, so an embedded link that was used up or disabled shows
-    /// our page saying so inside the embedding page rather than the browser's blocked frame.
-    pub frame_ancestors: Vec<String>,
-    /// The page must not be stored: a protected link, or a refusal (which may change any moment).
-    pub no_store: bool,
-}
-
-/// Opening links for recipients: public, no session. `query` is the request's raw query string.
+/// What recipients' pages ask of links beyond opening them (which the server's page handler does
+/// itself, once): counting a start. Public, no session.
 #[async_trait]
 pub trait PublicLinks: Send + Sync {
-    async fn open(
-        &self,
-        application: &str,
-        flow: &str,
-        link_id: &str,
-        query: &str,
-    ) -> Result<OpenedLink, BackendError>;
     /// Counts a recipient starting the flow (exactly, against the link's limit).
-    async fn start(
-        &self,
-        application: &str,
-        flow: &str,
-        link_id: &str,
-        query: &str,
-    ) -> Result<Result<(), LinkRefusal>, BackendError>;
+    async fn start(&self, address: LinkAddress) -> Result<Result<(), LinkRefusal>, BackendError>;
 }
 
 /// Why a publication or review was refused; the message is for the person who asked.
@@ -190,6 +159,13 @@ pub trait Applications: Send + Sync {
         Result<FlowSlug, Vec<crate::domain::applications_page::ApplicationField>>,
         BackendError,
     >;
+    /// Saves a flow's protection per application; `Err(slug)` names one not available to the flow.
+    async fn save_protections(
+        &self,
+        flow: &FlowSlug,
+        changes: &[(String, crate::domain::AccessProtection)],
+        by: &UserView,
+    ) -> Result<Result<(), String>, BackendError>;
     /// The Interaction flows (at most 500, by name), each marked when available to `application`.
     async fn flow_choices(
         &self,

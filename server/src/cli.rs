@@ -235,7 +235,9 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
         report_seed(demo::seed(&store, &public_url).await?);
     }
     // Changes made through other instances sharing this database reach this one's cache within 250 ms.
-    let _watcher = store.watch_other_instances(Duration::from_millis(250));
+    let _watcher = store
+        .links
+        .watch_other_instances(Duration::from_millis(250));
     let cookies = CookiePolicy {
         secure: public_url.starts_with("https://"),
         max_age_seconds: SESSION_TTL.as_secs(),

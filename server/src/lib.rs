@@ -4,10 +4,10 @@
 pub mod cli;
 pub mod db;
 pub mod demo;
+pub mod http;
 pub mod import;
-pub mod public;
+pub mod links;
 pub mod security;
-pub mod sharing;
 pub mod startup;
 #[doc(hidden)]
 pub mod testing;

@@ -2,7 +2,8 @@
 //! functions, the backend ports in context, and the headers every response carries.
 
 use crate::db::Store;
-use crate::public;
+use crate::http;
+use app::domain::link::FULL_PREFIX;
 use app::ports::{CookiePolicy, Ports};
 use app::{shell, App};
 use axum::routing::get;
@@ -29,35 +30,32 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, cookies: CookiePolicy) 
     let ports = Ports {
         accounts: store.clone(),
         flows: store.clone(),
-        sharing: store.clone(),
-        links: store.clone(),
+        sharing: Arc::new(store.links.clone()),
+        links: Arc::new(store.links.clone()),
         reviews: store.clone(),
         applications: store.clone(),
         cookies,
     };
-    // Recipients' pages get a handler of their own (checks on every request, cached renderings);
+    // Recipients' pages get a handler of their own (one check per request, cached renderings);
     // everything else is routed by Leptos.
     let (player_routes, console_routes): (Vec<_>, Vec<_>) = route_list()
         .into_iter()
-        .partition(|route| route.path().starts_with("/f/"));
+        .partition(|route| route.path().starts_with(FULL_PREFIX));
     debug_assert_eq!(player_routes.len(), 1, "one player route");
-    let context = move || provide_context(ports.clone());
-    let render = leptos_axum::render_app_async_with_context(context.clone(), {
-        let options = options.clone();
-        move || shell(options.clone())
-    });
-    let player = public::player::PlayerState {
-        store: store.clone(),
-        render: Arc::new(move |request| Box::pin(render(request))),
+    let player = http::player::PlayerState {
+        links: store.links.clone(),
+        ports: ports.clone(),
+        options: options.clone(),
     };
+    let context = move || provide_context(ports.clone());
     let public_routes = Router::new()
-        .route("/s/{code}", get(public::routes::short_link))
-        .with_state(store)
+        .route("/s/{code}", get(http::short::short_link))
+        .with_state(store.links.clone())
         .merge(
             Router::new()
                 .route(
                     "/f/{application}/{flow}/{link}",
-                    get(public::player::open_page),
+                    get(http::player::open_page),
                 )
                 .with_state(player),
         );
@@ -69,9 +67,9 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, cookies: CookiePolicy) 
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .merge(public_routes)
-        .layer(axum::middleware::from_fn(public::routes::security_headers));
+        .layer(axum::middleware::from_fn(http::headers::security_headers));
     // Spans carry the path only: query strings may hold search text or, on link routes, tokens.
-    router.layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
+    router.layer(TraceLayer::new_for_http().make_span_with(|req: &::http::Request<_>| {
         tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
     }))
 }

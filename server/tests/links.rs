@@ -8,7 +8,8 @@ use app::domain::{ApprovalStatus, FlowSlug, PublicationStatus};
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::app_tests;
-use server::sharing::signing::{AppKey, LinkClaims};
+use server::links::open::Verdict;
+use server::links::signing::{AppKey, LinkClaims};
 use server::testing::TestApp;
 
 async fn generate(
@@ -392,9 +393,7 @@ app_tests!(
     |app| async move {
         let link = generate(&app, "order-status-lookup", "order-widget", "", true).await;
         let url = url::Url::parse(&link.full_url).expect("url");
-        let parts: Vec<&str> = url.path().trim_start_matches('/').split('/').collect();
-        let (application, flow, id) = (parts[1], parts[2], parts[3]);
-        let query = url.query().unwrap_or_default();
+        let (path, query) = (url.path(), url.query().unwrap_or_default());
         // A second server instance on the same database, with its own cache.
         let other = server::db::Store::new(
             server::db::Db::connect(&app.test_store.url)
@@ -403,25 +402,30 @@ app_tests!(
             server::security::session::SessionKey::from_secret("other"),
             std::time::Duration::from_secs(60),
         );
-        let watcher = other.watch_other_instances(std::time::Duration::from_millis(50));
-        let opened = other
-            .check_link(application, flow, id, query)
-            .await
-            .expect("check");
-        assert!(opened.is_ok(), "cached as valid on the other instance");
+        let watcher = other
+            .links
+            .watch_other_instances(std::time::Duration::from_millis(50));
+        let opened = other.links.check(path, query).await.expect("check");
+        assert!(
+            matches!(opened, Verdict::Open(_)),
+            "cached as valid on the other instance"
+        );
         app.test_store
             .store
             .regenerate_key(&slug("order-widget"), "admin")
             .await
             .expect("regenerate");
         tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-        let refused = other
-            .check_link(application, flow, id, query)
-            .await
-            .expect("check");
-        assert_eq!(
-            refused.err(),
-            Some(app::domain::link::LinkRefusal::Disabled)
+        let refused = other.links.check(path, query).await.expect("check");
+        assert!(
+            matches!(
+                refused,
+                Verdict::Refused {
+                    refusal: app::domain::link::LinkRefusal::Disabled,
+                    ..
+                }
+            ),
+            "{refused:?}"
         );
         watcher.abort();
     }

@@ -7,8 +7,7 @@ use app::domain::share::GeneratedLink;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::app_tests;
-use server::sharing::short_code::ShortCode;
-use server::sharing::signing::{AppKey, LinkClaims};
+use server::links::signing::{AppKey, LinkClaims};
 use server::testing::TestApp;
 
 async fn generate(
@@ -86,7 +85,10 @@ app_tests!(
         let code = short
             .strip_prefix("http://127.0.0.1:3000/s/")
             .expect("on the application's base URL");
-        assert!(ShortCode::parse(code).is_some(), "{code}");
+        assert!(
+            app::domain::link::ShortCode::parse(code).is_some(),
+            "{code}"
+        );
         assert!(
             link.full_url
                 .starts_with("http://127.0.0.1:3000/f/help-centre/returns-and-refunds/"),

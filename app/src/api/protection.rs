@@ -90,7 +90,7 @@ pub async fn save_access_protection(
                 return Err(AppError::Invalid(messages.join(" ")));
             }
             match ports
-                .sharing
+                .applications
                 .save_protections(&flow, &changes, &user)
                 .await?
             {

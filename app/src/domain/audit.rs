@@ -1,8 +1,9 @@
 //! The audit log: who generated, revoked, regenerated, changed or reviewed what, and when.
 
 use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter)]
 pub enum AuditAction {
     LinkGenerated,
     FlowPublished,
@@ -15,17 +16,6 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 8] = [
-        Self::LinkGenerated,
-        Self::FlowPublished,
-        Self::FlowApproved,
-        Self::FlowRejected,
-        Self::KeyRegenerated,
-        Self::LinkRevoked,
-        Self::ProtectionChanged,
-        Self::ApplicationSaved,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Self::LinkGenerated => "link.generated",
@@ -40,7 +30,7 @@ impl AuditAction {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == s)
+        Self::iter().find(|a| a.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {
@@ -102,7 +92,7 @@ mod tests {
 
     #[test]
     fn actions_round_trip_through_their_stored_names() {
-        for action in AuditAction::ALL {
+        for action in AuditAction::iter() {
             assert_eq!(AuditAction::parse(action.as_str()), Some(action));
         }
         assert_eq!(AuditAction::parse("flow.deleted"), None);
@@ -113,7 +103,10 @@ mod tests {
 
 /// Why an action on a flow's Details tab (publish, review, revoke) was refused. A closed set, so a
 /// plain form can be sent back to the page with a code (never with free text someone could put in a URL).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Every variant is listed by `strum::EnumIter`, never by hand: a hand-kept list once missed three
+/// variants, and their refusals reached the page with no message at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter)]
 pub enum DetailsProblem {
     AlreadyPublished,
     NotPublished,
@@ -126,14 +119,6 @@ pub enum DetailsProblem {
 }
 
 impl DetailsProblem {
-    pub const ALL: [DetailsProblem; 5] = [
-        Self::AlreadyPublished,
-        Self::NotPublished,
-        Self::CommentRequired,
-        Self::CommentTooLong,
-        Self::NoSuchFlow,
-    ];
-
     pub fn code(self) -> &'static str {
         match self {
             Self::AlreadyPublished => "already-published",
@@ -148,7 +133,7 @@ impl DetailsProblem {
     }
 
     pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.code() == code)
+        Self::iter().find(|p| p.code() == code)
     }
 
     pub fn message(self) -> &'static str {
@@ -170,10 +155,26 @@ mod problem_tests {
     use super::*;
 
     #[test]
-    fn problems_round_trip_through_their_codes() {
-        for problem in DetailsProblem::ALL {
+    fn every_problem_round_trips_through_its_code_and_has_its_own_message() {
+        let mut codes = std::collections::HashSet::new();
+        let mut messages = std::collections::HashSet::new();
+        for problem in DetailsProblem::iter() {
             assert_eq!(DetailsProblem::parse(problem.code()), Some(problem));
+            assert!(codes.insert(problem.code()), "{problem:?} shares its code");
+            assert!(
+                messages.insert(problem.message()),
+                "{problem:?} shares its message"
+            );
         }
+        assert_eq!(
+            codes.len(),
+            8,
+            "every variant, the revoke refusals included"
+        );
+        assert_eq!(
+            DetailsProblem::parse("not-your-link"),
+            Some(DetailsProblem::NotYourLink)
+        );
         assert_eq!(DetailsProblem::parse("<script>"), None);
     }
 }

@@ -1,41 +1,28 @@
 //! The page a recipient opens: the flow player, or a plain page saying why the link does not work.
 //! Rendered on the server (the first step shows without JavaScript); the player is an island.
 
-use crate::api::links::open_link;
 use crate::domain::definition::{FlowDefinition, StepKind};
-use crate::domain::link::{fill_in, LinkRefusal};
+use crate::domain::link::{fill_in, LinkRefusal, OpenedLink};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use std::collections::HashMap;
 
+/// Rendered only on the server (it is not an island), from the `OpenedLink` the page's handler
+/// provides after its one check of the link. Without one (a route reached some other way) the
+/// link is "not valid".
 #[component]
 pub fn PlayerPage() -> impl IntoView {
-    let params = use_params_map();
-    let key = move || {
-        let p = params.read();
-        (
-            p.get("app").unwrap_or_default(),
-            p.get("flow").unwrap_or_default(),
-            p.get("link").unwrap_or_default(),
-        )
-    };
-    let opened = Resource::new(key, |(app, flow, link)| open_link(app, flow, link));
+    let opened = use_context::<OpenedLink>().map_or(Err(LinkRefusal::NotValid), |o| o.0);
     view! {
         <main class="player-page">
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match opened.await {
-                        Ok(Ok(flow)) => Either::Left(view! {
-                            <Title text=flow.flow_name.clone()/>
-                            <FlowPlayer flow_name=flow.flow_name definition=flow.definition variables=flow.variables/>
-                        }),
-                        Ok(Err(refusal)) => Either::Right(view! { <Refusal refusal/> }),
-                        Err(_) => Either::Right(view! { <Refusal refusal=LinkRefusal::FlowUnavailable/> }),
-                    }
-                })}
-            </Suspense>
+            {match opened {
+                Ok(flow) => Either::Left(view! {
+                    <Title text=flow.flow_name.clone()/>
+                    <FlowPlayer flow_name=flow.flow_name definition=flow.definition variables=flow.variables/>
+                }),
+                Err(refusal) => Either::Right(view! { <Refusal refusal/> }),
+            }}
         </main>
     }
 }

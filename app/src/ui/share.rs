@@ -6,6 +6,7 @@
 //! the page inert (focus stays inside), closes it on Esc, and returns focus to the Share button.
 
 use crate::api::share::generate_link;
+use crate::domain::link::LinkAddress;
 use crate::domain::params::UrlParams;
 use crate::domain::share::{
     embed_code, GeneratedLink, DEFAULT_EMBED_HEIGHT, DEFAULT_EMBED_WIDTH, MAX_EMBED_SIZE,
@@ -16,17 +17,7 @@ use leptos::prelude::*;
 
 /// What the live preview shows in place of the parts the server fills in.
 fn preview(app: &Availability, flow: &str, params: &UrlParams, protect: bool) -> String {
-    let query = params.to_query();
-    let separator = if query.is_empty() { "" } else { "&" };
-    let token = if protect {
-        "&fs_exp=…&fs_sig=…"
-    } else {
-        ""
-    };
-    format!(
-        "{}/f/{}/{flow}/‹link id›?{query}{separator}fs_kv=…{token}",
-        app.base_url, app.application_slug
-    )
+    LinkAddress::preview(&app.base_url, &app.application_slug, flow, params, protect)
 }
 
 #[island]

@@ -167,7 +167,7 @@ impl Store {
             }
             Ok(version)
         })?;
-        self.links_changed().await;
+        self.links.changed().await;
         version.ok_or_else(|| StoreError::Invalid(format!("there is no application {application}")))
     }
 }
@@ -228,7 +228,7 @@ impl Store {
             tx.commit().await?;
             Ok::<_, StoreError>(())
         })?;
-        self.links_changed().await;
+        self.links.changed().await;
         Ok(Ok(()))
     }
 }
@@ -282,6 +282,17 @@ impl Store {
 
 #[async_trait::async_trait]
 impl app::ports::Applications for Store {
+    async fn save_protections(
+        &self,
+        flow: &FlowSlug,
+        changes: &[(String, AccessProtection)],
+        by: &app::domain::UserView,
+    ) -> Result<Result<(), String>, app::ports::BackendError> {
+        Store::save_protections(self, flow, changes, &by.name)
+            .await
+            .map_err(|e| e.for_port("saving access protection"))
+    }
+
     async fn save(
         &self,
         form: &app::domain::applications_page::ApplicationForm,

@@ -192,7 +192,7 @@ impl Store {
             tx.commit().await?;
             Ok::<_, StoreError>(Ok(app.slug.clone()))
         })?;
-        self.links_changed().await;
+        self.links.changed().await;
         Ok(outcome)
     }
 }

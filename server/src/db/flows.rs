@@ -218,7 +218,7 @@ impl Store {
             .fetch_one(pool)
             .await)?;
         // A changed flow changes what its links open (or whether they open at all).
-        self.links_changed().await;
+        self.links.changed().await;
         Ok(if definition_changed {
             Upserted::Updated {
                 version,
@@ -410,7 +410,7 @@ impl Store {
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
-        self.links_changed().await;
+        self.links.changed().await;
         if changed == 0 {
             return Err(StoreError::Invalid(format!("there is no flow {slug}")));
         }

@@ -176,8 +176,9 @@ pub struct Store {
     pub(crate) db: Db,
     pub(crate) session_key: SessionKey,
     pub(crate) session_ttl: Duration,
-    /// Links as the open and redirect paths see them; shared by every clone of the store.
-    pub(crate) cache: std::sync::Arc<crate::public::cache::LinkCache>,
+    /// The links' own store (their SQL, cache and lifecycle): what every other resource tells
+    /// when it changes something links depend on.
+    pub links: crate::links::LinkStore,
     /// Failed sign-ins per user name; shared by every clone of the store.
     pub(crate) login_throttle: std::sync::Arc<crate::security::throttle::LoginThrottle>,
 }
@@ -185,62 +186,16 @@ pub struct Store {
 impl Store {
     pub fn new(db: Db, session_key: SessionKey, session_ttl: Duration) -> Self {
         Self {
+            links: crate::links::LinkStore::new(db.clone()),
             db,
             session_key,
             session_ttl,
-            cache: Default::default(),
             login_throttle: Default::default(),
         }
     }
 
     pub fn db(&self) -> &Db {
         &self.db
-    }
-
-    /// Something changed what links do: clear this instance's link cache now, and bump the shared
-    /// generation so every other instance clears its own (see `watch_other_instances`).
-    pub(crate) async fn links_changed(&self) {
-        self.cache.invalidate_all();
-        let sql = "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1";
-        let bumped = on_db!(&self.db, |pool| sqlx::query(sql)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()));
-        if let Err(err) = bumped {
-            tracing::error!(error = %err, "could not tell other instances that links changed");
-        }
-    }
-
-    pub async fn cache_generation(&self) -> StoreResult<i64> {
-        let sql = "SELECT generation FROM cache_generation WHERE id = 1";
-        Ok(on_db!(&self.db, |pool| sqlx::query_scalar(sql)
-            .fetch_one(pool)
-            .await)?)
-    }
-
-    /// Polls the shared generation every `period` and clears this instance's link cache when
-    /// another instance changed links. One small query per period, none per request.
-    pub fn watch_other_instances(&self, period: Duration) -> tokio::task::JoinHandle<()> {
-        let store = self.clone();
-        tokio::spawn(async move {
-            // No baseline yet: the first reading clears the cache too, so a change made between
-            // spawning this task and its first query cannot be mistaken for the starting point.
-            let mut seen = None;
-            let mut ticker = tokio::time::interval(period);
-            loop {
-                ticker.tick().await;
-                match store.cache_generation().await {
-                    Ok(now) if Some(now) != seen => {
-                        store.cache.invalidate_all();
-                        seen = Some(now);
-                    }
-                    Ok(_) => {}
-                    Err(err) => {
-                        tracing::warn!(error = %err, "could not read the link cache generation")
-                    }
-                }
-            }
-        })
     }
 }
 

@@ -63,7 +63,7 @@ impl Store {
                 .state_error(slug, DetailsProblem::AlreadyPublished)
                 .await);
         }
-        self.links_changed().await;
+        self.links.changed().await;
         Ok(())
     }
 
@@ -107,7 +107,7 @@ impl Store {
         if reviewed.is_none() {
             return Err(self.state_error(slug, DetailsProblem::NotPublished).await);
         }
-        self.links_changed().await;
+        self.links.changed().await;
         Ok(())
     }
 

@@ -1,28 +1,21 @@
-//! The `Sharing` port: generating links. Checks the flow and the application, signs protected links
-//! with the application's key (see `signing`), mints short codes, and stores every link.
-//!
-//! A full link looks like
-//! `{base}/f/{application}/{flow}/{link id}?{parameters}&fs_kv={key version}[&fs_exp={unix s}&fs_sig={token}]`
-//! and a short one like `{base}/s/{code}`.
+//! Generating links: checks the flow and the application, signs protected links with the
+//! application's key (see `signing`), mints short codes, and stores every link with its audit
+//! entry. The address itself is `LinkAddress`'s to write.
 
-pub mod lifecycle;
-pub mod short_code;
-pub mod signing;
-
-use crate::db::{audit, now_millis, on_db, Store, StoreError, StoreResult};
+use super::signing::{AppKey, LinkClaims};
+use super::{short_code, LinkStore};
+use crate::db::{audit, now_millis, on_db, StoreError, StoreResult};
 use crate::security::random_bytes;
 use app::domain::audit::AuditAction;
+use app::domain::link::{LinkAddress, LinkId, LinkToken, ShortCode};
 use app::domain::share::{GeneratedLink, ShareRequest};
 use app::domain::{
     AccessProtection, ApplicationKind, ApprovalStatus, Expiry, ExpiryUnit, FlowSlug, FlowSummary,
     FlowType, PublicationStatus, ShareBlocker, UserView,
 };
-use app::ports::{ShareError, Sharing};
-use async_trait::async_trait;
+use app::ports::ShareError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use short_code::ShortCode;
-use signing::{AppKey, LinkClaims};
 
 /// How often a short code is drawn again when it collides with an existing one. With 2^54
 /// possible codes a single retry is already astronomically unlikely.
@@ -77,16 +70,16 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 
 /// What a new link will be, decided before it is written.
 struct LinkPlan {
-    id: String,
+    address: LinkAddress,
     url: String,
     protected: bool,
     validate_params: bool,
-    expires_at: Option<i64>,
     allowed_invocations: Option<i64>,
 }
 
 fn plan_link(request: &ShareRequest, target: &TargetRow, now_secs: i64) -> StoreResult<LinkPlan> {
-    let id = URL_SAFE_NO_PAD.encode(random_bytes::<16>()?);
+    let id = LinkId::parse(&URL_SAFE_NO_PAD.encode(random_bytes::<16>()?))
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     // Turning Protect URL on for an Open pair protects with the safest defaults: parameters
     // validated, no expiry, unlimited invocations.
     let protection = match (request.protect, target.protection()) {
@@ -98,52 +91,35 @@ fn plan_link(request: &ShareRequest, target: &TargetRow, now_secs: i64) -> Store
         },
         (true, protected) => protected,
     };
-    let mut url = format!(
-        "{}/f/{}/{}/{id}?",
-        target.base_url, request.application, request.flow
-    );
-    let params = request.params.to_query();
-    if !params.is_empty() {
-        url.push_str(&params);
-        url.push('&');
-    }
-    url.push_str(&format!("fs_kv={}", target.key_version));
-    let (validate_params, expires_at, allowed_invocations) = match protection {
-        AccessProtection::Open => (false, None, None),
+    let mut address = LinkAddress {
+        application: request.application.clone(),
+        flow: request.flow.clone(),
+        link: id,
+        params: request.params.clone(),
+        key_version: target.key_version,
+        expires_at: None,
+        token: None,
+    };
+    let (validate_params, allowed_invocations) = match protection {
+        AccessProtection::Open => (false, None),
         AccessProtection::Protected {
             allowed_invocations,
             expiry,
             validate_params,
         } => {
-            let expires_at = expiry.map(|e| now_secs + e.as_millis() / 1_000);
-            let claims = LinkClaims {
-                application: request.application.as_str(),
-                flow: request.flow.as_str(),
-                link_id: &id,
-                expires_at,
-                key_version: target.key_version,
-                params: validate_params.then_some(&request.params),
-            };
-            if let Some(at) = expires_at {
-                url.push_str(&format!("&fs_exp={at}"));
-            }
-            url.push_str(&format!(
-                "&fs_sig={}",
-                claims.sign(&AppKey::new(target.secret_key.clone()))
-            ));
-            (
-                validate_params,
-                expires_at,
-                allowed_invocations.map(i64::from),
-            )
+            address.expires_at = expiry.map(|e| now_secs + e.as_millis() / 1_000);
+            let token = LinkClaims::of(&address, validate_params)
+                .sign(&AppKey::new(target.secret_key.clone()));
+            address.token =
+                Some(LinkToken::parse(&token).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+            (validate_params, allowed_invocations.map(i64::from))
         }
     };
     Ok(LinkPlan {
-        id,
-        url,
+        url: address.to_url(&target.base_url),
+        address,
         protected: protection.is_protected(),
         validate_params,
-        expires_at,
         allowed_invocations,
     })
 }
@@ -178,7 +154,7 @@ fn audit_detail(request: &ShareRequest, target: &TargetRow, code: Option<&ShortC
     format!("via {}: {protection}{short}{params}", request.application)
 }
 
-impl Store {
+impl LinkStore {
     async fn find_share_target(
         &self,
         flow: &FlowSlug,
@@ -220,7 +196,7 @@ impl Store {
         let params = request.params.to_query();
         for _ in 0..SHORT_CODE_ATTEMPTS {
             let code = if request.shorten {
-                Some(ShortCode::generate()?)
+                Some(short_code::generate()?)
             } else {
                 None
             };
@@ -229,7 +205,7 @@ impl Store {
             let inserted = on_db!(&self.db, |pool| {
                 let mut tx = pool.begin().await?;
                 sqlx::query(sql)
-                    .bind(&plan.id)
+                    .bind(plan.address.link.as_str())
                     .bind(flow_id)
                     .bind(target.id)
                     .bind(&by.name)
@@ -239,7 +215,7 @@ impl Store {
                     .bind(plan.validate_params)
                     .bind(code.as_ref().map(ShortCode::as_str))
                     .bind(target.key_version)
-                    .bind(plan.expires_at)
+                    .bind(plan.address.expires_at)
                     .bind(plan.allowed_invocations)
                     .bind(&plan.url)
                     .execute(&mut *tx)
@@ -254,7 +230,7 @@ impl Store {
                 tx.commit().await
             });
             match inserted {
-                Ok(_) => return Ok(code.map(|c| format!("{}/s/{}", target.base_url, c.as_str()))),
+                Ok(_) => return Ok(code.map(|c| c.to_url(&target.base_url))),
                 // Only a short-code collision can violate uniqueness here (the id is 128 random bits).
                 Err(sqlx::Error::Database(db)) if db.is_unique_violation() && request.shorten => {
                     continue
@@ -267,7 +243,8 @@ impl Store {
         ))
     }
 
-    async fn generate_link(
+    /// Generates, signs (when protected), shortens (when asked) and stores one link.
+    pub async fn generate(
         &self,
         by: &UserView,
         request: &ShareRequest,
@@ -320,51 +297,9 @@ impl Store {
             full_url: plan.url,
             short_url,
             protected: plan.protected,
-            expires_at: plan.expires_at,
+            expires_at: plan.address.expires_at,
             embeddable: kind.embeddable(),
             flow_name: flow.name,
         })
-    }
-}
-
-#[async_trait]
-impl Sharing for Store {
-    async fn generate(
-        &self,
-        by: &UserView,
-        request: &ShareRequest,
-    ) -> Result<GeneratedLink, ShareError> {
-        self.generate_link(by, request).await
-    }
-
-    async fn shared_links(
-        &self,
-        flow: &FlowSlug,
-        viewer: &UserView,
-    ) -> Result<Vec<app::domain::links_list::SharedLink>, app::ports::BackendError> {
-        Store::shared_links(self, flow, viewer)
-            .await
-            .map_err(|e| e.for_port("listing shared links"))
-    }
-
-    async fn revoke(
-        &self,
-        link_id: &str,
-        by: &UserView,
-    ) -> Result<Result<(), app::domain::audit::DetailsProblem>, app::ports::BackendError> {
-        self.revoke_link(link_id, by)
-            .await
-            .map_err(|e| e.for_port("revoking a link"))
-    }
-
-    async fn save_protections(
-        &self,
-        flow: &FlowSlug,
-        changes: &[(String, AccessProtection)],
-        by: &UserView,
-    ) -> Result<Result<(), String>, app::ports::BackendError> {
-        Store::save_protections(self, flow, changes, &by.name)
-            .await
-            .map_err(|e| e.for_port("saving access protection"))
     }
 }

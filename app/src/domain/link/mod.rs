@@ -1,13 +1,12 @@
 //! Opening a shared link: why it can be refused, and what a recipient's player receives when it is
 //! not. Refusals say what happened in plain words and nothing that would help forge a token.
 
+mod address;
+
+pub use address::*;
+
 use super::definition::FlowDefinition;
 use serde::{Deserialize, Serialize};
-
-/// Query parameters a link reserves for itself (all start with `fs_`).
-pub const KEY_VERSION_PARAM: &str = "fs_kv";
-pub const EXPIRES_PARAM: &str = "fs_exp";
-pub const SIGNATURE_PARAM: &str = "fs_sig";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LinkRefusal {
@@ -60,6 +59,12 @@ pub struct PlayerFlow {
     /// The link's URL parameters, decoded: the flow's variables.
     pub variables: Vec<(String, String)>,
 }
+
+/// What the server's one check of a link gave the recipient's page: the flow to play, or why not.
+/// The page handler provides it through context to the render; nothing on the page looks the link
+/// up again.
+#[derive(Debug, Clone)]
+pub struct OpenedLink(pub Result<PlayerFlow, LinkRefusal>);
 
 /// Replaces `{{name}}` with the variable's value; unknown names become empty. The result is text:
 /// the page renders it as a text node, never as HTML.

@@ -2,9 +2,11 @@
 //! counting starts. A start is counted with one conditional UPDATE, so when a link allows N
 //! invocations and more recipients race for it, exactly N succeed.
 
-use crate::db::{audit, conditional_change, now_millis, on_db, Store, StoreError, StoreResult};
+use super::open::Verdict;
+use super::LinkStore;
+use crate::db::{audit, conditional_change, now_millis, on_db, StoreError, StoreResult};
 use app::domain::audit::{AuditAction, DetailsProblem};
-use app::domain::link::LinkRefusal;
+use app::domain::link::{LinkAddress, LinkRefusal};
 use app::domain::links_list::{LinkState, SharedLink, CHART_DAYS};
 use app::domain::{FlowSlug, Role, UserView};
 
@@ -26,7 +28,7 @@ struct ListRow {
 
 const DAY_MS: i64 = 86_400_000;
 
-impl Store {
+impl LinkStore {
     /// The newest 200 links of a flow, with their state and their starts per day.
     pub async fn shared_links(
         &self,
@@ -126,7 +128,7 @@ impl Store {
             Ok(Some(()))
         })?;
         if revoked.is_some() {
-            self.links_changed().await;
+            self.changed().await;
             return Ok(Ok(()));
         }
         let found: Option<(bool, String)> = on_db!(&self.db, |pool| sqlx::query_as(
@@ -142,17 +144,13 @@ impl Store {
         }))
     }
 
-    /// Counts a recipient starting the flow: every check again, then one atomic increment.
-    pub async fn start_link(
-        &self,
-        application: &str,
-        flow: &str,
-        link_id: &str,
-        query: &str,
-    ) -> StoreResult<Result<(), LinkRefusal>> {
-        if let Err(refusal) = self.check_link(application, flow, link_id, query).await? {
-            return Ok(Err(refusal));
-        }
+    /// Counts a recipient starting the flow: the link's checks, then one atomic increment.
+    pub async fn start(&self, address: LinkAddress) -> StoreResult<Result<(), LinkRefusal>> {
+        let link_id = match self.check_address(address).await? {
+            Verdict::Open(checked) => checked.address.link,
+            Verdict::Refused { refusal, .. } => return Ok(Err(refusal)),
+        };
+        let link_id = link_id.as_str();
         let now = now_millis();
         let sql = "UPDATE links SET invocations = invocations + 1, last_used_at = $1 WHERE id = $2 AND revoked_at IS NULL \
                    AND (allowed_invocations IS NULL OR invocations < allowed_invocations) RETURNING invocations, allowed_invocations";
@@ -174,12 +172,12 @@ impl Store {
         match counted {
             // The last allowed start: from now on the link opens to the "used up" page.
             Some((used, Some(allowed))) if used >= allowed => {
-                self.links_changed().await;
+                self.changed().await;
                 Ok(Ok(()))
             }
             Some(_) => Ok(Ok(())),
             None => {
-                self.links_changed().await;
+                self.changed().await;
                 Ok(Err(LinkRefusal::UsedUp))
             }
         }

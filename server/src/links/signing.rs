@@ -19,6 +19,7 @@
 //! The token is the MAC in unpadded base64url. Because every line is prefixed and values are
 //! encoded, no choice of parameters can make two different links share a canonical form.
 
+use app::domain::link::LinkAddress;
 use app::domain::params::UrlParams;
 use app::domain::query::encode_component;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -60,7 +61,20 @@ pub struct LinkClaims<'a> {
     pub params: Option<&'a UrlParams>,
 }
 
-impl LinkClaims<'_> {
+impl<'a> LinkClaims<'a> {
+    /// What a link's token covers, read from its address; `validate_params` is the link's own
+    /// setting (stored with it), never something the address says.
+    pub fn of(address: &'a LinkAddress, validate_params: bool) -> Self {
+        Self {
+            application: address.application.as_str(),
+            flow: address.flow.as_str(),
+            link_id: address.link.as_str(),
+            expires_at: address.expires_at,
+            key_version: address.key_version,
+            params: validate_params.then_some(&address.params),
+        }
+    }
+
     pub fn canonical(&self) -> String {
         let mut out = String::with_capacity(256);
         out.push_str("FLOWSHARE-LINK-V1\n");

@@ -1,0 +1,237 @@
+//! `GET /f/{application}/{flow}/{link}`: the recipient's page, on the hot path.
+//!
+//! Every request is checked once, in full (through the link cache: address grammar, key version,
+//! flow state, token, expiry), so revocation, key regeneration and expiry always hold. The verdict
+//! goes to the render through context as an `OpenedLink`; the headers (status, CSP with this
+//! response's nonce, `frame-ancestors`, `Cache-Control`) are set here from the same verdict.
+//!
+//! A page that passed depends only on its link's canonical address, apart from its nonce, so the
+//! first rendering is kept cut at its nonce and later requests get it joined with a fresh one
+//! instead of a full Leptos render. The nonce is drawn here, so it is known exactly and cannot be
+//! planted: no text a recipient controls can contain a value drawn after it was written.
+
+use super::headers::{player_policy, CONTENT_SECURITY_POLICY};
+use crate::links::cache::CachedPage;
+use crate::links::open::{CheckedLink, LinkRecord, Verdict};
+use crate::links::LinkStore;
+use crate::security::random_bytes;
+use app::domain::link::{LinkRefusal, OpenedLink, PlayerFlow};
+use app::domain::FlowDefinition;
+use app::ports::Ports;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use http::{HeaderValue, StatusCode};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct PlayerState {
+    pub links: LinkStore,
+    pub ports: Ports,
+    pub options: LeptosOptions,
+}
+
+/// The largest page worth keeping; a flow's page is a few kilobytes.
+const MAX_PAGE_BYTES: usize = 256 * 1024;
+
+/// What the response says besides its body, decided by the verdict alone.
+struct PageHeaders<'a> {
+    status: StatusCode,
+    record: Option<&'a LinkRecord>,
+    /// Protected links and refusals must not be stored anywhere.
+    no_store: bool,
+}
+
+impl PageHeaders<'_> {
+    fn apply(&self, response: &mut Response, nonce: &str) {
+        *response.status_mut() = self.status;
+        let ancestors = self.record.into_iter().flat_map(LinkRecord::embed_origins);
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_SECURITY_POLICY, player_policy(nonce, ancestors));
+        if self.no_store {
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+    }
+}
+
+fn fresh_nonce() -> Option<String> {
+    random_bytes::<16>().ok().map(|b| URL_SAFE_NO_PAD.encode(b))
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Please try again in a moment.",
+    )
+        .into_response()
+}
+
+pub async fn open_page(State(state): State<PlayerState>, request: Request) -> Response {
+    // Read before the check: a page rendered from a record that an invalidation overtook is not kept.
+    let seen = state.links.cache().generation();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    let verdict = match state.links.check(&path, &query).await {
+        Ok(verdict) => verdict,
+        Err(err) => {
+            tracing::error!(error = %err, "opening a link");
+            let headers = PageHeaders {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                record: None,
+                no_store: true,
+            };
+            return refusal_page(&state, request, LinkRefusal::FlowUnavailable, headers).await;
+        }
+    };
+    let checked = match verdict {
+        Verdict::Open(checked) => checked,
+        Verdict::Refused { refusal, own } => {
+            let headers = PageHeaders {
+                status: StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN),
+                record: own.as_deref(),
+                no_store: true,
+            };
+            return refusal_page(&state, request, refusal, headers).await;
+        }
+    };
+    let headers = PageHeaders {
+        status: StatusCode::OK,
+        record: Some(&checked.record),
+        no_store: checked.record.protected,
+    };
+    let key = checked.address.path_and_query();
+    if let Some(page) = state.links.cache().page(&key) {
+        return serve(&page, &headers);
+    }
+    let flow = match player_flow(&checked) {
+        Ok(flow) => flow,
+        Err(err) => {
+            tracing::error!(error = %err, flow = %checked.record.flow, "a stored flow definition does not parse");
+            let headers = PageHeaders {
+                status: StatusCode::NOT_FOUND,
+                no_store: true,
+                ..headers
+            };
+            return refusal_page(&state, request, LinkRefusal::FlowUnavailable, headers).await;
+        }
+    };
+    let Some(nonce) = fresh_nonce() else {
+        return unavailable();
+    };
+    let rendered = render(&state, request, OpenedLink(Ok(flow)), &nonce).await;
+    if rendered.status() != StatusCode::OK {
+        return rendered;
+    }
+    match cut_at_nonce(rendered, &nonce).await {
+        Some(page) => {
+            let page = Arc::new(page);
+            state.links.cache().put_page(key, page.clone(), seen);
+            serve(&page, &headers)
+        }
+        None => unavailable(),
+    }
+}
+
+fn player_flow(checked: &CheckedLink) -> Result<PlayerFlow, app::domain::DefinitionError> {
+    Ok(PlayerFlow {
+        flow_name: checked.record.flow_name.clone(),
+        definition: FlowDefinition::parse_json(&checked.record.definition)?,
+        variables: checked
+            .params()
+            .iter()
+            .map(|p| (p.name().to_owned(), p.value().to_owned()))
+            .collect(),
+    })
+}
+
+async fn refusal_page(
+    state: &PlayerState,
+    request: Request,
+    refusal: LinkRefusal,
+    headers: PageHeaders<'_>,
+) -> Response {
+    let Some(nonce) = fresh_nonce() else {
+        return unavailable();
+    };
+    let mut response = render(state, request, OpenedLink(Err(refusal)), &nonce).await;
+    headers.apply(&mut response, &nonce);
+    response
+}
+
+/// Renders the page with Leptos, the verdict and the nonce in context.
+async fn render(
+    state: &PlayerState,
+    request: Request,
+    opened: OpenedLink,
+    nonce: &str,
+) -> Response {
+    let ports = state.ports.clone();
+    let nonce = leptos::nonce::Nonce::from_value(nonce.to_owned());
+    let options = state.options.clone();
+    let handler = leptos_axum::render_app_async_with_context(
+        move || {
+            provide_context(ports.clone());
+            provide_context(opened.clone());
+            provide_context(nonce.clone());
+        },
+        move || app::shell(options.clone()),
+    );
+    handler(request).await
+}
+
+/// The rendered page's HTML, cut wherever its nonce stands; `None` when it cannot be read.
+async fn cut_at_nonce(response: Response, nonce: &str) -> Option<CachedPage> {
+    let bytes = axum::body::to_bytes(response.into_body(), MAX_PAGE_BYTES)
+        .await
+        .ok()?;
+    let html = std::str::from_utf8(&bytes).ok()?;
+    Some(CachedPage {
+        pieces: html.split(nonce).map(str::to_owned).collect(),
+    })
+}
+
+fn serve(page: &CachedPage, headers: &PageHeaders<'_>) -> Response {
+    let Some(nonce) = fresh_nonce() else {
+        return unavailable();
+    };
+    let mut response = Response::new(Body::from(page.pieces.join(nonce.as_str())));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.apply(&mut response, &nonce);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_served_copy_gets_its_own_nonce_in_page_and_policy() {
+        let page = CachedPage {
+            pieces: vec!["<script nonce=\"".into(), "\">x</script>".into()],
+        };
+        let headers = PageHeaders {
+            status: StatusCode::OK,
+            record: None,
+            no_store: false,
+        };
+        let (a, b) = (serve(&page, &headers), serve(&page, &headers));
+        let csp = |r: &Response| {
+            r.headers()
+                .get(CONTENT_SECURITY_POLICY)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .unwrap_or_default()
+        };
+        assert_ne!(csp(&a), csp(&b));
+        assert!(csp(&a).contains("frame-ancestors 'none'"));
+        assert_eq!(a.headers().get(CACHE_CONTROL), None);
+    }
+}

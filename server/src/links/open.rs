@@ -1,0 +1,209 @@
+//! Opening a link for a recipient: its record (one query, cached), then every check in the
+//! documented order of cost, once per request. The verdict carries the record on, so whatever
+//! renders the page or counts a start never looks the link up or verifies its token again.
+
+use super::cache::Generation;
+use super::signing::{AppKey, LinkClaims};
+use super::LinkStore;
+use crate::db::{now_millis, on_db, StoreResult};
+use app::domain::link::{LinkAddress, LinkRefusal, ShortCode};
+use app::domain::params::UrlParams;
+use app::domain::{ApprovalStatus, PublicationStatus};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Everything about one link that opening it needs, read in one query and cached.
+#[derive(Debug, sqlx::FromRow)]
+pub struct LinkRecord {
+    pub application_id: i64,
+    pub application: String,
+    pub flow_id: i64,
+    pub flow: String,
+    pub flow_name: String,
+    pub flow_type: String,
+    pub publication: String,
+    pub approval: String,
+    pub definition: String,
+    pub secret_key: Vec<u8>,
+    pub current_key_version: i64,
+    pub embed_origins: String,
+    pub link_key_version: i64,
+    pub protected: bool,
+    pub validate_params: bool,
+    pub revoked: bool,
+    pub short_code: Option<String>,
+    pub invocations: i64,
+    pub allowed_invocations: Option<i64>,
+    /// The full link as generated.
+    pub url: String,
+}
+
+impl LinkRecord {
+    /// Whether an address's application and flow are the ones this link was made for.
+    pub fn belongs_to(&self, address: &LinkAddress) -> bool {
+        self.application == address.application.as_str() && self.flow == address.flow.as_str()
+    }
+
+    /// The origins allowed to frame this link's pages, one per line in the store.
+    pub fn embed_origins(&self) -> impl Iterator<Item = &str> {
+        self.embed_origins.lines().filter(|o| !o.is_empty())
+    }
+}
+
+const LINK_SQL: &str = "SELECT a.id AS application_id, a.slug AS application, f.id AS flow_id, f.slug AS flow, \
+    f.name AS flow_name, f.flow_type, f.publication, f.approval, f.definition, a.secret_key, \
+    a.key_version AS current_key_version, a.embed_origins, l.key_version AS link_key_version, l.protected, \
+    l.validate_params, (l.revoked_at IS NOT NULL) AS revoked, l.short_code, l.invocations, l.allowed_invocations, l.url \
+    FROM links l JOIN flows f ON f.id = l.flow_id JOIN applications a ON a.id = l.application_id";
+
+/// A link that passed every check: its record and its decoded parameters.
+#[derive(Debug, Clone)]
+pub struct CheckedLink {
+    pub record: Arc<LinkRecord>,
+    pub address: LinkAddress,
+}
+
+impl CheckedLink {
+    pub fn params(&self) -> &UrlParams {
+        &self.address.params
+    }
+}
+
+/// What one check came to. A refusal of a real link keeps its record, so its page can still be
+/// framed by the link's own application (an embedded link that stopped working says why inside
+/// its frame); anything made up has none.
+#[derive(Debug)]
+pub enum Verdict {
+    Open(CheckedLink),
+    Refused {
+        refusal: LinkRefusal,
+        own: Option<Arc<LinkRecord>>,
+    },
+}
+
+impl Verdict {
+    fn made_up() -> Self {
+        Self::Refused {
+            refusal: LinkRefusal::NotValid,
+            own: None,
+        }
+    }
+}
+
+impl LinkStore {
+    pub(crate) async fn record(&self, link_id: &str) -> StoreResult<Option<Arc<LinkRecord>>> {
+        if let Some(hit) = self.cache.link(link_id) {
+            return Ok(Some(hit));
+        }
+        let seen: Generation = self.cache.generation();
+        let sql = format!("{LINK_SQL} WHERE l.id = $1");
+        let record: Option<LinkRecord> = on_db!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(link_id)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(record.map(|record| {
+            let record = Arc::new(record);
+            self.cache.put_link(link_id, record.clone(), seen);
+            record
+        }))
+    }
+
+    /// Where `/s/{code}` leads: the path and query of its full link on this server, or `None`
+    /// for a code that does not exist or was revoked. Built from the stored link through its
+    /// address, so a short link can never send anyone to another host.
+    pub async fn short_link_target(&self, code: &ShortCode) -> StoreResult<Option<Arc<str>>> {
+        if let Some(hit) = self.cache.short(code.as_str()) {
+            return Ok(hit);
+        }
+        let seen = self.cache.generation();
+        let sql = "SELECT url FROM links WHERE short_code = $1 AND revoked_at IS NULL";
+        let url: Option<String> = on_db!(&self.db, |pool| sqlx::query_scalar(sql)
+            .bind(code.as_str())
+            .fetch_optional(pool)
+            .await)?;
+        let target = url.and_then(|url| match LinkAddress::split_url(&url) {
+            Ok((_, address)) => Some(Arc::from(address.path_and_query())),
+            Err(err) => {
+                tracing::error!(error = %err, "a stored link does not parse as a link address");
+                None
+            }
+        });
+        self.cache.put_short(code.as_str(), target.clone(), seen);
+        Ok(target)
+    }
+
+    /// Every check on a request's path and raw query, once.
+    pub async fn check(&self, path: &str, query: &str) -> StoreResult<Verdict> {
+        let Ok(address) = LinkAddress::parse(path, query) else {
+            return Ok(Verdict::made_up());
+        };
+        self.check_address(address).await
+    }
+
+    /// Every check on a parsed address, in the documented order. (Whether a limited link still has
+    /// starts left is read from the cached record here; the exact count happens at `start`.)
+    pub async fn check_address(&self, address: LinkAddress) -> StoreResult<Verdict> {
+        let Some(record) = self.record(address.link.as_str()).await? else {
+            return Ok(Verdict::made_up());
+        };
+        // A real id under another application's or flow's path is made up too.
+        if !record.belongs_to(&address) {
+            return Ok(Verdict::made_up());
+        }
+        Ok(
+            match self.verdict(&record, &address, now_millis() / 1_000) {
+                Ok(()) => Verdict::Open(CheckedLink { record, address }),
+                Err(refusal) => Verdict::Refused {
+                    refusal,
+                    own: Some(record),
+                },
+            },
+        )
+    }
+
+    fn verdict(
+        &self,
+        record: &LinkRecord,
+        address: &LinkAddress,
+        now: i64,
+    ) -> Result<(), LinkRefusal> {
+        // 1. The key version the link was made under.
+        if address.key_version != record.link_key_version {
+            return Err(LinkRefusal::NotValid);
+        }
+        if record.revoked || record.link_key_version != record.current_key_version {
+            return Err(LinkRefusal::Disabled);
+        }
+        // 2. The flow is still there to be run.
+        let shareable = record.flow_type == "interaction"
+            && record.publication == PublicationStatus::Published.as_str()
+            && record.approval == ApprovalStatus::Approved.as_str();
+        if !shareable {
+            return Err(LinkRefusal::FlowUnavailable);
+        }
+        // 3. A protected link's token, then its expiry (a moved expiry fails the token first).
+        if !record.protected {
+            // The grammar lets only signed links expire; an open link carries no token.
+            return match address.token {
+                None => Ok(()),
+                Some(_) => Err(LinkRefusal::NotValid),
+            };
+        }
+        let token = address.token.as_ref().ok_or(LinkRefusal::NotValid)?;
+        self.verifications.fetch_add(1, Ordering::Relaxed);
+        let claims = LinkClaims::of(address, record.validate_params);
+        if !claims.verify(&AppKey::new(record.secret_key.clone()), token.as_str()) {
+            return Err(LinkRefusal::NotValid);
+        }
+        if address.expires_at.is_some_and(|at| at <= now) {
+            return Err(LinkRefusal::Expired);
+        }
+        if record
+            .allowed_invocations
+            .is_some_and(|allowed| record.invocations >= allowed)
+        {
+            return Err(LinkRefusal::UsedUp);
+        }
+        Ok(())
+    }
+}
