@@ -430,3 +430,94 @@ app_tests!(
         watcher.abort();
     }
 );
+
+app_tests!(
+    one_open_of_a_protected_link_verifies_its_token_once,
+    |app| async move {
+        let link = generate(
+            &app,
+            "order-status-lookup",
+            "order-widget",
+            "name=Ada",
+            true,
+        )
+        .await;
+        let links = &app.test_store.store.links;
+        let before = links.verifications();
+        let first = app.get(&local(&link.full_url), None).await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+        assert_eq!(
+            links.verifications() - before,
+            1,
+            "a rendered open: one HMAC"
+        );
+        let again = app.get(&local(&link.full_url), None).await;
+        assert_eq!(again.status, StatusCode::OK);
+        assert_eq!(
+            links.verifications() - before,
+            2,
+            "a cached page is still checked, once"
+        );
+        let mut forged = local(&link.full_url);
+        forged.replace_range(forged.len() - 2.., "AA");
+        let refused = app.get(&forged, None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            links.verifications() - before,
+            3,
+            "a refusal's page is rendered without another check"
+        );
+    }
+);
+
+app_tests!(
+    only_the_spelling_the_generator_writes_opens_a_link,
+    |app| async move {
+        let link = generate(
+            &app,
+            "returns-and-refunds",
+            "help-centre",
+            "name=Ada Lovelace",
+            true,
+        )
+        .await;
+        let canonical = local(&link.full_url);
+        assert!(canonical.contains("name=Ada%20Lovelace&fs_kv=1&fs_exp="));
+        assert_eq!(app.get(&canonical, None).await.status, StatusCode::OK);
+        let expires = canonical
+            .split("fs_exp=")
+            .nth(1)
+            .and_then(|rest| rest.split('&').next())
+            .expect("an expiry")
+            .to_owned();
+        for respelled in [
+            canonical.replace("Ada%20Lovelace", "Ada+Lovelace"),
+            canonical.replace("Ada%20Lovelace", "%41da%20Lovelace"),
+            canonical.replace("fs_kv=1", "fs_kv=01"),
+            canonical.replace("fs_kv=1", "fs_kv=%2B1"),
+            canonical.replace(&format!("fs_exp={expires}"), &format!("fs_exp=0{expires}")),
+            canonical.replace(
+                &format!("fs_exp={expires}"),
+                &format!("fs_exp=%2B{expires}"),
+            ),
+            format!("{canonical}&fs_kv=1"),
+        ] {
+            let page = app.get(&respelled, None).await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{respelled}");
+            assert!(page.body.contains(NOT_VALID), "{respelled}");
+        }
+    }
+);
+
+app_tests!(
+    a_short_link_leads_to_a_path_on_this_server_whatever_the_base_url,
+    |app| async move {
+        let link = generate(&app, "order-status-lookup", "help-centre", "", true).await;
+        let short = local(link.short_url.as_deref().expect("short link"));
+        let redirect = app.get(short.trim_end_matches('?'), None).await;
+        assert_eq!(redirect.status, StatusCode::FOUND);
+        let location = redirect.header("location").expect("a location");
+        assert_eq!(location, local(&link.full_url));
+        assert!(location.starts_with("/f/") && !location.starts_with("//"));
+    }
+);
