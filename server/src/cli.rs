@@ -52,6 +52,21 @@ pub enum Command {
     /// Demo data.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Shared links.
+    #[command(subcommand)]
+    Links(LinksCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinksCommand {
+    /// Add COUNT open short links of one flow and application, for load tests; prints their codes.
+    Synthetic {
+        count: usize,
+        #[arg(long)]
+        flow: String,
+        #[arg(long)]
+        application: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +187,29 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             for slug in report.back_to_pending {
                 println!("  {slug}: definition changed after approval; it is Pending again.");
             }
+            Ok(())
+        }
+        Command::Links(LinksCommand::Synthetic {
+            count,
+            flow,
+            application,
+        }) => {
+            let slug = |s: &str| {
+                app::domain::FlowSlug::parse(s).map_err(|e| CliError::Usage(format!("{s:?}: {e}")))
+            };
+            let (flow, application) = (slug(&flow)?, slug(&application)?);
+            let store = open_store(&cli.database_url, SessionKey::from_secret("")).await?;
+            let codes = store
+                .links
+                .add_synthetic(&flow, &application, count)
+                .await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for code in codes {
+                use std::io::Write as _;
+                writeln!(out, "{}", code.as_str())
+                    .map_err(|e| CliError::Usage(format!("could not write the codes: {e}")))?;
+            }
+            store.db().close().await;
             Ok(())
         }
         Command::Flows(FlowsCommand::Generate { count }) => {

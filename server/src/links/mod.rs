@@ -10,6 +10,7 @@ mod lifecycle;
 pub mod open;
 pub mod short_code;
 pub mod signing;
+mod synthetic;
 
 use crate::db::{on_db, Db, StoreResult};
 use app::domain::audit::DetailsProblem;
