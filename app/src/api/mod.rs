@@ -1,6 +1,7 @@
-//! Server functions: the console's only way to the backend. Each is a thin wrapper that finds the
-//! caller's session, asks the role table, and calls a port; the logic sits in plain functions
-//! beside it so tests can drive it with an in-memory backend.
+//! Server functions: the console's only way to the backend, and the recipients' one call (counting
+//! a start, `links`). Each finds the caller's session, asks the role table (`Role::allows`), calls
+//! a port from `crate::ports` and maps its answer to a value or an `AppError`. They are tested
+//! through the real router over both engines (`server/tests/`), each role against each action.
 
 pub mod applications;
 pub mod auth;

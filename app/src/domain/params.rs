@@ -16,7 +16,7 @@ pub const RESERVED_PREFIX: &str = "fs_";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum ParamError {
-    #[error("URL parameters can be at most {MAX_PARAMS_TEXT} characters long (this is {0})")]
+    #[error("URL parameters can be at most {MAX_PARAMS_TEXT} characters long, counted as decoded `name=value&…` text (this is {0})")]
     TooLong(usize),
     #[error("at most {MAX_PARAMS} URL parameters are allowed (this has {0})")]
     TooMany(usize),
@@ -53,9 +53,12 @@ impl Param {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct UrlParams(Vec<Param>);
 
-fn valid_name(name: &str) -> bool {
-    name.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+/// Whether a parameter name uses only `A-Z a-z 0-9 _ . -` (and at least one of them).
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
 }
 
 /// Decodes `%XX` escapes; a `%` not followed by two hex digits stays a literal `%`.
@@ -81,9 +84,10 @@ fn percent_decode(raw: &str) -> Option<String> {
 impl UrlParams {
     /// Parses what the user typed. Each fault gets its own message naming the parameter.
     pub fn parse(text: &str) -> Result<Self, ParamError> {
-        let length = text.chars().count();
-        if length > MAX_PARAMS_TEXT {
-            return Err(ParamError::TooLong(length));
+        // A guard against giant input only: the limit proper applies to the decoded pairs.
+        let typed = text.chars().count();
+        if typed > 3 * MAX_PARAMS_TEXT {
+            return Err(ParamError::TooLong(typed));
         }
         let text = text.trim();
         let text = text.strip_prefix('&').unwrap_or(text);
@@ -94,14 +98,50 @@ impl UrlParams {
         if pieces.len() > MAX_PARAMS {
             return Err(ParamError::TooMany(pieces.len()));
         }
-        let mut params: Vec<Param> = Vec::with_capacity(pieces.len());
-        for (i, piece) in pieces.into_iter().enumerate() {
+        let mut pairs = Vec::with_capacity(pieces.len());
+        for piece in pieces {
             let (name, raw_value) = piece.split_once('=').unwrap_or((piece, ""));
             let name = name.trim();
+            let value = percent_decode(raw_value);
+            pairs.push((name, value));
+        }
+        Self::checked(pairs.into_iter().enumerate().map(|(i, (name, value))| {
+            value
+                .ok_or_else(|| {
+                    if name.is_empty() {
+                        ParamError::EmptyName(i + 1)
+                    } else {
+                        ParamError::BadEncoding(name.to_owned())
+                    }
+                })
+                .map(|v| (name, v))
+        }))
+    }
+
+    /// Builds parameters from decoded pairs (as a link's query arrives), with the same checks and
+    /// the same limit as typed ones: a link that could be generated can always be opened.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ParamError> {
+        Self::checked(pairs.into_iter().map(|(n, v)| Ok((n, v.to_owned()))))
+    }
+
+    /// The one set of checks, on decoded pairs in order. The length limit counts the decoded
+    /// `name=value&…` text, whatever spelling brought it.
+    fn checked<'a>(
+        pairs: impl IntoIterator<Item = Result<(&'a str, String), ParamError>>,
+    ) -> Result<Self, ParamError> {
+        let mut params: Vec<Param> = Vec::new();
+        let mut length = 0;
+        for (i, pair) in pairs.into_iter().enumerate() {
+            let (name, value) = pair?;
+            if i >= MAX_PARAMS {
+                return Err(ParamError::TooMany(i + 1));
+            }
             if name.is_empty() {
                 return Err(ParamError::EmptyName(i + 1));
             }
-            if !valid_name(name) {
+            if !is_valid_name(name) {
                 return Err(ParamError::BadName(name.to_owned()));
             }
             if name.to_ascii_lowercase().starts_with(RESERVED_PREFIX) {
@@ -110,25 +150,16 @@ impl UrlParams {
             if params.iter().any(|p| p.name == name) {
                 return Err(ParamError::Duplicate(name.to_owned()));
             }
-            let value = percent_decode(raw_value)
-                .ok_or_else(|| ParamError::BadEncoding(name.to_owned()))?;
+            length += usize::from(i > 0) + name.chars().count() + 1 + value.chars().count();
             params.push(Param {
                 name: name.to_owned(),
                 value,
             });
         }
+        if length > MAX_PARAMS_TEXT {
+            return Err(ParamError::TooLong(length));
+        }
         Ok(Self(params))
-    }
-
-    /// Builds parameters from decoded pairs (as a link's query arrives), with the same checks.
-    pub fn from_pairs<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, ParamError> {
-        let text: Vec<String> = pairs
-            .into_iter()
-            .map(|(n, v)| format!("{n}={}", encode_component(v)))
-            .collect();
-        Self::parse(&text.join("&"))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Param> {

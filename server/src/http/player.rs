@@ -36,7 +36,7 @@ pub struct PlayerState {
     pub options: LeptosOptions,
 }
 
-/// The largest page worth keeping; a flow's page is a few kilobytes.
+/// The largest page worth keeping; a flow's page is a few kilobytes. Larger ones are served, not kept.
 const MAX_PAGE_BYTES: usize = 256 * 1024;
 
 /// What the response says besides its body, decided by the verdict alone.
@@ -48,8 +48,13 @@ struct PageHeaders<'a> {
 }
 
 impl PageHeaders<'_> {
+    /// Sets the status, the policy with `nonce`, and `Cache-Control`.
     fn apply(&self, response: &mut Response, nonce: &str) {
         *response.status_mut() = self.status;
+        self.apply_policy(response, nonce);
+    }
+
+    fn apply_policy(&self, response: &mut Response, nonce: &str) {
         let ancestors = self.record.into_iter().flat_map(LinkRecord::embed_origins);
         let headers = response.headers_mut();
         headers.insert(CONTENT_SECURITY_POLICY, player_policy(nonce, ancestors));
@@ -123,18 +128,20 @@ pub async fn open_page(State(state): State<PlayerState>, request: Request) -> Re
     let Some(nonce) = fresh_nonce() else {
         return unavailable();
     };
-    let rendered = render(&state, request, OpenedLink(Ok(flow)), &nonce).await;
+    let mut rendered = render(&state, request, OpenedLink(Ok(flow)), &nonce).await;
     if rendered.status() != StatusCode::OK {
+        // Not a page to keep; it still carries the link's policy and, if protected, no-store.
+        headers.apply_policy(&mut rendered, &nonce);
         return rendered;
     }
-    match cut_at_nonce(rendered, &nonce).await {
-        Some(page) => {
-            let page = Arc::new(page);
-            state.links.cache().put_page(key, page.clone(), seen);
-            serve(&page, &headers)
-        }
-        None => unavailable(),
+    let Some(page) = cut_at_nonce(rendered, &nonce).await else {
+        return unavailable();
+    };
+    let page = Arc::new(page);
+    if page.bytes <= MAX_PAGE_BYTES {
+        state.links.cache().put_page(key, page.clone(), seen);
     }
+    serve(&page, &headers)
 }
 
 fn player_flow(checked: &CheckedLink) -> Result<PlayerFlow, app::domain::DefinitionError> {
@@ -186,13 +193,14 @@ async fn render(
 
 /// The rendered page's HTML, cut wherever its nonce stands; `None` when it cannot be read.
 async fn cut_at_nonce(response: Response, nonce: &str) -> Option<CachedPage> {
-    let bytes = axum::body::to_bytes(response.into_body(), MAX_PAGE_BYTES)
+    // The page is our own rendering of a stored flow, bounded by what a definition may hold.
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .ok()?;
     let html = std::str::from_utf8(&bytes).ok()?;
-    Some(CachedPage {
-        pieces: html.split(nonce).map(str::to_owned).collect(),
-    })
+    Some(CachedPage::new(
+        html.split(nonce).map(str::to_owned).collect(),
+    ))
 }
 
 fn serve(page: &CachedPage, headers: &PageHeaders<'_>) -> Response {
@@ -212,11 +220,9 @@ fn serve(page: &CachedPage, headers: &PageHeaders<'_>) -> Response {
 mod tests {
     use super::*;
 
-    #[test]
-    fn each_served_copy_gets_its_own_nonce_in_page_and_policy() {
-        let page = CachedPage {
-            pieces: vec!["<script nonce=\"".into(), "\">x</script>".into()],
-        };
+    #[tokio::test]
+    async fn each_served_copy_gets_its_own_nonce_in_page_and_policy() {
+        let page = CachedPage::new(vec!["<script nonce=\"".into(), "\">x</script>".into()]);
         let headers = PageHeaders {
             status: StatusCode::OK,
             record: None,
@@ -231,7 +237,24 @@ mod tests {
                 .unwrap_or_default()
         };
         assert_ne!(csp(&a), csp(&b));
-        assert!(csp(&a).contains("frame-ancestors 'none'"));
+        let body_of = |r: Response| async move {
+            let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            String::from_utf8(bytes.to_vec()).expect("utf-8")
+        };
+        let policy_of_a = csp(&a);
+        assert!(policy_of_a.contains("frame-ancestors 'none'"));
         assert_eq!(a.headers().get(CACHE_CONTROL), None);
+        let html = body_of(a).await;
+        let nonce = html
+            .trim_start_matches("<script nonce=\"")
+            .split('"')
+            .next()
+            .unwrap_or_default();
+        assert!(
+            nonce.len() >= 22 && policy_of_a.contains(&format!("'nonce-{nonce}'")),
+            "{html} / {policy_of_a}"
+        );
     }
 }

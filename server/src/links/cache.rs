@@ -10,19 +10,40 @@
 
 use super::open::LinkRecord;
 use quick_cache::sync::Cache;
+use quick_cache::Weighter;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 const MAX_LINKS: usize = 100_000;
 const MAX_SHORTS: usize = 100_000;
-/// A flow's page is a few kilobytes: 2,000 of them are a few tens of megabytes at most.
-const MAX_PAGES: usize = 2_000;
+/// Pages are weighed by their size: 32 MiB of rendered pages at most, whatever their number.
+const MAX_PAGE_BYTES_IN_ALL: u64 = 32 * 1024 * 1024;
+/// What a typical page weighs, for sizing the cache's tables.
+const TYPICAL_PAGE_BYTES: u64 = 8 * 1024;
 
 /// A rendered player page, cut where its nonce stood (see `http::player`).
 #[derive(Debug)]
 pub struct CachedPage {
     /// The page's HTML between the nonce's occurrences: joined again with a fresh nonce.
     pub pieces: Vec<String>,
+    /// The pieces' length in all.
+    pub bytes: usize,
+}
+
+impl CachedPage {
+    pub fn new(pieces: Vec<String>) -> Self {
+        let bytes = pieces.iter().map(String::len).sum();
+        Self { pieces, bytes }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PageWeight;
+
+impl Weighter<String, Arc<CachedPage>> for PageWeight {
+    fn weight(&self, key: &String, page: &Arc<CachedPage>) -> u64 {
+        (key.len() + page.bytes).max(1) as u64
+    }
 }
 
 /// The cache's state when a read started: pass it back with what the read found.
@@ -33,7 +54,7 @@ pub struct LinkCache {
     generation: AtomicU64,
     links: Cache<String, Arc<LinkRecord>>,
     /// `/f/…?…` in its canonical spelling → the page that link renders.
-    pages: Cache<String, Arc<CachedPage>>,
+    pages: Cache<String, Arc<CachedPage>, PageWeight>,
     /// Short code → the path it redirects to; `None` for unknown or revoked codes.
     shorts: Cache<String, Option<Arc<str>>>,
 }
@@ -43,7 +64,11 @@ impl Default for LinkCache {
         Self {
             generation: AtomicU64::new(0),
             links: Cache::new(MAX_LINKS),
-            pages: Cache::new(MAX_PAGES),
+            pages: Cache::with_weighter(
+                (MAX_PAGE_BYTES_IN_ALL / TYPICAL_PAGE_BYTES) as usize,
+                MAX_PAGE_BYTES_IN_ALL,
+                PageWeight,
+            ),
             shorts: Cache::new(MAX_SHORTS),
         }
     }
@@ -64,7 +89,13 @@ impl LinkCache {
     /// Keeps `value` unless an invalidation started after `seen` was read. Inserting first and
     /// checking after closes the race: an invalidation either moved the generation before the
     /// check (and the value is removed here) or clears the cache after the insert.
-    fn put<V: Clone>(&self, cache: &Cache<String, V>, key: String, value: V, seen: Generation) {
+    fn put<V: Clone, W: Weighter<String, V> + Clone>(
+        &self,
+        cache: &Cache<String, V, W>,
+        key: String,
+        value: V,
+        seen: Generation,
+    ) {
         if self.generation() != seen {
             return;
         }

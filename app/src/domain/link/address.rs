@@ -11,7 +11,7 @@
 //! that order, each at most once. So one link has one address, which the signer's canonical claims,
 //! the router, the page cache and the dialog's preview all share.
 
-use super::super::params::{ParamError, UrlParams, RESERVED_PREFIX};
+use super::super::params::{is_valid_name, ParamError, UrlParams, RESERVED_PREFIX};
 use super::super::query::encode_component;
 use super::super::slug::FlowSlug;
 use std::fmt::Write as _;
@@ -237,6 +237,8 @@ impl LinkAddress {
                 {
                     return Err(BadAddress::LinkFields)
                 }
+                // Names are never encoded: only the characters a name may have, as themselves.
+                _ if !is_valid_name(name) => return Err(BadAddress::NotCanonical(name.to_owned())),
                 _ => params.push((name, canonical_component(value)?)),
             }
         }
@@ -406,6 +408,27 @@ mod tests {
                 "{bad_path:?} was accepted"
             );
         }
+    }
+
+    #[test]
+    fn a_link_that_could_be_generated_can_be_opened_however_long_its_encoding() {
+        // 705 characters as typed; over 4,000 once every 'é' is percent-encoded.
+        let typed = format!("note={}", "é".repeat(700));
+        let params = UrlParams::parse(&typed).expect("within the limit");
+        let address = LinkAddress {
+            application: FlowSlug::parse("a").expect("slug"),
+            flow: FlowSlug::parse("f").expect("slug"),
+            link: LinkId::parse(ID).expect("id"),
+            params,
+            key_version: 1,
+            expires_at: None,
+            token: None,
+        };
+        assert!(address.query().len() > 4_000);
+        assert_eq!(
+            LinkAddress::parse(&address.path(), &address.query()),
+            Ok(address)
+        );
     }
 
     #[test]
