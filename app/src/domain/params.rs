@@ -99,23 +99,16 @@ impl UrlParams {
             return Err(ParamError::TooMany(pieces.len()));
         }
         let mut pairs = Vec::with_capacity(pieces.len());
-        for piece in pieces {
+        for (i, piece) in pieces.into_iter().enumerate() {
             let (name, raw_value) = piece.split_once('=').unwrap_or((piece, ""));
             let name = name.trim();
-            let value = percent_decode(raw_value);
+            let value = percent_decode(raw_value).ok_or_else(|| match name {
+                "" => ParamError::EmptyName(i + 1),
+                _ => ParamError::BadEncoding(name.to_owned()),
+            })?;
             pairs.push((name, value));
         }
-        Self::checked(pairs.into_iter().enumerate().map(|(i, (name, value))| {
-            value
-                .ok_or_else(|| {
-                    if name.is_empty() {
-                        ParamError::EmptyName(i + 1)
-                    } else {
-                        ParamError::BadEncoding(name.to_owned())
-                    }
-                })
-                .map(|v| (name, v))
-        }))
+        Self::checked(pairs)
     }
 
     /// Builds parameters from decoded pairs (as a link's query arrives), with the same checks and
@@ -123,18 +116,15 @@ impl UrlParams {
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, ParamError> {
-        Self::checked(pairs.into_iter().map(|(n, v)| Ok((n, v.to_owned()))))
+        Self::checked(pairs.into_iter().map(|(n, v)| (n, v.to_owned())))
     }
 
     /// The one set of checks, on decoded pairs in order. The length limit counts the decoded
     /// `name=value&…` text, whatever spelling brought it.
-    fn checked<'a>(
-        pairs: impl IntoIterator<Item = Result<(&'a str, String), ParamError>>,
-    ) -> Result<Self, ParamError> {
+    fn checked<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Result<Self, ParamError> {
         let mut params: Vec<Param> = Vec::new();
         let mut length = 0;
-        for (i, pair) in pairs.into_iter().enumerate() {
-            let (name, value) = pair?;
+        for (i, (name, value)) in pairs.into_iter().enumerate() {
             if i >= MAX_PARAMS {
                 return Err(ParamError::TooMany(i + 1));
             }

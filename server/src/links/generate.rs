@@ -35,7 +35,8 @@ struct TargetRow {
     id: i64,
     kind: String,
     base_url: String,
-    secret_key: Vec<u8>,
+    #[sqlx(try_from = "Vec<u8>")]
+    secret_key: AppKey,
     key_version: i64,
     protected: bool,
     allowed_invocations: Option<i64>,
@@ -68,6 +69,12 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
+/// A new link's id: 128 bits from the OS CSPRNG, in the one spelling `LinkId` accepts.
+pub(super) fn mint_link_id() -> StoreResult<LinkId> {
+    LinkId::parse(&URL_SAFE_NO_PAD.encode(random_bytes::<16>()?))
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 /// What a new link will be, decided before it is written.
 struct LinkPlan {
     address: LinkAddress,
@@ -78,8 +85,7 @@ struct LinkPlan {
 }
 
 fn plan_link(request: &ShareRequest, target: &TargetRow, now_secs: i64) -> StoreResult<LinkPlan> {
-    let id = LinkId::parse(&URL_SAFE_NO_PAD.encode(random_bytes::<16>()?))
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let id = mint_link_id()?;
     // Turning Protect URL on for an Open pair protects with the safest defaults: parameters
     // validated, no expiry, unlimited invocations.
     let protection = match (request.protect, target.protection()) {
@@ -108,8 +114,7 @@ fn plan_link(request: &ShareRequest, target: &TargetRow, now_secs: i64) -> Store
             validate_params,
         } => {
             address.expires_at = expiry.map(|e| now_secs + e.as_millis() / 1_000);
-            let token = LinkClaims::of(&address, validate_params)
-                .sign(&AppKey::new(target.secret_key.clone()));
+            let token = LinkClaims::of(&address, validate_params).sign(&target.secret_key);
             address.token =
                 Some(LinkToken::parse(&token).map_err(|e| StoreError::Corrupt(e.to_string()))?);
             (validate_params, allowed_invocations.map(i64::from))

@@ -24,7 +24,8 @@ pub struct LinkRecord {
     pub publication: String,
     pub approval: String,
     pub definition: String,
-    pub secret_key: Vec<u8>,
+    #[sqlx(try_from = "Vec<u8>")]
+    pub secret_key: AppKey,
     pub current_key_version: i64,
     pub embed_origins: String,
     pub link_key_version: i64,
@@ -192,7 +193,7 @@ impl LinkStore {
         let token = address.token.as_ref().ok_or(LinkRefusal::NotValid)?;
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let claims = LinkClaims::of(address, record.validate_params);
-        if !claims.verify(&AppKey::new(record.secret_key.clone()), token.as_str()) {
+        if !claims.verify(&record.secret_key, token.as_str()) {
             return Err(LinkRefusal::NotValid);
         }
         if address.expires_at.is_some_and(|at| at <= now) {

@@ -27,9 +27,16 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// An application's 256-bit secret. Never printed, never sent to a browser.
+/// An application's 256-bit secret. Never printed, never sent to a browser. Rows read it straight
+/// into this type (`#[sqlx(try_from = "Vec<u8>")]`), so no record can print it either.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AppKey(Vec<u8>);
+
+impl From<Vec<u8>> for AppKey {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
 
 impl std::fmt::Debug for AppKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -2,14 +2,12 @@
 //! written in large batches without the per-link audit entry the console's generation makes.
 //! `flowshare links synthetic` uses it to fill a database for `scripts/bench-links.sh`.
 
+use super::generate::mint_link_id;
 use super::{short_code, LinkStore};
 use crate::db::{now_millis, on_db, StoreError, StoreResult};
-use crate::security::random_bytes;
-use app::domain::link::{LinkAddress, LinkId, ShortCode};
+use app::domain::link::{LinkAddress, ShortCode};
 use app::domain::params::UrlParams;
 use app::domain::FlowSlug;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 
 /// Rows per INSERT: 11 binds each stays under every engine's limit on bound parameters.
 const BATCH: usize = 1_000;
@@ -40,12 +38,10 @@ impl LinkStore {
         for start in (0..count).step_by(BATCH) {
             let mut rows = Vec::with_capacity(BATCH);
             for _ in start..(start + BATCH).min(count) {
-                let id = LinkId::parse(&URL_SAFE_NO_PAD.encode(random_bytes::<16>()?))
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 let address = LinkAddress {
                     application: application.clone(),
                     flow: flow.clone(),
-                    link: id,
+                    link: mint_link_id()?,
                     params: UrlParams::default(),
                     key_version,
                     expires_at: None,

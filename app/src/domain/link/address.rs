@@ -56,10 +56,9 @@ impl LinkId {
     pub fn parse(raw: &str) -> Result<Self, BadAddress> {
         // 22 characters carry 132 bits; the last one holds only 2 of them, so it is one of the
         // 4 letters whose low 4 bits are zero (the only spelling base64url encoders write).
-        let ok = raw.len() == Self::LENGTH
-            && raw.bytes().all(is_base64url)
-            && raw.bytes().last().is_some_and(|b| b"AQgw".contains(&b));
-        ok.then(|| Self(raw.to_owned())).ok_or(BadAddress::LinkId)
+        is_unpadded_base64url(raw, Self::LENGTH, b"AQgw")
+            .then(|| Self(raw.to_owned()))
+            .ok_or(BadAddress::LinkId)
     }
 
     pub fn as_str(&self) -> &str {
@@ -67,8 +66,14 @@ impl LinkId {
     }
 }
 
-fn is_base64url(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+/// Whether `raw` is exactly what an unpadded base64url encoder writes for `length` characters:
+/// the alphabet only, and a last character from `last` (the spare bits it carries are zero).
+fn is_unpadded_base64url(raw: &str, length: usize, last: &[u8]) -> bool {
+    raw.len() == length
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && raw.bytes().last().is_some_and(|b| last.contains(&b))
 }
 
 /// A protected link's token: an HMAC-SHA256 in unpadded base64url (43 characters).
@@ -80,13 +85,9 @@ impl LinkToken {
 
     pub fn parse(raw: &str) -> Result<Self, BadAddress> {
         // 43 characters carry 258 bits; the last holds 4 of the MAC's, so its low 2 bits are zero.
-        let ok = raw.len() == Self::LENGTH
-            && raw.bytes().all(is_base64url)
-            && raw
-                .bytes()
-                .last()
-                .is_some_and(|b| b"AEIMQUYcgkosw048".contains(&b));
-        ok.then(|| Self(raw.to_owned())).ok_or(BadAddress::Token)
+        is_unpadded_base64url(raw, Self::LENGTH, b"AEIMQUYcgkosw048")
+            .then(|| Self(raw.to_owned()))
+            .ok_or(BadAddress::Token)
     }
 
     pub fn as_str(&self) -> &str {
