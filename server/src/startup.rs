@@ -42,15 +42,15 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, cookies: CookiePolicy) 
         .into_iter()
         .partition(|route| route.path().starts_with(FULL_PREFIX));
     debug_assert_eq!(player_routes.len(), 1, "one player route");
-    let player = http::player::PlayerState {
+    let player = Arc::new(http::player::PlayerState {
         links: store.links.clone(),
         ports: ports.clone(),
         options: options.clone(),
-    };
+    });
     let context = move || provide_context(ports.clone());
     let public_routes = Router::new()
         .route("/s/{code}", get(http::short::short_link))
-        .with_state(store.links.clone())
+        .with_state(Arc::new(store.links.clone()))
         .merge(
             Router::new()
                 .route(

@@ -84,6 +84,8 @@ pub enum StoreError {
     Random(#[from] getrandom::Error),
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
+    #[error("database error (direct SQLite read): {0}")]
+    SqliteRead(#[from] rusqlite::Error),
     #[error("the database holds a value this version does not understand: {0}")]
     Corrupt(String),
 }

@@ -76,7 +76,8 @@ fn unavailable() -> Response {
         .into_response()
 }
 
-pub async fn open_page(State(state): State<PlayerState>, request: Request) -> Response {
+/// State is shared behind one `Arc`: cloning it per request is one counter, not one per field.
+pub async fn open_page(State(state): State<Arc<PlayerState>>, request: Request) -> Response {
     // Read before the check: a page rendered from a record that an invalidation overtook is not kept.
     let seen = state.links.cache().generation();
     let path = request.uri().path().to_owned();

@@ -6,10 +6,11 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 use http::header::{HeaderValue, CACHE_CONTROL, LOCATION};
 use http::StatusCode;
+use std::sync::Arc;
 
 const NOT_FOUND_PAGE: &str = r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Link not found · Flowshare</title><link rel="stylesheet" href="/pkg/flowshare.css"></head><body><main class="refusal"><h1>This link does not exist</h1><p>It may have been mistyped, copied incompletely, or withdrawn by whoever shared it. Ask them for a new link.</p></main></body></html>"#;
 
-pub async fn short_link(State(links): State<LinkStore>, Path(code): Path<String>) -> Response {
+pub async fn short_link(State(links): State<Arc<LinkStore>>, Path(code): Path<String>) -> Response {
     let no_store = (CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let not_found = || {
         (

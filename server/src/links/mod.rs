@@ -10,6 +10,7 @@ mod lifecycle;
 pub mod open;
 pub mod short_code;
 pub mod signing;
+mod sqlite_reader;
 mod synthetic;
 
 use crate::db::{on_db, Db, StoreResult};
@@ -32,11 +33,14 @@ pub struct LinkStore {
     cache: Arc<LinkCache>,
     /// Token verifications (HMAC computations) so far: one per protected open, never more.
     verifications: Arc<AtomicU64>,
+    /// The redirect path's read on SQLite (see `sqlite_reader`); `None` on PostgreSQL.
+    sqlite_reader: Option<Arc<sqlite_reader::SqliteReader>>,
 }
 
 impl LinkStore {
     pub fn new(db: Db) -> Self {
         Self {
+            sqlite_reader: sqlite_reader::SqliteReader::for_db(&db).map(Arc::new),
             db,
             cache: Default::default(),
             verifications: Default::default(),

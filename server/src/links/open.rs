@@ -117,11 +117,16 @@ impl LinkStore {
             return Ok(hit);
         }
         let seen = self.cache.generation();
-        let sql = "SELECT url FROM links WHERE short_code = $1 AND revoked_at IS NULL";
-        let url: Option<String> = on_db!(&self.db, |pool| sqlx::query_scalar(sql)
-            .bind(code.as_str())
-            .fetch_optional(pool)
-            .await)?;
+        let url = match &self.sqlite_reader {
+            Some(reader) => reader.short_link_url(code.as_str())?,
+            None => {
+                let sql = "SELECT url FROM links WHERE short_code = $1 AND revoked_at IS NULL";
+                on_db!(&self.db, |pool| sqlx::query_scalar(sql)
+                    .bind(code.as_str())
+                    .fetch_optional(pool)
+                    .await)?
+            }
+        };
         let target = url.and_then(|url| match LinkAddress::split_url(&url) {
             Ok((_, address)) => Some(Arc::from(address.path_and_query())),
             Err(err) => {
