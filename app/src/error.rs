@@ -41,6 +41,23 @@ pub fn wait_text(seconds: u64) -> String {
 }
 
 impl AppError {
+    /// The one sentence for a flow that does not exist (or a slug that cannot name one).
+    pub fn no_such_flow(slug: &str) -> Self {
+        Self::NotFound(format!("There is no flow called {slug:?}."))
+    }
+
+    /// The one sentence for an application that does not exist.
+    pub fn no_such_application(slug: &str) -> Self {
+        Self::NotFound(format!("There is no application called {slug:?}."))
+    }
+
+    /// The one sentence for an application a flow does not offer.
+    pub fn not_available(application: &str) -> Self {
+        Self::Invalid(format!(
+            "Application {application:?} is not available to this flow."
+        ))
+    }
+
     /// The HTTP status a server function answers with when it fails this way.
     pub fn status(&self) -> u16 {
         match self {

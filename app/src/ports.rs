@@ -1,11 +1,16 @@
 //! What the console needs from the backend, as traits. `server` implements them with sqlx and
 //! hands them in through Leptos context; `app` never names a database and never holds a key.
 
+use crate::domain::applications_page::{
+    ApplicationField, ApplicationForm, ApplicationSummary, FlowChoice,
+};
 use crate::domain::audit::{AuditPage, Decision, DetailsProblem};
 use crate::domain::link::{LinkAddress, LinkRefusal};
 use crate::domain::links_list::SharedLink;
 use crate::domain::share::{GeneratedLink, ShareRequest};
-use crate::domain::{FlowDetails, FlowPage, FlowQuery, FlowSlug, ShareBlocker, UserName, UserView};
+use crate::domain::{
+    AccessProtection, FlowDetails, FlowPage, FlowQuery, FlowSlug, ShareBlocker, UserName, UserView,
+};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -67,14 +72,30 @@ pub trait Accounts: Send + Sync {
 pub trait FlowCatalog: Send + Sync {
     async fn search(&self, query: &FlowQuery) -> Result<FlowPage, BackendError>;
     /// The flow and the applications available to it; the caller decides what the user may do with it.
-    async fn details(&self, slug: &FlowSlug) -> Result<Option<FlowDetails>, BackendError>;
+    async fn details(&self, slug: &FlowSlug) -> Result<FlowDetails, CatalogError>;
 }
 
-/// Why the backend refused to generate a link.
+/// Why the flow catalog could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("there is no flow {0:?}")]
+    NoSuchFlow(String),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+/// Why the backend refused to generate or revoke a link.
 #[derive(Debug, thiserror::Error)]
 pub enum ShareError {
-    #[error("there is no such flow")]
-    FlowNotFound,
+    #[error("there is no flow {0:?}")]
+    FlowNotFound(String),
+    #[error("there is no such link")]
+    NoSuchLink,
+    /// Publishers may revoke only the links they generated.
+    #[error("not your link")]
+    NotYourLink,
+    #[error("the link is already revoked")]
+    AlreadyRevoked,
     #[error("{}", .0.message())]
     Blocked(ShareBlocker),
     #[error("application {0:?} is not available to this flow")]
@@ -98,11 +119,7 @@ pub trait Sharing: Send + Sync {
         flow: &FlowSlug,
         viewer: &UserView,
     ) -> Result<Vec<SharedLink>, BackendError>;
-    async fn revoke(
-        &self,
-        link_id: &str,
-        by: &UserView,
-    ) -> Result<Result<(), DetailsProblem>, BackendError>;
+    async fn revoke(&self, link_id: &str, by: &UserView) -> Result<(), ShareError>;
 }
 
 /// What recipients' pages ask of links beyond opening them (which the server's page handler does
@@ -110,7 +127,16 @@ pub trait Sharing: Send + Sync {
 #[async_trait]
 pub trait PublicLinks: Send + Sync {
     /// Counts a recipient starting the flow (exactly, against the link's limit).
-    async fn start(&self, address: LinkAddress) -> Result<Result<(), LinkRefusal>, BackendError>;
+    async fn start(&self, address: LinkAddress) -> Result<(), StartError>;
+}
+
+/// Why a start was not counted.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{}", .0.title())]
+    Refused(LinkRefusal),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
 }
 
 /// Why a publication or review was refused; the message is for the person who asked.
@@ -137,40 +163,57 @@ pub trait Reviews: Send + Sync {
     async fn audit_log(&self, text: &str, page: u32) -> Result<AuditPage, BackendError>;
 }
 
+/// Why an application change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplicationError {
+    #[error("there is no application {0:?}")]
+    NoSuchApplication(String),
+    /// Every refused field of an application form.
+    #[error("refused fields: {0:?}")]
+    Invalid(Vec<ApplicationField>),
+    /// An application (by slug) that the flow does not offer.
+    #[error("application {0:?} is not available to this flow")]
+    NotAvailable(String),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+/// One application's new access protection for a flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtectionChange {
+    pub application: String,
+    pub protection: AccessProtection,
+}
+
 /// Applications, for admins.
 #[async_trait]
 pub trait Applications: Send + Sync {
-    async fn list(
-        &self,
-    ) -> Result<Vec<crate::domain::applications_page::ApplicationSummary>, BackendError>;
-    /// A new key and key version; `None` when there is no such application.
+    async fn list(&self) -> Result<Vec<ApplicationSummary>, BackendError>;
+    /// A new key; returns the new key version.
     async fn regenerate_key(
         &self,
         application: &FlowSlug,
         by: &UserView,
-    ) -> Result<Option<u32>, BackendError>;
-    /// Creates (`creating`) or edits an application; `Err` names every refused field.
+    ) -> Result<u32, ApplicationError>;
+    /// Creates (`creating`) or edits an application; `Invalid` names every refused field.
     async fn save(
         &self,
-        form: &crate::domain::applications_page::ApplicationForm,
+        form: &ApplicationForm,
         creating: bool,
         by: &UserView,
-    ) -> Result<
-        Result<FlowSlug, Vec<crate::domain::applications_page::ApplicationField>>,
-        BackendError,
-    >;
-    /// Saves a flow's protection per application; `Err(slug)` names one not available to the flow.
+    ) -> Result<FlowSlug, ApplicationError>;
+    /// Saves a flow's protection per application, all or nothing.
     async fn save_protections(
         &self,
         flow: &FlowSlug,
-        changes: &[(String, crate::domain::AccessProtection)],
+        changes: &[ProtectionChange],
         by: &UserView,
-    ) -> Result<Result<(), String>, BackendError>;
+    ) -> Result<(), ApplicationError>;
     /// The Interaction flows (at most 500, by name), each marked when available to `application`.
     async fn flow_choices(
         &self,
         application: Option<&FlowSlug>,
-    ) -> Result<Vec<(String, String, bool)>, BackendError>;
+    ) -> Result<Vec<FlowChoice>, BackendError>;
 }
 
 /// How session cookies are issued.

@@ -143,11 +143,7 @@ engine_tests!(
     |store| async move {
         seeded(&store).await;
         let slug = FlowSlug::parse("returns-and-refunds").expect("slug");
-        let details = store
-            .details(&slug)
-            .await
-            .expect("details")
-            .expect("the flow exists");
+        let details = store.details(&slug).await.expect("the flow exists");
         assert_eq!(details.summary.flow_type, FlowType::Interaction);
         assert!(details.step_count >= 3);
         let help = details
@@ -158,9 +154,11 @@ engine_tests!(
         assert!(help.protection.is_protected());
         let missing = store
             .details(&FlowSlug::parse("no-such-flow").expect("slug"))
-            .await
-            .expect("lookup");
-        assert!(missing.is_none());
+            .await;
+        assert!(
+            matches!(missing, Err(app::ports::CatalogError::NoSuchFlow(ref f)) if f == "no-such-flow"),
+            "{missing:?}"
+        );
     }
 );
 
@@ -171,11 +169,7 @@ engine_tests!(
         let mut open = 0;
         let mut protected = 0;
         for flow in server::demo::demo_flows() {
-            let details = store
-                .details(&flow.slug)
-                .await
-                .expect("details")
-                .expect("exists");
+            let details = store.details(&flow.slug).await.expect("exists");
             for a in details.availability {
                 if a.protection == AccessProtection::Open {
                     open += 1
@@ -292,11 +286,7 @@ engine_tests!(
                 reapproval: true
             }
         );
-        let details = store
-            .details(&flow.slug)
-            .await
-            .expect("details")
-            .expect("exists");
+        let details = store.details(&flow.slug).await.expect("exists");
         assert_eq!(
             (details.summary.version, details.summary.approval),
             (2, ApprovalStatus::Pending)

@@ -25,14 +25,8 @@ pub async fn regenerate_key(application: String) -> Result<u32, AppError> {
     respond(
         async move {
             let (ports, user) = caller(crate::domain::Permission::Administer).await?;
-            let unknown =
-                || AppError::NotFound(format!("There is no application called {application:?}."));
-            let slug = crate::domain::FlowSlug::parse(&application).map_err(|_| unknown())?;
-            let version = ports
-                .applications
-                .regenerate_key(&slug, &user)
-                .await?
-                .ok_or_else(unknown)?;
+            let slug = application_slug(&application)?;
+            let version = ports.applications.regenerate_key(&slug, &user).await?;
             if accepts_html() {
                 leptos_axum::redirect(&format!(
                     "/applications?regenerated={}",
@@ -53,7 +47,7 @@ pub async fn application_form(
 ) -> Result<
     (
         crate::domain::applications_page::ApplicationForm,
-        Vec<(String, String, bool)>,
+        Vec<crate::domain::applications_page::FlowChoice>,
     ),
     AppError,
 > {
@@ -62,10 +56,9 @@ pub async fn application_form(
     respond(
         async move {
             let (ports, _user) = caller(crate::domain::Permission::Administer).await?;
-            let unknown = || AppError::NotFound("There is no such application.".to_owned());
             let slug = slug
                 .filter(|s| !s.is_empty())
-                .map(|s| crate::domain::FlowSlug::parse(&s).map_err(|_| unknown()))
+                .map(|s| application_slug(&s))
                 .transpose()?;
             let choices = ports.applications.flow_choices(slug.as_ref()).await?;
             let form = match &slug {
@@ -80,7 +73,7 @@ pub async fn application_form(
                         .await?
                         .into_iter()
                         .find(|a| a.slug == slug.as_str())
-                        .ok_or_else(unknown)?;
+                        .ok_or_else(|| AppError::no_such_application(slug.as_str()))?;
                     ApplicationForm {
                         name: app.name,
                         slug: app.slug,
@@ -89,8 +82,8 @@ pub async fn application_form(
                         embed_origins: app.embed_origins.join("\n"),
                         flows: choices
                             .iter()
-                            .filter(|c| c.2)
-                            .map(|c| c.0.clone())
+                            .filter(|c| c.available)
+                            .map(|c| c.slug.clone())
                             .collect(),
                     }
                 }
@@ -117,6 +110,7 @@ pub async fn save_application(
     use super::request::*;
     use crate::domain::applications_page::ApplicationForm;
     use crate::domain::query::encode_component as enc;
+    use crate::ports::ApplicationError;
     respond(
         async move {
             let (ports, user) = caller(crate::domain::Permission::Administer).await?;
@@ -128,14 +122,14 @@ pub async fn save_application(
                 embed_origins: embed_origins.unwrap_or_default(),
                 flows: flows.unwrap_or_default(),
             };
-            match ports.applications.save(&form, creating, &user).await? {
+            match ports.applications.save(&form, creating, &user).await {
                 Ok(saved) => {
                     if accepts_html() {
                         leptos_axum::redirect(&format!("/applications?saved={}", enc(saved.as_str())));
                     }
                     Ok(saved.to_string())
                 }
-                Err(fields) if accepts_html() => {
+                Err(ApplicationError::Invalid(fields)) if accepts_html() => {
                     let page = if creating { "/applications/new".to_owned() } else { format!("/applications/{}", enc(&form.slug)) };
                     let invalid: Vec<&str> = fields.iter().map(|f| f.code()).collect();
                     let flows: String = form.flows.iter().map(|f| format!("&flow={}", enc(f))).collect();
@@ -150,7 +144,7 @@ pub async fn save_application(
                     ));
                     Ok(String::new())
                 }
-                Err(fields) => Err(AppError::Invalid(fields.iter().map(|f| f.message()).collect::<Vec<_>>().join(" "))),
+                Err(refused) => Err(refused.into()),
             }
         }
         .await,

@@ -36,9 +36,9 @@ pub async fn get_flow_details(slug: String) -> Result<FlowDetails, AppError> {
 
 #[cfg(feature = "ssr")]
 pub mod service {
-    use super::super::request::authorize;
+    use super::super::request::{authorize, flow_slug};
     use crate::domain::{
-        FlowDetails, FlowPage, FlowQuery, FlowSlug, Permission, PublicationStatus, ShareBlocker,
+        FlowDetails, FlowPage, FlowQuery, Permission, PublicationStatus, ShareBlocker,
     };
     use crate::error::AppError;
     use crate::ports::{Ports, SessionToken};
@@ -58,9 +58,8 @@ pub mod service {
         slug: &str,
     ) -> Result<FlowDetails, AppError> {
         let user = authorize(ports, token, Permission::ViewFlows).await?;
-        let not_found = || AppError::NotFound(format!("There is no flow called {slug:?}."));
-        let slug = FlowSlug::parse(slug).map_err(|_| not_found())?;
-        let mut details = ports.flows.details(&slug).await?.ok_or_else(not_found)?;
+        let slug = flow_slug(slug)?;
+        let mut details = ports.flows.details(&slug).await?;
         details.share_blocker =
             ShareBlocker::check(&details.summary, details.availability.len(), user.role);
         details.can_publish = user.role.allows(Permission::PublishFlows)

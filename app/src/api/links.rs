@@ -14,6 +14,7 @@ use leptos::prelude::*;
 pub async fn start_flow(path: String, query: String) -> Result<Result<(), LinkRefusal>, AppError> {
     use super::request::*;
     use crate::domain::link::LinkAddress;
+    use crate::ports::StartError;
     respond(
         async move {
             let ports = ports()?;
@@ -21,7 +22,11 @@ pub async fn start_flow(path: String, query: String) -> Result<Result<(), LinkRe
             else {
                 return Ok(Err(LinkRefusal::NotValid));
             };
-            Ok(ports.links.start(address).await?)
+            match ports.links.start(address).await {
+                Ok(()) => Ok(Ok(())),
+                Err(StartError::Refused(refusal)) => Ok(Err(refusal)),
+                Err(StartError::Backend(err)) => Err(err.into()),
+            }
         }
         .await,
     )

@@ -58,19 +58,22 @@ pub async fn save_access_protection(
 ) -> Result<(), AppError> {
     use super::request::*;
     use crate::domain::query::encode_component;
-    use crate::domain::{FlowSlug, Permission};
+    use crate::domain::Permission;
+    use crate::ports::ProtectionChange;
     respond(
         async move {
             let (ports, user) = caller(Permission::Administer).await?;
-            let flow = FlowSlug::parse(&slug)
-                .map_err(|_| AppError::NotFound(format!("There is no flow called {slug:?}.")))?;
+            let flow = flow_slug(&slug)?;
             let forms = apps.unwrap_or_default();
             let page = format!("/flows/{}/access", encode_component(flow.as_str()));
             let mut changes = Vec::new();
             let mut invalid = Vec::new();
             for form in &forms {
                 match form.parse() {
-                    Ok(protection) => changes.push((form.application.clone(), protection)),
+                    Ok(protection) => changes.push(ProtectionChange {
+                        application: form.application.clone(),
+                        protection,
+                    }),
                     Err(fields) => {
                         invalid.extend(fields.into_iter().map(|f| (form.application.clone(), f)))
                     }
@@ -89,21 +92,14 @@ pub async fn save_access_protection(
                     .collect();
                 return Err(AppError::Invalid(messages.join(" ")));
             }
-            match ports
+            ports
                 .applications
                 .save_protections(&flow, &changes, &user)
-                .await?
-            {
-                Ok(()) => {
-                    if accepts_html() {
-                        leptos_axum::redirect(&format!("{page}?saved=1"));
-                    }
-                    Ok(())
-                }
-                Err(app) => Err(AppError::Invalid(format!(
-                    "Application {app:?} is not available to this flow."
-                ))),
+                .await?;
+            if accepts_html() {
+                leptos_axum::redirect(&format!("{page}?saved=1"));
             }
+            Ok(())
         }
         .await,
     )

@@ -18,6 +18,67 @@ impl From<BackendError> for AppError {
     }
 }
 
+/// A flow's slug from a request; anything that cannot be one names no flow.
+pub fn flow_slug(raw: &str) -> Result<crate::domain::FlowSlug, AppError> {
+    crate::domain::FlowSlug::parse(raw).map_err(|_| AppError::no_such_flow(raw))
+}
+
+/// An application's slug from a request; anything that cannot be one names no application.
+pub fn application_slug(raw: &str) -> Result<crate::domain::FlowSlug, AppError> {
+    crate::domain::FlowSlug::parse(raw).map_err(|_| AppError::no_such_application(raw))
+}
+
+/// Each port's refusals as the person who asked reads them: said here, once.
+impl From<crate::ports::CatalogError> for AppError {
+    fn from(err: crate::ports::CatalogError) -> Self {
+        use crate::ports::CatalogError;
+        match err {
+            CatalogError::NoSuchFlow(flow) => AppError::no_such_flow(&flow),
+            CatalogError::Backend(err) => err.into(),
+        }
+    }
+}
+
+impl From<crate::ports::ShareError> for AppError {
+    fn from(err: crate::ports::ShareError) -> Self {
+        use crate::domain::audit::DetailsProblem;
+        use crate::ports::ShareError;
+        match err {
+            ShareError::FlowNotFound(flow) => AppError::no_such_flow(&flow),
+            ShareError::Blocked(blocker) => AppError::Invalid(blocker.message().to_owned()),
+            ShareError::NotAvailable(app) => AppError::not_available(&app),
+            ShareError::NoSuchLink => {
+                AppError::NotFound(DetailsProblem::NoSuchLink.message().to_owned())
+            }
+            ShareError::NotYourLink => {
+                AppError::Forbidden(DetailsProblem::NotYourLink.message().to_owned())
+            }
+            ShareError::AlreadyRevoked => {
+                AppError::Invalid(DetailsProblem::AlreadyRevoked.message().to_owned())
+            }
+            ShareError::Backend(err) => err.into(),
+        }
+    }
+}
+
+impl From<crate::ports::ApplicationError> for AppError {
+    fn from(err: crate::ports::ApplicationError) -> Self {
+        use crate::ports::ApplicationError;
+        match err {
+            ApplicationError::NoSuchApplication(app) => AppError::no_such_application(&app),
+            ApplicationError::Invalid(fields) => AppError::Invalid(
+                fields
+                    .iter()
+                    .map(|f| f.message())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            ApplicationError::NotAvailable(app) => AppError::not_available(&app),
+            ApplicationError::Backend(err) => err.into(),
+        }
+    }
+}
+
 pub fn ports() -> Result<Ports, AppError> {
     use_context::<Ports>().ok_or_else(|| {
         tracing::error!("server function called without the backend ports in context");

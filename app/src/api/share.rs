@@ -39,9 +39,10 @@ pub async fn shared_links(
     respond(
         async move {
             let (ports, user) = caller(crate::domain::Permission::ViewFlows).await?;
-            let flow = crate::domain::FlowSlug::parse(&slug)
-                .map_err(|_| AppError::NotFound(format!("There is no flow called {slug:?}.")))?;
-            Ok(ports.sharing.shared_links(&flow, &user).await?)
+            Ok(ports
+                .sharing
+                .shared_links(&flow_slug(&slug)?, &user)
+                .await?)
         }
         .await,
     )
@@ -51,17 +52,20 @@ pub async fn shared_links(
 #[server(endpoint = "revoke_link")]
 pub async fn revoke_link(slug: String, link: String) -> Result<(), AppError> {
     use super::request::*;
+    use crate::domain::audit::DetailsProblem;
+    use crate::ports::ShareError;
     let result = async {
         let (ports, user) = caller(crate::domain::Permission::ShareFlows).await?;
-        match ports
+        ports
             .sharing
             .revoke(&link, &user)
             .await
-            .map_err(AppError::from)?
-        {
-            Ok(()) => Ok(()),
-            Err(problem) => Err(Refusal::Problem(problem)),
-        }
+            .map_err(|e| match e {
+                ShareError::NoSuchLink => Refusal::Problem(DetailsProblem::NoSuchLink),
+                ShareError::NotYourLink => Refusal::Problem(DetailsProblem::NotYourLink),
+                ShareError::AlreadyRevoked => Refusal::Problem(DetailsProblem::AlreadyRevoked),
+                other => Refusal::Error(other.into()),
+            })
     }
     .await;
     respond(back_to_flow(&slug, result))
@@ -73,7 +77,7 @@ pub mod service {
     use crate::domain::share::{GeneratedLink, ShareRequest};
     use crate::domain::Permission;
     use crate::error::AppError;
-    use crate::ports::{Ports, SessionToken, ShareError};
+    use crate::ports::{Ports, SessionToken};
 
     pub async fn generate(
         ports: &Ports,
@@ -91,16 +95,7 @@ pub mod service {
             .sharing
             .generate(&user, &request)
             .await
-            .map_err(|e| match e {
-                ShareError::FlowNotFound => {
-                    AppError::NotFound(format!("There is no flow called {flow:?}."))
-                }
-                ShareError::Blocked(blocker) => AppError::Invalid(blocker.message().to_owned()),
-                ShareError::NotAvailable(app) => AppError::Invalid(format!(
-                    "Application {app:?} is not available to this flow."
-                )),
-                ShareError::Backend(err) => err.into(),
-            })
+            .map_err(AppError::from)
     }
 
     fn capitalised(sentence: &str) -> String {

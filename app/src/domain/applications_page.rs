@@ -21,7 +21,7 @@ pub struct ApplicationSummary {
 pub const MAX_APPLICATION_NAME: usize = 100;
 
 /// A field of the application form that was refused, with the message shown beside it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter)]
 pub enum ApplicationField {
     Name,
     Slug,
@@ -32,15 +32,6 @@ pub enum ApplicationField {
 }
 
 impl ApplicationField {
-    pub const ALL: [ApplicationField; 6] = [
-        Self::Name,
-        Self::Slug,
-        Self::Kind,
-        Self::BaseUrl,
-        Self::EmbedOrigins,
-        Self::Flows,
-    ];
-
     pub fn code(self) -> &'static str {
         match self {
             Self::Name => "name",
@@ -53,7 +44,7 @@ impl ApplicationField {
     }
 
     pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.code() == code)
+        <Self as strum::IntoEnumIterator>::iter().find(|f| f.code() == code)
     }
 
     pub fn message(self) -> &'static str {
@@ -88,9 +79,18 @@ mod tests {
 
     #[test]
     fn fields_round_trip_through_their_codes() {
-        for field in ApplicationField::ALL {
+        for field in <ApplicationField as strum::IntoEnumIterator>::iter() {
             assert_eq!(ApplicationField::parse(field.code()), Some(field));
         }
         assert_eq!(ApplicationField::parse("secret_key"), None);
     }
+}
+
+/// A flow an application can be made available to, as the application form lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowChoice {
+    pub slug: String,
+    pub name: String,
+    /// Whether the application already offers this flow.
+    pub available: bool,
 }

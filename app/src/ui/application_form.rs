@@ -4,7 +4,7 @@
 
 use super::ErrorPanel;
 use crate::api::applications::{application_form, SaveApplication};
-use crate::domain::applications_page::{ApplicationField, ApplicationForm};
+use crate::domain::applications_page::{ApplicationField, ApplicationForm, FlowChoice};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -31,11 +31,7 @@ pub fn ApplicationFormPage() -> impl IntoView {
 }
 
 #[component]
-fn FormView(
-    stored: ApplicationForm,
-    choices: Vec<(String, String, bool)>,
-    creating: bool,
-) -> impl IntoView {
+fn FormView(stored: ApplicationForm, choices: Vec<FlowChoice>, creating: bool) -> impl IntoView {
     let query = use_query_map();
     let q = query.read_untracked();
     // After a refused save the URL carries what was typed; otherwise the stored values are shown.
@@ -76,7 +72,7 @@ fn FormView(
     let flows = choices
         .into_iter()
         .enumerate()
-        .map(|(i, (slug, name, _))| {
+        .map(|(i, FlowChoice { slug, name, .. })| {
             let checked = form.flows.contains(&slug);
             view! { <label class="check"><input type="checkbox" name=format!("flows[{i}]") value=slug checked=checked/>" "{name}</label> }
         })

@@ -3,9 +3,11 @@
 
 use super::{audit, conditional_change, now_millis, on_db, Store, StoreError, StoreResult};
 use crate::security::random_bytes;
-use app::domain::applications_page::ApplicationSummary;
+use app::domain::applications_page::{ApplicationForm, ApplicationSummary, FlowChoice};
 use app::domain::audit::AuditAction;
+use app::domain::UserView;
 use app::domain::{AccessProtection, ApplicationKind, FlowSlug};
+use app::ports::{ApplicationError, BackendError, ProtectionChange};
 
 /// An application as it is created: base URL and embed origins already checked.
 #[derive(Debug, Clone)]
@@ -144,7 +146,23 @@ impl Store {
 impl Store {
     /// A new 256-bit key and key version for an application. Every link made before, full or short,
     /// protected or not, is disabled from the next request on.
-    pub async fn regenerate_key(&self, application: &FlowSlug, by: &str) -> StoreResult<i64> {
+    pub async fn regenerate_key(
+        &self,
+        application: &FlowSlug,
+        by: &str,
+    ) -> Result<u32, ApplicationError> {
+        let backend = |e: StoreError| ApplicationError::Backend(e.for_port("regenerating a key"));
+        let version = self
+            .rotate_key(application, by)
+            .await
+            .map_err(backend)?
+            .ok_or_else(|| ApplicationError::NoSuchApplication(application.to_string()))?;
+        self.links.changed().await;
+        u32::try_from(version).map_err(|e| backend(StoreError::Corrupt(e.to_string())))
+    }
+
+    /// The new key version, with its audit entry; `None` when no application has this slug.
+    async fn rotate_key(&self, application: &FlowSlug, by: &str) -> StoreResult<Option<i64>> {
         let key = random_bytes::<32>()?;
         let sql = "UPDATE applications SET secret_key = $1, key_version = key_version + 1, rotated_at = $2 \
                    WHERE slug = $3 RETURNING key_version";
@@ -167,8 +185,7 @@ impl Store {
             }
             Ok(version)
         })?;
-        self.links.changed().await;
-        version.ok_or_else(|| StoreError::Invalid(format!("there is no application {application}")))
+        Ok(version)
     }
 }
 
@@ -178,7 +195,7 @@ impl Store {
     pub async fn save_protections(
         &self,
         flow: &FlowSlug,
-        changes: &[(String, AccessProtection)],
+        changes: &[ProtectionChange],
         by: &str,
     ) -> StoreResult<Result<(), String>> {
         let sql = "UPDATE flow_applications SET protected = $1, allowed_invocations = $2, expiry_amount = $3, expiry_unit = $4, \
@@ -186,7 +203,11 @@ impl Store {
                    AND application_id = (SELECT id FROM applications WHERE slug = $7)";
         on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
-            for (application, protection) in changes {
+            for ProtectionChange {
+                application,
+                protection,
+            } in changes
+            {
                 let (protected, invocations, amount, unit, validate) = match *protection {
                     AccessProtection::Open => (false, None, None, None, true),
                     AccessProtection::Protected {
@@ -285,44 +306,53 @@ impl app::ports::Applications for Store {
     async fn save_protections(
         &self,
         flow: &FlowSlug,
-        changes: &[(String, AccessProtection)],
-        by: &app::domain::UserView,
-    ) -> Result<Result<(), String>, app::ports::BackendError> {
-        Store::save_protections(self, flow, changes, &by.name)
-            .await
-            .map_err(|e| e.for_port("saving access protection"))
+        changes: &[ProtectionChange],
+        by: &UserView,
+    ) -> Result<(), ApplicationError> {
+        match Store::save_protections(self, flow, changes, &by.name).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(application)) => Err(ApplicationError::NotAvailable(application)),
+            Err(err) => Err(err.for_port("saving access protection").into()),
+        }
     }
 
     async fn save(
         &self,
-        form: &app::domain::applications_page::ApplicationForm,
+        form: &ApplicationForm,
         creating: bool,
-        by: &app::domain::UserView,
-    ) -> Result<
-        Result<FlowSlug, Vec<app::domain::applications_page::ApplicationField>>,
-        app::ports::BackendError,
-    > {
-        self.save_application(form, creating, &by.name)
-            .await
-            .map_err(|e| e.for_port("saving an application"))
+        by: &UserView,
+    ) -> Result<FlowSlug, ApplicationError> {
+        match self.save_application(form, creating, &by.name).await {
+            Ok(Ok(slug)) => Ok(slug),
+            Ok(Err(fields)) => Err(ApplicationError::Invalid(fields)),
+            Err(err) => Err(err.for_port("saving an application").into()),
+        }
     }
 
     async fn flow_choices(
         &self,
         application: Option<&FlowSlug>,
-    ) -> Result<Vec<(String, String, bool)>, app::ports::BackendError> {
+    ) -> Result<Vec<FlowChoice>, BackendError> {
         let sql = "SELECT f.slug, f.name, EXISTS (SELECT 1 FROM flow_applications fa JOIN applications a ON a.id = fa.application_id \
                    WHERE fa.flow_id = f.id AND a.slug = $1) AS chosen FROM flows f WHERE f.flow_type = 'interaction' \
                    ORDER BY f.name_folded, f.id LIMIT 500";
         let slug = application.map(FlowSlug::as_str).unwrap_or_default();
-        on_db!(&self.db, |pool| sqlx::query_as(sql)
+        let rows: Vec<(String, String, bool)> = on_db!(&self.db, |pool| sqlx::query_as(sql)
             .bind(slug)
             .fetch_all(pool)
             .await)
-        .map_err(|e| StoreError::from(e).for_port("listing flows for an application"))
+        .map_err(|e| StoreError::from(e).for_port("listing flows for an application"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(slug, name, available)| FlowChoice {
+                slug,
+                name,
+                available,
+            })
+            .collect())
     }
 
-    async fn list(&self) -> Result<Vec<ApplicationSummary>, app::ports::BackendError> {
+    async fn list(&self) -> Result<Vec<ApplicationSummary>, BackendError> {
         self.applications()
             .await
             .map_err(|e| e.for_port("listing applications"))
@@ -331,13 +361,9 @@ impl app::ports::Applications for Store {
     async fn regenerate_key(
         &self,
         application: &FlowSlug,
-        by: &app::domain::UserView,
-    ) -> Result<Option<u32>, app::ports::BackendError> {
-        match Store::regenerate_key(self, application, &by.name).await {
-            Ok(version) => Ok(u32::try_from(version).ok()),
-            Err(StoreError::Invalid(_)) => Ok(None),
-            Err(err) => Err(err.for_port("regenerating a key")),
-        }
+        by: &UserView,
+    ) -> Result<u32, ApplicationError> {
+        Store::regenerate_key(self, application, &by.name).await
     }
 }
 

@@ -8,7 +8,7 @@ use app::domain::{
     FlowDefinition, FlowDetails, FlowPage, FlowQuery, FlowSlug, FlowSummary, FlowType,
     PublicationStatus, SortDirection, SortKey, PAGE_SIZE,
 };
-use app::ports::{BackendError, FlowCatalog};
+use app::ports::{BackendError, CatalogError, FlowCatalog};
 use async_trait::async_trait;
 
 pub const MAX_NAME_LEN: usize = 200;
@@ -384,10 +384,11 @@ impl FlowCatalog for Store {
             .map_err(|e| e.for_port("searching flows"))
     }
 
-    async fn details(&self, slug: &FlowSlug) -> Result<Option<FlowDetails>, BackendError> {
+    async fn details(&self, slug: &FlowSlug) -> Result<FlowDetails, CatalogError> {
         self.flow_details(slug)
             .await
-            .map_err(|e| e.for_port("reading a flow"))
+            .map_err(|e| e.for_port("reading a flow"))?
+            .ok_or_else(|| CatalogError::NoSuchFlow(slug.to_string()))
     }
 }
 

@@ -78,8 +78,6 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     Invalid(String),
-    #[error("{}", .0.message())]
-    Review(app::domain::audit::DetailsProblem),
     #[error("the operating system's random number generator failed: {0}")]
     Random(#[from] getrandom::Error),
     #[error("database error: {0}")]

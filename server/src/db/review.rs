@@ -8,6 +8,7 @@ use app::domain::audit::{
 };
 use app::domain::query::fold;
 use app::domain::FlowSlug;
+use app::ports::ReviewError;
 
 /// Appends an audit entry inside the transaction `$tx` (works on either engine's transaction).
 macro_rules! audit {
@@ -41,23 +42,27 @@ struct AuditRow {
 
 impl Store {
     /// Draft → Published. Publishing asks for review, so the flow becomes Pending.
-    pub async fn publish_flow(&self, slug: &FlowSlug, by: &str) -> StoreResult<()> {
+    pub async fn publish_flow(&self, slug: &FlowSlug, by: &str) -> Result<(), ReviewError> {
         let sql = "UPDATE flows SET publication = 'published', approval = 'pending', review_comment = '', \
                    updated_at = $1, updated_by = $2 WHERE slug = $3 AND publication = 'draft'";
-        let published = conditional_change!(&self.db, |tx| {
-            let changed = sqlx::query(sql)
-                .bind(now_millis())
-                .bind(by)
-                .bind(slug.as_str())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if changed != 1 {
-                return Ok(None);
-            }
-            audit!(tx, by, AuditAction::FlowPublished, slug.as_str(), "")?;
-            Ok(Some(()))
-        })?;
+        let published = async {
+            Ok::<_, StoreError>(conditional_change!(&self.db, |tx| {
+                let changed = sqlx::query(sql)
+                    .bind(now_millis())
+                    .bind(by)
+                    .bind(slug.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed != 1 {
+                    return Ok(None);
+                }
+                audit!(tx, by, AuditAction::FlowPublished, slug.as_str(), "")?;
+                Ok(Some(()))
+            })?)
+        }
+        .await
+        .map_err(backend)?;
         if published.is_none() {
             return Err(self
                 .state_error(slug, DetailsProblem::AlreadyPublished)
@@ -74,13 +79,13 @@ impl Store {
         decision: Decision,
         comment: &str,
         by: &str,
-    ) -> StoreResult<()> {
+    ) -> Result<(), ReviewError> {
         let comment = comment.trim();
         if comment.chars().count() > MAX_REVIEW_COMMENT {
-            return Err(StoreError::Review(DetailsProblem::CommentTooLong));
+            return Err(ReviewError::Refused(DetailsProblem::CommentTooLong));
         }
         if decision == Decision::Reject && comment.is_empty() {
-            return Err(StoreError::Review(DetailsProblem::CommentRequired));
+            return Err(ReviewError::Refused(DetailsProblem::CommentRequired));
         }
         let (approval, action) = match decision {
             Decision::Approve => ("approved", AuditAction::FlowApproved),
@@ -88,22 +93,26 @@ impl Store {
         };
         let sql = "UPDATE flows SET approval = $1, review_comment = $2, updated_at = $3, updated_by = $4 \
                    WHERE slug = $5 AND publication = 'published'";
-        let reviewed = conditional_change!(&self.db, |tx| {
-            let changed = sqlx::query(sql)
-                .bind(approval)
-                .bind(comment)
-                .bind(now_millis())
-                .bind(by)
-                .bind(slug.as_str())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if changed != 1 {
-                return Ok(None);
-            }
-            audit!(tx, by, action, slug.as_str(), comment)?;
-            Ok(Some(()))
-        })?;
+        let reviewed = async {
+            Ok::<_, StoreError>(conditional_change!(&self.db, |tx| {
+                let changed = sqlx::query(sql)
+                    .bind(approval)
+                    .bind(comment)
+                    .bind(now_millis())
+                    .bind(by)
+                    .bind(slug.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed != 1 {
+                    return Ok(None);
+                }
+                audit!(tx, by, action, slug.as_str(), comment)?;
+                Ok(Some(()))
+            })?)
+        }
+        .await
+        .map_err(backend)?;
         if reviewed.is_none() {
             return Err(self.state_error(slug, DetailsProblem::NotPublished).await);
         }
@@ -112,11 +121,11 @@ impl Store {
     }
 
     /// Why a conditional update changed nothing: the flow is missing, or in the wrong state.
-    async fn state_error(&self, slug: &FlowSlug, wrong_state: DetailsProblem) -> StoreError {
+    async fn state_error(&self, slug: &FlowSlug, wrong_state: DetailsProblem) -> ReviewError {
         match self.flow_id(slug).await {
-            Ok(Some(_)) => StoreError::Review(wrong_state),
-            Ok(None) => StoreError::Review(DetailsProblem::NoSuchFlow),
-            Err(err) => err,
+            Ok(Some(_)) => ReviewError::Refused(wrong_state),
+            Ok(None) => ReviewError::Refused(DetailsProblem::NoSuchFlow),
+            Err(err) => backend(err),
         }
     }
 
@@ -180,9 +189,7 @@ impl app::ports::Reviews for Store {
         flow: &FlowSlug,
         by: &app::domain::UserView,
     ) -> Result<(), app::ports::ReviewError> {
-        self.publish_flow(flow, &by.name)
-            .await
-            .map_err(review_error)
+        self.publish_flow(flow, &by.name).await
     }
 
     async fn review(
@@ -192,9 +199,7 @@ impl app::ports::Reviews for Store {
         comment: &str,
         by: &app::domain::UserView,
     ) -> Result<(), app::ports::ReviewError> {
-        self.review_flow(flow, decision, comment, &by.name)
-            .await
-            .map_err(review_error)
+        self.review_flow(flow, decision, comment, &by.name).await
     }
 
     async fn review_comment(&self, flow: &FlowSlug) -> Result<String, app::ports::BackendError> {
@@ -214,10 +219,7 @@ impl app::ports::Reviews for Store {
     }
 }
 
-/// Refusals a person can act on keep their message; anything else is an internal failure.
-fn review_error(err: StoreError) -> app::ports::ReviewError {
-    match err {
-        StoreError::Review(problem) => app::ports::ReviewError::Refused(problem),
-        other => app::ports::ReviewError::Backend(other.for_port("reviewing a flow")),
-    }
+/// A database fault while publishing or reviewing: an internal failure, never a refusal.
+fn backend(err: StoreError) -> ReviewError {
+    ReviewError::Backend(err.for_port("reviewing a flow"))
 }

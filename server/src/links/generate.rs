@@ -259,7 +259,7 @@ impl LinkStore {
             .find_share_target(&request.flow, &request.application)
             .await
             .map_err(backend)?
-            .ok_or(ShareError::FlowNotFound)?;
+            .ok_or_else(|| ShareError::FlowNotFound(request.flow.to_string()))?;
         let summary = FlowSummary {
             slug: request.flow.clone(),
             name: flow.name.clone(),

@@ -5,10 +5,11 @@
 use super::open::Verdict;
 use super::LinkStore;
 use crate::db::{audit, conditional_change, now_millis, on_db, StoreError, StoreResult};
-use app::domain::audit::{AuditAction, DetailsProblem};
+use app::domain::audit::AuditAction;
 use app::domain::link::{LinkAddress, LinkRefusal};
 use app::domain::links_list::{LinkState, SharedLink, CHART_DAYS};
 use app::domain::{FlowSlug, Role, UserView};
+use app::ports::ShareError;
 
 #[derive(sqlx::FromRow)]
 struct ListRow {
@@ -27,6 +28,14 @@ struct ListRow {
 }
 
 const DAY_MS: i64 = 86_400_000;
+
+/// What an attempt to revoke a link found.
+enum Revoked {
+    Now,
+    NoSuchLink,
+    Already,
+    NotYours,
+}
 
 impl LinkStore {
     /// The newest 200 links of a flow, with their state and their starts per day.
@@ -98,11 +107,21 @@ impl LinkStore {
     }
 
     /// Revokes one link (full and short alike). Admins may revoke any link, publishers their own.
-    pub async fn revoke_link(
-        &self,
-        link_id: &str,
-        by: &UserView,
-    ) -> StoreResult<Result<(), DetailsProblem>> {
+    pub async fn revoke_link(&self, link_id: &str, by: &UserView) -> Result<(), ShareError> {
+        let backend = |e: StoreError| ShareError::Backend(e.for_port("revoking a link"));
+        match self.revoke_row(link_id, by).await.map_err(backend)? {
+            Revoked::Now => {
+                self.changed().await;
+                Ok(())
+            }
+            Revoked::NoSuchLink => Err(ShareError::NoSuchLink),
+            Revoked::Already => Err(ShareError::AlreadyRevoked),
+            Revoked::NotYours => Err(ShareError::NotYourLink),
+        }
+    }
+
+    /// Revokes the link in one conditional change with its audit entry, or says why not.
+    async fn revoke_row(&self, link_id: &str, by: &UserView) -> StoreResult<Revoked> {
         let any = by.role == Role::Admin;
         let sql = "UPDATE links SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL AND (created_by = $2 OR $4)";
         let revoked = conditional_change!(&self.db, |tx| {
@@ -128,8 +147,7 @@ impl LinkStore {
             Ok(Some(()))
         })?;
         if revoked.is_some() {
-            self.changed().await;
-            return Ok(Ok(()));
+            return Ok(Revoked::Now);
         }
         let found: Option<(bool, String)> = on_db!(&self.db, |pool| sqlx::query_as(
             "SELECT (revoked_at IS NOT NULL), created_by FROM links WHERE id = $1"
@@ -137,11 +155,11 @@ impl LinkStore {
         .bind(link_id)
         .fetch_optional(pool)
         .await)?;
-        Ok(Err(match found {
-            None => DetailsProblem::NoSuchLink,
-            Some((true, _)) => DetailsProblem::AlreadyRevoked,
-            Some((false, _)) => DetailsProblem::NotYourLink,
-        }))
+        Ok(match found {
+            None => Revoked::NoSuchLink,
+            Some((true, _)) => Revoked::Already,
+            Some((false, _)) => Revoked::NotYours,
+        })
     }
 
     /// Counts a recipient starting the flow: the link's checks, then one atomic increment.

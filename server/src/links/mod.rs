@@ -14,12 +14,11 @@ mod sqlite_reader;
 mod synthetic;
 
 use crate::db::{on_db, Db, StoreResult};
-use app::domain::audit::DetailsProblem;
-use app::domain::link::{LinkAddress, LinkRefusal};
+use app::domain::link::LinkAddress;
 use app::domain::links_list::SharedLink;
 use app::domain::share::{GeneratedLink, ShareRequest};
 use app::domain::{FlowSlug, UserView};
-use app::ports::{BackendError, PublicLinks, ShareError, Sharing};
+use app::ports::{BackendError, PublicLinks, ShareError, Sharing, StartError};
 use async_trait::async_trait;
 use cache::LinkCache;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -123,22 +122,18 @@ impl Sharing for LinkStore {
             .map_err(|e| e.for_port("listing shared links"))
     }
 
-    async fn revoke(
-        &self,
-        link_id: &str,
-        by: &UserView,
-    ) -> Result<Result<(), DetailsProblem>, BackendError> {
-        self.revoke_link(link_id, by)
-            .await
-            .map_err(|e| e.for_port("revoking a link"))
+    async fn revoke(&self, link_id: &str, by: &UserView) -> Result<(), ShareError> {
+        self.revoke_link(link_id, by).await
     }
 }
 
 #[async_trait]
 impl PublicLinks for LinkStore {
-    async fn start(&self, address: LinkAddress) -> Result<Result<(), LinkRefusal>, BackendError> {
-        LinkStore::start(self, address)
-            .await
-            .map_err(|e| e.for_port("counting a start"))
+    async fn start(&self, address: LinkAddress) -> Result<(), StartError> {
+        match LinkStore::start(self, address).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(refusal)) => Err(StartError::Refused(refusal)),
+            Err(err) => Err(err.for_port("counting a start").into()),
+        }
     }
 }
