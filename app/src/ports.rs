@@ -148,7 +148,7 @@ pub enum ReviewError {
     Backend(#[from] BackendError),
 }
 
-/// The approval workflow and the audit log.
+/// The approval workflow.
 #[async_trait]
 pub trait Reviews: Send + Sync {
     async fn publish(&self, flow: &FlowSlug, by: &UserView) -> Result<(), ReviewError>;
@@ -160,7 +160,12 @@ pub trait Reviews: Send + Sync {
         by: &UserView,
     ) -> Result<(), ReviewError>;
     async fn review_comment(&self, flow: &FlowSlug) -> Result<String, BackendError>;
-    async fn audit_log(&self, text: &str, page: u32) -> Result<AuditPage, BackendError>;
+}
+
+/// The audit log, for admins: newest first, searched by any of its fields.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    async fn page(&self, text: &str, page: u32) -> Result<AuditPage, BackendError>;
 }
 
 /// Why an application change was refused.
@@ -232,6 +237,7 @@ pub struct Ports {
     pub sharing: Arc<dyn Sharing>,
     pub links: Arc<dyn PublicLinks>,
     pub reviews: Arc<dyn Reviews>,
+    pub audit: Arc<dyn AuditLog>,
     pub applications: Arc<dyn Applications>,
     pub cookies: CookiePolicy,
 }

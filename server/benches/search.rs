@@ -23,6 +23,7 @@ async fn bench(engine: Engine) {
     let started = Instant::now();
     for first in (0..FLOWS).step_by(10_000) {
         store
+            .flows
             .insert_flows(&server::import::synthetic_flows(10_000, first), "bench")
             .await
             .expect("insert");
@@ -59,7 +60,7 @@ async fn bench(engine: Engine) {
         let mut total = 0;
         for _ in 0..RUNS {
             let t = Instant::now();
-            total = store.search(&query).await.expect("search").total;
+            total = store.flows.search(&query).await.expect("search").total;
             times.push(t.elapsed());
         }
         times.sort();

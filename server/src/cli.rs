@@ -166,7 +166,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 }
             };
             let store = open_store(&cli.database_url, SessionKey::from_secret("")).await?;
-            store.add_user(&name, role, &password).await?;
+            store.accounts.add_user(&name, role, &password).await?;
             println!("Added {role} {name}.");
             Ok(())
         }
@@ -214,10 +214,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Flows(FlowsCommand::Generate { count }) => {
             let store = open_store(&cli.database_url, SessionKey::from_secret("")).await?;
-            let first = usize::try_from(store.flow_count().await?).unwrap_or(0);
+            let first = usize::try_from(store.flows.flow_count().await?).unwrap_or(0);
             for chunk_start in (0..count).step_by(5_000) {
                 let n = (count - chunk_start).min(5_000);
                 store
+                    .flows
                     .insert_flows(
                         &import::synthetic_flows(n, first + chunk_start),
                         "generator",

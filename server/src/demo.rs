@@ -426,16 +426,16 @@ fn slug(s: &str) -> FlowSlug {
 
 /// Seeds an empty database with the demo. Returns false (and writes nothing) when it holds users or flows already.
 pub async fn seed(store: &Store, public_url: &str) -> StoreResult<bool> {
-    if store.user_count().await? > 0 || store.flow_count().await? > 0 {
+    if store.accounts.user_count().await? > 0 || store.flows.flow_count().await? > 0 {
         return Ok(false);
     }
     for (name, role, password) in DEMO_USERS {
         let name =
             UserName::parse(name).map_err(|e| crate::db::StoreError::Invalid(e.to_string()))?;
-        store.add_user(&name, role, password).await?;
+        store.accounts.add_user(&name, role, password).await?;
     }
     let flows = demo_flows();
-    store.insert_flows(&flows, "admin").await?;
+    store.flows.insert_flows(&flows, "admin").await?;
     let apps = [
         (
             "help-centre",
@@ -473,7 +473,7 @@ pub async fn seed(store: &Store, public_url: &str) -> StoreResult<bool> {
             base_url: public_url.into(),
             embed_origins,
         };
-        store.create_application(&app).await?;
+        store.applications.create_application(&app).await?;
     }
     let protected = |invocations: Option<u32>,
                      amount: Option<u32>,
@@ -495,10 +495,12 @@ pub async fn seed(store: &Store, public_url: &str) -> StoreResult<bool> {
             protected(None, Some(7), ExpiryUnit::Days, true)
         };
         store
+            .applications
             .set_availability(&flow.slug, &slug("help-centre"), help)
             .await?;
         if i % 3 == 0 {
             store
+                .applications
                 .set_availability(
                     &flow.slug,
                     &slug("order-widget"),
@@ -508,6 +510,7 @@ pub async fn seed(store: &Store, public_url: &str) -> StoreResult<bool> {
         }
         if i % 4 == 1 {
             store
+                .applications
                 .set_availability(
                     &flow.slug,
                     &slug("partner-portal"),
@@ -517,6 +520,7 @@ pub async fn seed(store: &Store, public_url: &str) -> StoreResult<bool> {
         }
         if i % 5 == 2 {
             store
+                .applications
                 .set_availability(&flow.slug, &slug("chat-widget"), AccessProtection::Open)
                 .await?;
         }

@@ -81,7 +81,7 @@ pub async fn import(store: &Store, json: &str, author: &str) -> StoreResult<Impo
     let mut report = ImportReport::default();
     for flow in flows {
         let slug = flow.slug.to_string();
-        match store.upsert_flow(flow, author).await? {
+        match store.flows.upsert_flow(flow, author).await? {
             Upserted::Created => report.created += 1,
             Upserted::Unchanged => report.unchanged += 1,
             Upserted::Updated { reapproval, .. } => {

@@ -28,12 +28,13 @@ fn route_list() -> Vec<AxumRouteListing> {
 
 pub fn router(store: Arc<Store>, options: LeptosOptions, cookies: CookiePolicy) -> Router {
     let ports = Ports {
-        accounts: store.clone(),
-        flows: store.clone(),
+        accounts: Arc::new(store.accounts.clone()),
+        flows: Arc::new(store.flows.clone()),
         sharing: Arc::new(store.links.clone()),
         links: Arc::new(store.links.clone()),
-        reviews: store.clone(),
-        applications: store.clone(),
+        reviews: Arc::new(store.reviews.clone()),
+        audit: Arc::new(store.audit.clone()),
+        applications: Arc::new(store.applications.clone()),
         cookies,
     };
     // Recipients' pages get a handler of their own (one check per request, cached renderings);

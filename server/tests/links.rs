@@ -234,6 +234,7 @@ app_tests!(
         }
         app.test_store
             .store
+            .applications
             .regenerate_key(&slug("order-widget"), "admin")
             .await
             .expect("regenerate");
@@ -268,6 +269,7 @@ app_tests!(
         let link = generate(&app, "order-status-lookup", "order-widget", "", true).await;
         app.test_store
             .store
+            .applications
             .regenerate_key(&slug("order-widget"), "admin")
             .await
             .expect("regenerate");
@@ -303,6 +305,7 @@ app_tests!(a_withdrawn_flow_is_not_available, |app| async move {
     let link = generate(&app, "order-status-lookup", "help-centre", "", true).await;
     app.test_store
         .store
+        .flows
         .set_flow_state(
             &slug("order-status-lookup"),
             PublicationStatus::Draft,
@@ -412,6 +415,7 @@ app_tests!(
         );
         app.test_store
             .store
+            .applications
             .regenerate_key(&slug("order-widget"), "admin")
             .await
             .expect("regenerate");

@@ -29,7 +29,7 @@ engine_tests!(
     search_is_a_case_insensitive_substring_match_on_names,
     |store| async move {
         seeded(&store).await;
-        let page = store.search(&query("ORD")).await.expect("search");
+        let page = store.flows.search(&query("ORD")).await.expect("search");
         assert!(
             names(&page).contains(&"Order Status Lookup"),
             "{:?}",
@@ -49,9 +49,13 @@ engine_tests!(
 
 engine_tests!(search_folds_non_ascii_letters, |store| async move {
     seeded(&store).await;
-    let page = store.search(&query("DÉCLARATION")).await.expect("search");
+    let page = store
+        .flows
+        .search(&query("DÉCLARATION"))
+        .await
+        .expect("search");
     assert_eq!(names(&page), ["Déclaration de sinistre"]);
-    let page = store.search(&query("rückruf")).await.expect("search");
+    let page = store.flows.search(&query("rückruf")).await.expect("search");
     assert_eq!(names(&page), ["Rückruf vereinbaren"]);
 });
 
@@ -69,13 +73,14 @@ engine_tests!(
             &"x".repeat(10_000),
         ] {
             let page = store
+                .flows
                 .search(&query(text))
                 .await
                 .unwrap_or_else(|e| panic!("{text:?}: {e}"));
             assert_eq!(page.total, 0, "{text:?} matched {:?}", names(&page));
         }
         assert!(
-            store.flow_count().await.expect("count") >= 40,
+            store.flows.flow_count().await.expect("count") >= 40,
             "nothing was dropped"
         );
     }
@@ -85,11 +90,16 @@ engine_tests!(
     an_empty_search_lists_everything_in_pages,
     |store| async move {
         seeded(&store).await;
-        let total = store.flow_count().await.expect("count") as u64;
-        let first = store.search(&FlowQuery::default()).await.expect("page 1");
+        let total = store.flows.flow_count().await.expect("count") as u64;
+        let first = store
+            .flows
+            .search(&FlowQuery::default())
+            .await
+            .expect("page 1");
         assert_eq!(first.total, total);
         assert_eq!(first.flows.len(), PAGE_SIZE as usize);
         let second = store
+            .flows
             .search(&FlowQuery::default().with_page(2))
             .await
             .expect("page 2");
@@ -99,6 +109,7 @@ engine_tests!(
             "pages do not overlap"
         );
         let beyond = store
+            .flows
             .search(&FlowQuery::default().with_page(99))
             .await
             .expect("page 99");
@@ -109,6 +120,7 @@ engine_tests!(
 engine_tests!(sorting_by_name_orders_both_ways, |store| async move {
     seeded(&store).await;
     let asc = store
+        .flows
         .search(&FlowQuery::default().sorted_by(SortKey::Name))
         .await
         .expect("asc");
@@ -125,6 +137,7 @@ engine_tests!(sorting_by_name_orders_both_ways, |store| async move {
         sorted
     );
     let desc = store
+        .flows
         .search(
             &FlowQuery::default()
                 .sorted_by(SortKey::Name)
@@ -143,7 +156,7 @@ engine_tests!(
     |store| async move {
         seeded(&store).await;
         let slug = FlowSlug::parse("returns-and-refunds").expect("slug");
-        let details = store.details(&slug).await.expect("the flow exists");
+        let details = store.flows.details(&slug).await.expect("the flow exists");
         assert_eq!(details.summary.flow_type, FlowType::Interaction);
         assert!(details.step_count >= 3);
         let help = details
@@ -153,6 +166,7 @@ engine_tests!(
             .expect("help centre");
         assert!(help.protection.is_protected());
         let missing = store
+            .flows
             .details(&FlowSlug::parse("no-such-flow").expect("slug"))
             .await;
         assert!(
@@ -169,7 +183,7 @@ engine_tests!(
         let mut open = 0;
         let mut protected = 0;
         for flow in server::demo::demo_flows() {
-            let details = store.details(&flow.slug).await.expect("exists");
+            let details = store.flows.details(&flow.slug).await.expect("exists");
             for a in details.availability {
                 if a.protection == AccessProtection::Open {
                     open += 1
@@ -191,10 +205,15 @@ engine_tests!(
         seeded(&store).await;
         let name = UserName::parse("publisher").expect("name");
         assert!(matches!(
-            store.log_in(&name, "wrong password").await.expect("log in"),
+            store
+                .accounts
+                .log_in(&name, "wrong password")
+                .await
+                .expect("log in"),
             SignIn::Refused
         ));
         let SignIn::Welcome(user, token) = store
+            .accounts
             .log_in(&name, "demo-publisher-pass")
             .await
             .expect("log in")
@@ -203,13 +222,17 @@ engine_tests!(
         };
         assert_eq!(user.role, Role::Publisher);
         assert_eq!(
-            store.session_user(&token).await.expect("lookup"),
+            store.accounts.session_user(&token).await.expect("lookup"),
             Some(user)
         );
-        store.log_out(&token).await.expect("log out");
-        assert_eq!(store.session_user(&token).await.expect("lookup"), None);
+        store.accounts.log_out(&token).await.expect("log out");
+        assert_eq!(
+            store.accounts.session_user(&token).await.expect("lookup"),
+            None
+        );
         assert_eq!(
             store
+                .accounts
                 .session_user(&SessionToken("forged".into()))
                 .await
                 .expect("lookup"),
@@ -218,6 +241,7 @@ engine_tests!(
         let nobody = UserName::parse("nobody").expect("name");
         assert!(matches!(
             store
+                .accounts
                 .log_in(&nobody, "demo-publisher-pass")
                 .await
                 .expect("log in"),
@@ -231,15 +255,18 @@ engine_tests!(
     |store| async move {
         let name = UserName::parse("carol").expect("name");
         store
+            .accounts
             .add_user(&name, Role::Viewer, "long enough password")
             .await
             .expect("first");
         let err = store
+            .accounts
             .add_user(&name, Role::Admin, "long enough password")
             .await
             .expect_err("second");
         assert_eq!(err.to_string(), "a user called carol already exists");
         let short = store
+            .accounts
             .add_user(
                 &UserName::parse("dave").expect("name"),
                 Role::Viewer,
@@ -262,6 +289,7 @@ engine_tests!(
         flow.publication = PublicationStatus::Published;
         assert_eq!(
             store
+                .flows
                 .upsert_flow(flow.clone(), "importer")
                 .await
                 .expect("create"),
@@ -269,6 +297,7 @@ engine_tests!(
         );
         assert_eq!(
             store
+                .flows
                 .upsert_flow(flow.clone(), "importer")
                 .await
                 .expect("same again"),
@@ -278,6 +307,7 @@ engine_tests!(
         changed.definition = server::demo::demo_flows()[1].definition.clone();
         assert_eq!(
             store
+                .flows
                 .upsert_flow(changed, "importer")
                 .await
                 .expect("update"),
@@ -286,7 +316,7 @@ engine_tests!(
                 reapproval: true
             }
         );
-        let details = store.details(&flow.slug).await.expect("exists");
+        let details = store.flows.details(&flow.slug).await.expect("exists");
         assert_eq!(
             (details.summary.version, details.summary.approval),
             (2, ApprovalStatus::Pending)
@@ -299,10 +329,11 @@ engine_tests!(
     |store| async move {
         // Correctness at scale (timings are in the search benchmark): the total counts every match.
         store
+            .flows
             .insert_flows(&server::import::synthetic_flows(20_000, 0), "generator")
             .await
             .expect("insert");
-        let page = store.search(&query("refund")).await.expect("search");
+        let page = store.flows.search(&query("refund")).await.expect("search");
         assert!(page.total > 0 && page.flows.len() == PAGE_SIZE as usize);
         assert!(page
             .flows

@@ -36,8 +36,8 @@ pub async fn audit_log(q: Option<String>, page: Option<String>) -> Result<AuditP
             let (ports, _user) = caller(crate::domain::Permission::Administer).await?;
             let page = page.and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
             Ok(ports
-                .reviews
-                .audit_log(q.as_deref().unwrap_or_default(), page)
+                .audit
+                .page(q.as_deref().unwrap_or_default(), page)
                 .await?)
         }
         .await,

@@ -1,11 +1,24 @@
 //! Console users and their sessions: the `Accounts` port and the `user add` command's store side.
 
-use super::{now_millis, on_db, Store, StoreError, StoreResult};
+use super::{now_millis, on_db, Db, StoreError, StoreResult};
 use crate::security::password;
+use crate::security::session::SessionKey;
+use crate::security::throttle::LoginThrottle;
 use app::domain::{Role, UserName, UserView};
 use app::ports::{Accounts, BackendError, SessionToken, SignIn};
 use async_trait::async_trait;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Console users, their sessions and the sign-in throttle.
+#[derive(Debug, Clone)]
+pub struct AccountStore {
+    pub(super) db: Db,
+    pub(super) session_key: SessionKey,
+    pub(super) session_ttl: Duration,
+    /// Failed sign-ins per user name; shared by every clone of the store.
+    pub(super) login_throttle: Arc<LoginThrottle>,
+}
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -22,7 +35,7 @@ fn view(name: String, role: &str) -> StoreResult<UserView> {
     Ok(UserView { name, role })
 }
 
-impl Store {
+impl AccountStore {
     /// Creates a console user. The password is checked for length and hashed with Argon2id.
     pub async fn add_user(&self, name: &UserName, role: Role, password: &str) -> StoreResult<()> {
         let owned = password.to_owned();
@@ -86,7 +99,7 @@ impl Store {
 }
 
 #[async_trait]
-impl Accounts for Store {
+impl Accounts for AccountStore {
     async fn log_in(&self, name: &UserName, candidate: &str) -> Result<SignIn, BackendError> {
         if let Err(wait) = self.login_throttle.attempt(name.as_str(), Instant::now()) {
             // Whole seconds, rounded up: "try again in 0 seconds" would be a lie.

@@ -1,13 +1,23 @@
 //! Applications (the doors links go through) and which flows are available to them, with each
 //! pair's access protection. Keys are minted here and never leave the server.
 
-use super::{audit, conditional_change, now_millis, on_db, Store, StoreError, StoreResult};
+use super::{audit, conditional_change, now_millis, on_db, Db, StoreError, StoreResult};
+use crate::links::LinkStore;
 use crate::security::random_bytes;
 use app::domain::applications_page::{ApplicationForm, ApplicationSummary, FlowChoice};
 use app::domain::audit::AuditAction;
 use app::domain::UserView;
 use app::domain::{AccessProtection, ApplicationKind, FlowSlug};
 use app::ports::{ApplicationError, BackendError, ProtectionChange};
+
+/// Applications, their keys and which flows they offer with what protection. Every change tells
+/// the links' store, since it changes what links do.
+#[derive(Debug, Clone)]
+pub struct ApplicationStore {
+    pub(super) db: Db,
+    pub(super) flows: super::FlowStore,
+    pub(super) links: LinkStore,
+}
 
 /// An application as it is created: base URL and embed origins already checked.
 #[derive(Debug, Clone)]
@@ -57,7 +67,7 @@ pub fn parse_origin(raw: &str) -> StoreResult<String> {
     Ok(url.origin().ascii_serialization())
 }
 
-impl Store {
+impl ApplicationStore {
     pub async fn create_application(&self, app: &NewApplication) -> StoreResult<i64> {
         let base_url = parse_base_url(&app.base_url)?;
         let origins = app
@@ -99,6 +109,7 @@ impl Store {
         protection: AccessProtection,
     ) -> StoreResult<()> {
         let flow_id = self
+            .flows
             .flow_id(flow)
             .await?
             .ok_or_else(|| StoreError::Invalid(format!("there is no flow {flow}")))?;
@@ -143,7 +154,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl ApplicationStore {
     /// A new 256-bit key and key version for an application. Every link made before, full or short,
     /// protected or not, is disabled from the next request on.
     pub async fn regenerate_key(
@@ -189,7 +200,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl ApplicationStore {
     /// Saves a flow's access protection for each listed application, all or nothing, with an
     /// audit entry per application. `Err(slug)` names an application not available to the flow.
     pub async fn save_protections(
@@ -267,7 +278,7 @@ struct ApplicationRow {
     flow_count: i64,
 }
 
-impl Store {
+impl ApplicationStore {
     pub async fn applications(&self) -> StoreResult<Vec<ApplicationSummary>> {
         let sql = "SELECT a.slug, a.name, a.kind, a.base_url, a.embed_origins, a.secret_key, a.key_version, a.rotated_at, \
                    (SELECT COUNT(*) FROM flow_applications fa WHERE fa.application_id = a.id) AS flow_count \
@@ -302,14 +313,14 @@ impl Store {
 }
 
 #[async_trait::async_trait]
-impl app::ports::Applications for Store {
+impl app::ports::Applications for ApplicationStore {
     async fn save_protections(
         &self,
         flow: &FlowSlug,
         changes: &[ProtectionChange],
         by: &UserView,
     ) -> Result<(), ApplicationError> {
-        match Store::save_protections(self, flow, changes, &by.name).await {
+        match ApplicationStore::save_protections(self, flow, changes, &by.name).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(application)) => Err(ApplicationError::NotAvailable(application)),
             Err(err) => Err(err.for_port("saving access protection").into()),
@@ -363,7 +374,7 @@ impl app::ports::Applications for Store {
         application: &FlowSlug,
         by: &UserView,
     ) -> Result<u32, ApplicationError> {
-        Store::regenerate_key(self, application, &by.name).await
+        ApplicationStore::regenerate_key(self, application, &by.name).await
     }
 }
 

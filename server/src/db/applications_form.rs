@@ -1,8 +1,8 @@
 //! Creating and editing applications from the console form: every field checked (each refusal
 //! named), then the application, its flows and an audit entry written in one transaction.
 
-use super::applications::{parse_base_url, parse_origin};
-use super::{audit, now_millis, on_db, Store, StoreError, StoreResult};
+use super::applications::{parse_base_url, parse_origin, ApplicationStore};
+use super::{audit, now_millis, on_db, StoreError, StoreResult};
 use crate::security::random_bytes;
 use app::domain::applications_page::{ApplicationField, ApplicationForm, MAX_APPLICATION_NAME};
 use app::domain::audit::AuditAction;
@@ -81,7 +81,7 @@ fn check(
     }
 }
 
-impl Store {
+impl ApplicationStore {
     /// Creates an application (a new 256-bit key) or edits one; makes exactly the chosen flows
     /// available to it (new pairs start Open; kept pairs keep their protection).
     pub async fn save_application(

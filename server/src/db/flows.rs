@@ -1,7 +1,8 @@
 //! Flows in the store: the `FlowCatalog` port (search, details) and the writes behind
 //! `flows import`, `flows generate` and the demo data.
 
-use super::{now_millis, on_db, Store, StoreError, StoreResult};
+use super::{now_millis, on_db, Db, StoreError, StoreResult};
+use crate::links::LinkStore;
 use app::domain::query::fold;
 use app::domain::{
     AccessProtection, ApplicationKind, ApprovalStatus, Availability, Expiry, ExpiryUnit,
@@ -10,6 +11,13 @@ use app::domain::{
 };
 use app::ports::{BackendError, CatalogError, FlowCatalog};
 use async_trait::async_trait;
+
+/// Flows: the catalog and its writes. Changes that affect what links open tell the links' store.
+#[derive(Debug, Clone)]
+pub struct FlowStore {
+    pub(super) db: Db,
+    pub(super) links: LinkStore,
+}
 
 pub const MAX_NAME_LEN: usize = 200;
 pub const MAX_DESCRIPTION_LEN: usize = 4_000;
@@ -179,7 +187,7 @@ fn order_by(key: SortKey, direction: SortDirection) -> String {
 const SUMMARY_COLUMNS: &str =
     "slug, name, flow_type, publication, approval, version, updated_at, updated_by";
 
-impl Store {
+impl FlowStore {
     /// Creates a flow, or updates the one with the same slug. A changed definition bumps the
     /// version, and an approved flow whose definition changed goes back to Pending.
     pub async fn upsert_flow(&self, flow: NewFlow, author: &str) -> StoreResult<Upserted> {
@@ -377,7 +385,7 @@ impl Store {
 }
 
 #[async_trait]
-impl FlowCatalog for Store {
+impl FlowCatalog for FlowStore {
     async fn search(&self, query: &FlowQuery) -> Result<FlowPage, BackendError> {
         self.search_flows(query)
             .await
@@ -392,7 +400,7 @@ impl FlowCatalog for Store {
     }
 }
 
-impl Store {
+impl FlowStore {
     /// Moves a flow to a publication and approval state; its links follow at once.
     pub async fn set_flow_state(
         &self,

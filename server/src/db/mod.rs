@@ -1,17 +1,21 @@
-//! The store: one type over two engines. SQLite is the embedded default, PostgreSQL the engine for
+//! The stores: one per resource (accounts, flows, applications, reviews, audit; links have theirs
+//! in `crate::links`), over one pool on either of two engines. SQLite is the embedded default, PostgreSQL the engine for
 //! teams that outgrow one machine; the URL's scheme picks one. Queries are shared text (`$1`
 //! placeholders work on both) run through [`on_db!`], which expands the same code once per engine.
 
 mod accounts;
 mod applications;
 mod applications_form;
+mod audit;
 mod flows;
 mod review;
-pub(crate) use review::audit;
+pub(crate) use audit::audit;
 
-pub use applications::{parse_base_url as applications_base_url, NewApplication};
-pub use flows::NewFlow;
-pub use flows::Upserted;
+pub use accounts::AccountStore;
+pub use applications::{parse_base_url as applications_base_url, ApplicationStore, NewApplication};
+pub use audit::AuditStore;
+pub use flows::{FlowStore, NewFlow, Upserted};
+pub use review::ReviewStore;
 
 use crate::security::session::SessionKey;
 use app::ports::BackendError;
@@ -170,27 +174,48 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// The backend behind every port: the database and the key that hashes session tokens.
+/// The backend: one store per resource, each implementing its port, all on one database.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pub(crate) db: Db,
-    pub(crate) session_key: SessionKey,
-    pub(crate) session_ttl: Duration,
+    db: Db,
+    pub accounts: AccountStore,
+    pub flows: FlowStore,
+    pub applications: ApplicationStore,
     /// The links' own store (their SQL, cache and lifecycle): what every other resource tells
     /// when it changes something links depend on.
     pub links: crate::links::LinkStore,
-    /// Failed sign-ins per user name; shared by every clone of the store.
-    pub(crate) login_throttle: std::sync::Arc<crate::security::throttle::LoginThrottle>,
+    pub reviews: ReviewStore,
+    pub audit: AuditStore,
 }
 
 impl Store {
     pub fn new(db: Db, session_key: SessionKey, session_ttl: Duration) -> Self {
+        let links = crate::links::LinkStore::new(db.clone());
+        let flows = FlowStore {
+            db: db.clone(),
+            links: links.clone(),
+        };
         Self {
-            links: crate::links::LinkStore::new(db.clone()),
+            accounts: AccountStore {
+                db: db.clone(),
+                session_key,
+                session_ttl,
+                login_throttle: Default::default(),
+            },
+            applications: ApplicationStore {
+                db: db.clone(),
+                flows: flows.clone(),
+                links: links.clone(),
+            },
+            reviews: ReviewStore {
+                db: db.clone(),
+                flows: flows.clone(),
+                links: links.clone(),
+            },
+            audit: AuditStore { db: db.clone() },
+            flows,
+            links,
             db,
-            session_key,
-            session_ttl,
-            login_throttle: Default::default(),
         }
     }
 
