@@ -1,7 +1,8 @@
 //! The stores: one per resource (accounts, flows, applications, reviews, audit; links have theirs
-//! in `crate::links`), over one pool on either of two engines. SQLite is the embedded default, PostgreSQL the engine for
-//! teams that outgrow one machine; the URL's scheme picks one. Queries are shared text (`$1`
-//! placeholders work on both) run through [`on_db!`], which expands the same code once per engine.
+//! in `crate::links`), over one pool on either of two engines. SQLite is the embedded default,
+//! PostgreSQL the engine for teams that outgrow one machine; the URL's scheme picks one. Queries
+//! are shared text (`$1` placeholders work on both) run through [`on_db!`], which expands the same
+//! code once per engine.
 
 mod accounts;
 mod applications;
