@@ -22,21 +22,17 @@ pub async fn list_applications() -> Result<Vec<ApplicationSummary>, AppError> {
 pub async fn regenerate_key(application: String) -> Result<u32, AppError> {
     use super::request::*;
     use crate::domain::query::encode_component;
-    respond(
-        async move {
-            let (ports, user) = caller(crate::domain::Permission::Administer).await?;
-            let slug = application_slug(&application)?;
-            let version = ports.applications.regenerate_key(&slug, &user).await?;
-            if accepts_html() {
-                leptos_axum::redirect(&format!(
-                    "/applications?regenerated={}",
-                    encode_component(slug.as_str())
-                ));
-            }
-            Ok(version)
-        }
-        .await,
-    )
+    let result = async move {
+        let (ports, user) = caller(crate::domain::Permission::Administer).await?;
+        let slug = application_slug(&application)?;
+        let version = ports.applications.regenerate_key(&slug, &user).await?;
+        let then = format!(
+            "/applications?regenerated={}",
+            encode_component(slug.as_str())
+        );
+        Ok((version, then))
+    };
+    respond(end_form(result.await))
 }
 
 /// The values an application form starts with: the application's, or empty for a new one, plus
@@ -111,42 +107,49 @@ pub async fn save_application(
     use crate::domain::applications_page::ApplicationForm;
     use crate::domain::query::encode_component as enc;
     use crate::ports::ApplicationError;
-    respond(
-        async move {
-            let (ports, user) = caller(crate::domain::Permission::Administer).await?;
-            let form = ApplicationForm {
-                name,
-                slug: slug.unwrap_or_default(),
-                kind,
-                base_url,
-                embed_origins: embed_origins.unwrap_or_default(),
-                flows: flows.unwrap_or_default(),
-            };
-            match ports.applications.save(&form, creating, &user).await {
-                Ok(saved) => {
-                    if accepts_html() {
-                        leptos_axum::redirect(&format!("/applications?saved={}", enc(saved.as_str())));
-                    }
-                    Ok(saved.to_string())
-                }
-                Err(ApplicationError::Invalid(fields)) if accepts_html() => {
-                    let page = if creating { "/applications/new".to_owned() } else { format!("/applications/{}", enc(&form.slug)) };
-                    let invalid: Vec<&str> = fields.iter().map(|f| f.code()).collect();
-                    let flows: String = form.flows.iter().map(|f| format!("&flow={}", enc(f))).collect();
-                    leptos_axum::redirect(&format!(
-                        "{page}?refill=1&name={}&slug={}&kind={}&base_url={}&embed_origins={}{flows}&invalid={}",
-                        enc(&form.name),
-                        enc(&form.slug),
-                        enc(&form.kind),
-                        enc(&form.base_url),
-                        enc(&form.embed_origins),
-                        enc(&invalid.join(","))
-                    ));
-                    Ok(String::new())
-                }
-                Err(refused) => Err(refused.into()),
+    let result = async move {
+        let (ports, user) = caller(crate::domain::Permission::Administer).await?;
+        let form = ApplicationForm {
+            name,
+            slug: slug.unwrap_or_default(),
+            kind,
+            base_url,
+            embed_origins: embed_origins.unwrap_or_default(),
+            flows: flows.unwrap_or_default(),
+        };
+        match ports.applications.save(&form, creating, &user).await {
+            Ok(saved) => Ok((
+                saved.to_string(),
+                format!("/applications?saved={}", enc(saved.as_str())),
+            )),
+            Err(ApplicationError::Invalid(fields)) => {
+                let page = if creating {
+                    "/applications/new".to_owned()
+                } else {
+                    format!("/applications/{}", enc(&form.slug))
+                };
+                let invalid: Vec<&str> = fields.iter().map(|f| f.code()).collect();
+                let flows: String = form
+                    .flows
+                    .iter()
+                    .map(|f| format!("&flow={}", enc(f)))
+                    .collect();
+                let back_to = format!(
+                    "{page}?refill=1&name={}&slug={}&kind={}&base_url={}&embed_origins={}{flows}&invalid={}",
+                    enc(&form.name),
+                    enc(&form.slug),
+                    enc(&form.kind),
+                    enc(&form.base_url),
+                    enc(&form.embed_origins),
+                    enc(&invalid.join(","))
+                );
+                Err(FormError::Refused {
+                    error: ApplicationError::Invalid(fields).into(),
+                    back_to,
+                })
             }
+            Err(other) => Err(FormError::Failed(other.into())),
         }
-        .await,
-    )
+    };
+    respond(end_form(result.await))
 }

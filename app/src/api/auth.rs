@@ -21,61 +21,53 @@ pub async fn login(name: String, password: String, next: Option<String>) -> Resu
     use crate::domain::query::encode_component;
     use crate::domain::UserName;
     use crate::ports::SignIn;
-    respond(
-        async move {
-            let ports = ports()?;
-            let next = safe_next(next.as_deref().unwrap_or("/flows"));
-            // An unparseable name cannot belong to anyone: answer exactly as for a wrong password.
-            let outcome = match UserName::parse(&name) {
-                Ok(name) => ports.accounts.log_in(&name, &password).await?,
-                Err(_) => SignIn::Refused,
-            };
-            let refusal = match outcome {
-                SignIn::Welcome(_, token) => {
-                    set_session_cookie(ports.cookies, Some(&token));
-                    leptos_axum::redirect(next);
-                    return Ok(());
-                }
-                SignIn::Refused => AppError::BadCredentials,
-                SignIn::Locked {
-                    retry_after_seconds,
-                } => AppError::SignInLocked(retry_after_seconds),
-            };
-            // A browser's plain form post goes back to the form, which then says what went wrong
-            // (the name comes back too, so only the password needs typing again).
-            if accepts_html() {
-                let why = match &refusal {
-                    AppError::SignInLocked(seconds) => format!("locked={seconds}"),
-                    _ => "failed=1".to_owned(),
-                };
-                leptos_axum::redirect(&format!(
-                    "/login?{why}&name={}&next={}",
-                    encode_component(&name),
-                    encode_component(next)
-                ));
-                return Ok(());
+    let result = async move {
+        let ports = ports()?;
+        let next = safe_next(next.as_deref().unwrap_or("/flows"));
+        // An unparseable name cannot belong to anyone: answer exactly as for a wrong password.
+        let outcome = match UserName::parse(&name) {
+            Ok(name) => ports.accounts.log_in(&name, &password).await?,
+            Err(_) => SignIn::Refused,
+        };
+        let (error, why) = match outcome {
+            SignIn::Welcome(_, token) => {
+                set_session_cookie(ports.cookies, Some(&token));
+                return Ok(((), next.to_owned()));
             }
-            Err(refusal)
-        }
-        .await,
-    )
+            SignIn::Refused => (AppError::BadCredentials, "failed=1".to_owned()),
+            SignIn::Locked {
+                retry_after_seconds,
+            } => (
+                AppError::SignInLocked(retry_after_seconds),
+                format!("locked={retry_after_seconds}"),
+            ),
+        };
+        // The form then says what went wrong; the name comes back too, so only the password needs
+        // typing again.
+        Err(FormError::Refused {
+            error,
+            back_to: format!(
+                "/login?{why}&name={}&next={}",
+                encode_component(&name),
+                encode_component(next)
+            ),
+        })
+    };
+    respond(end_form(result.await))
 }
 
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use super::request::*;
-    respond(
-        async move {
-            let ports = ports()?;
-            if let Some(token) = session_token() {
-                ports.accounts.log_out(&token).await?;
-            }
-            set_session_cookie(ports.cookies, None);
-            leptos_axum::redirect("/login");
-            Ok(())
+    let result = async move {
+        let ports = ports()?;
+        if let Some(token) = session_token() {
+            ports.accounts.log_out(&token).await?;
         }
-        .await,
-    )
+        set_session_cookie(ports.cookies, None);
+        Ok::<_, FormError>(((), "/login".to_owned()))
+    };
+    respond(end_form(result.await))
 }
 
 /// The signed-in user, or `None`: the console layout asks this before showing anything.

@@ -60,49 +60,44 @@ pub async fn save_access_protection(
     use crate::domain::query::encode_component;
     use crate::domain::Permission;
     use crate::ports::ProtectionChange;
-    respond(
-        async move {
-            let (ports, user) = caller(Permission::Administer).await?;
-            let flow = flow_slug(&slug)?;
-            let forms = apps.unwrap_or_default();
-            let page = format!("/flows/{}/access", encode_component(flow.as_str()));
-            let mut changes = Vec::new();
-            let mut invalid = Vec::new();
-            for form in &forms {
-                match form.parse() {
-                    Ok(protection) => changes.push(ProtectionChange {
-                        application: form.application.clone(),
-                        protection,
-                    }),
-                    Err(fields) => {
-                        invalid.extend(fields.into_iter().map(|f| (form.application.clone(), f)))
-                    }
+    let result = async move {
+        let (ports, user) = caller(Permission::Administer).await?;
+        let flow = flow_slug(&slug)?;
+        let forms = apps.unwrap_or_default();
+        let page = format!("/flows/{}/access", encode_component(flow.as_str()));
+        let mut changes = Vec::new();
+        let mut invalid = Vec::new();
+        for form in &forms {
+            match form.parse() {
+                Ok(protection) => changes.push(ProtectionChange {
+                    application: form.application.clone(),
+                    protection,
+                }),
+                Err(fields) => {
+                    invalid.extend(fields.into_iter().map(|f| (form.application.clone(), f)))
                 }
             }
-            if !invalid.is_empty() {
-                if accepts_html() {
-                    let codes: Vec<(String, &str)> =
-                        invalid.iter().map(|(a, f)| (a.clone(), f.code())).collect();
-                    leptos_axum::redirect(&format!("{page}?{}", refill_query(&forms, &codes)));
-                    return Ok(());
-                }
-                let messages: Vec<String> = invalid
-                    .iter()
-                    .map(|(a, f)| format!("{a}: {}", f.message()))
-                    .collect();
-                return Err(AppError::Invalid(messages.join(" ")));
-            }
-            ports
-                .applications
-                .save_protections(&flow, &changes, &user)
-                .await?;
-            if accepts_html() {
-                leptos_axum::redirect(&format!("{page}?saved=1"));
-            }
-            Ok(())
         }
-        .await,
-    )
+        if !invalid.is_empty() {
+            let codes: Vec<(String, &str)> =
+                invalid.iter().map(|(a, f)| (a.clone(), f.code())).collect();
+            let messages: Vec<String> = invalid
+                .iter()
+                .map(|(a, f)| format!("{a}: {}", f.message()))
+                .collect();
+            return Err(FormError::Refused {
+                error: AppError::Invalid(messages.join(" ")),
+                back_to: format!("{page}?{}", refill_query(&forms, &codes)),
+            });
+        }
+        ports
+            .applications
+            .save_protections(&flow, &changes, &user)
+            .await
+            .map_err(AppError::from)?;
+        Ok(((), format!("{page}?saved=1")))
+    };
+    respond(end_form(result.await))
 }
 
 #[cfg(test)]

@@ -181,6 +181,52 @@ pub fn session_cookie(policy: CookiePolicy, token: Option<&SessionToken>) -> Str
     }
 }
 
+/// Why a plain HTML form's post did not do what it asked.
+pub enum FormError {
+    /// Something the person can fix. A browser goes back to `back_to`: the form's page with a
+    /// query that refills what was typed and names what was wrong. A script caller gets `error`.
+    Refused { error: AppError, back_to: String },
+    /// Anything else, answered as an error to every caller.
+    Failed(AppError),
+}
+
+impl From<AppError> for FormError {
+    fn from(err: AppError) -> Self {
+        Self::Failed(err)
+    }
+}
+
+impl From<BackendError> for FormError {
+    fn from(err: BackendError) -> Self {
+        Self::Failed(err.into())
+    }
+}
+
+impl From<crate::ports::ApplicationError> for FormError {
+    fn from(err: crate::ports::ApplicationError) -> Self {
+        Self::Failed(err.into())
+    }
+}
+
+/// Ends every plain form's post the same way, so each works without JavaScript: when it worked a
+/// browser goes on to the page given with the value, when refused back to the form (see
+/// [`FormError`]); a script caller gets the value or the error itself.
+pub fn end_form<T: Default>(result: Result<(T, String), FormError>) -> Result<T, AppError> {
+    match result {
+        Ok((value, then)) => {
+            if accepts_html() {
+                leptos_axum::redirect(&then);
+            }
+            Ok(value)
+        }
+        Err(FormError::Refused { back_to, .. }) if accepts_html() => {
+            leptos_axum::redirect(&back_to);
+            Ok(T::default())
+        }
+        Err(FormError::Refused { error, .. } | FormError::Failed(error)) => Err(error),
+    }
+}
+
 /// Why an action on a flow's Details tab did not happen.
 pub enum Refusal {
     /// Something the person can fix (wrong state, missing comment, someone else's link).
@@ -194,25 +240,19 @@ impl From<AppError> for Refusal {
     }
 }
 
-/// A browser's plain form post goes back to the flow's page, with a problem code when refused;
-/// a script caller gets the result itself.
+/// The Details tab's forms go back to the flow's page, with a problem code when refused (a closed
+/// set: never free text someone could put in a URL).
 pub fn back_to_flow(slug: &str, result: Result<(), Refusal>) -> Result<(), AppError> {
     use crate::domain::query::encode_component;
     let page = format!("/flows/{}", encode_component(slug));
-    match result {
-        Ok(()) => {
-            if accepts_html() {
-                leptos_axum::redirect(&page);
-            }
-            Ok(())
-        }
-        Err(Refusal::Problem(problem)) if accepts_html() => {
-            leptos_axum::redirect(&format!("{page}?problem={}", problem.code()));
-            Ok(())
-        }
-        Err(Refusal::Problem(problem)) => Err(AppError::Invalid(problem.message().to_owned())),
-        Err(Refusal::Error(err)) => Err(err),
-    }
+    end_form(match result {
+        Ok(()) => Ok(((), page)),
+        Err(Refusal::Problem(problem)) => Err(FormError::Refused {
+            error: AppError::Invalid(problem.message().to_owned()),
+            back_to: format!("{page}?problem={}", problem.code()),
+        }),
+        Err(Refusal::Error(err)) => Err(FormError::Failed(err)),
+    })
 }
 
 #[cfg(test)]
