@@ -20,6 +20,10 @@ pub struct SqliteReader {
 
 /// More idle connections than cores only cost file handles.
 const MAX_IDLE: usize = 16;
+/// Up to 1 GiB of the file is mapped (address space, not memory: the OS pages it in and out).
+const MMAP_BYTES: i64 = 1 << 30;
+/// Each reader's page cache, in KiB (allocated only as pages are read).
+const CACHE_KIB: i64 = 32 * 1024;
 
 impl SqliteReader {
     /// A reader for a store on an SQLite file; `None` for PostgreSQL or an in-memory database.
@@ -47,6 +51,11 @@ impl SqliteReader {
                 let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
                 let connection = Connection::open_with_flags(&self.file, flags)?;
                 connection.busy_timeout(std::time::Duration::from_secs(5))?;
+                // Pages read through a memory map rather than a read() per page: misses among
+                // millions of links touch pages no connection's own page cache holds.
+                connection.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+                // A page cache large enough to keep the B-trees' inner pages decoded.
+                connection.pragma_update(None, "cache_size", -CACHE_KIB)?;
                 connection
             }
         };
