@@ -130,13 +130,17 @@ app_tests!(
         let links = list(&app, &publisher).await;
         let doomed_row = links
             .iter()
-            .find(|l| doomed.full_url.contains(&l.id))
+            .find(|l| l.id().is_some_and(|id| doomed.full_url.contains(id)))
             .expect("listed");
+        let doomed_id = doomed_row
+            .id()
+            .expect("the publisher's own link")
+            .to_owned();
         assert!(doomed_row.can_revoke && doomed_row.state == LinkState::Active);
         let revoked = app
             .call(
                 RevokeLink::PATH,
-                &[("slug", "order-status-lookup"), ("link", &doomed_row.id)],
+                &[("slug", "order-status-lookup"), ("link", &doomed_id)],
                 Some(&publisher),
             )
             .await;
@@ -159,7 +163,7 @@ app_tests!(
         let again = app
             .call(
                 RevokeLink::PATH,
-                &[("slug", "order-status-lookup"), ("link", &doomed_row.id)],
+                &[("slug", "order-status-lookup"), ("link", &doomed_id)],
                 Some(&publisher),
             )
             .await;
@@ -167,7 +171,7 @@ app_tests!(
         let state = list(&app, &publisher)
             .await
             .into_iter()
-            .find(|l| l.id == doomed_row.id)
+            .find(|l| l.id() == Some(doomed_id.as_str()))
             .expect("still listed")
             .state;
         assert_eq!(state, LinkState::Revoked);
@@ -182,13 +186,40 @@ app_tests!(
         let id = list(&app, &admin)
             .await
             .into_iter()
-            .find(|l| link.full_url.contains(&l.id))
-            .expect("listed")
-            .id;
+            .find_map(|l| {
+                l.id()
+                    .filter(|id| link.full_url.contains(id))
+                    .map(str::to_owned)
+            })
+            .expect("listed, with its id, for the admin who made it");
         let publisher = app.log_in("publisher", "demo-publisher-pass").await;
+        let seen_by_publisher = list(&app, &publisher).await;
         assert!(
-            !list(&app, &publisher).await.iter().any(|l| l.can_revoke),
+            !seen_by_publisher.iter().any(|l| l.can_revoke),
             "not the publisher's link"
+        );
+        assert!(
+            seen_by_publisher.iter().all(|l| l.handle.is_none()),
+            "someone else's link is listed without its id or short code"
+        );
+        let viewer = app.log_in("viewer", "demo-viewer-pass").await;
+        let seen_by_viewer = app
+            .call(
+                SharedLinks::PATH,
+                &[("slug", "order-status-lookup")],
+                Some(&viewer),
+            )
+            .await;
+        assert_eq!(seen_by_viewer.status, StatusCode::OK);
+        let code = link
+            .short_url
+            .as_deref()
+            .and_then(|u| u.rsplit('/').next())
+            .expect("code");
+        assert!(
+            !seen_by_viewer.body.contains(&id) && !seen_by_viewer.body.contains(code),
+            "a viewer gets neither the id nor the short code: {}",
+            seen_by_viewer.body
         );
         let refused = app
             .call(
@@ -204,7 +235,6 @@ app_tests!(
             "{}",
             refused.body
         );
-        let viewer = app.log_in("viewer", "demo-viewer-pass").await;
         let forbidden = app
             .call(
                 RevokeLink::PATH,

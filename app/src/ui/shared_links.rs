@@ -3,7 +3,7 @@
 
 use super::format::utc_minute;
 use crate::api::share::RevokeLink;
-use crate::domain::links_list::{LinkState, SharedLink, CHART_DAYS};
+use crate::domain::links_list::{LinkHandle, LinkState, SharedLink, CHART_DAYS};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -53,21 +53,36 @@ pub fn SharedLinks(slug: String, links: Vec<SharedLink>) -> impl IntoView {
                 .expires_at
                 .map_or("never".to_owned(), |s| utc_minute(s * 1_000));
             let last = link.last_used_at.map_or("never".to_owned(), utc_minute);
-            let revoke = link.can_revoke.then(|| {
-                let name = format!(
-                    "Revoke link {}",
-                    link.short_code
-                        .clone()
-                        .unwrap_or_else(|| link.id.chars().take(8).collect())
-                );
-                view! {
-                    <form method="post" action=RevokeLink::PATH>
-                        <input type="hidden" name="slug" value=slug.clone()/>
-                        <input type="hidden" name="link" value=link.id.clone()/>
-                        <button type="submit" aria-label=name>"Revoke"</button>
-                    </form>
-                }
-            });
+            // Someone else's link, for anyone but an admin: listed, but nothing that opens it.
+            let shown_code = match &link.handle {
+                Some(LinkHandle {
+                    short_code: Some(code),
+                    ..
+                }) => code.clone(),
+                Some(LinkHandle {
+                    short_code: None, ..
+                }) => "—".to_owned(),
+                None => "hidden".to_owned(),
+            };
+            let revoke = link
+                .handle
+                .clone()
+                .filter(|_| link.can_revoke)
+                .map(|handle| {
+                    let name = format!(
+                        "Revoke link {}",
+                        handle
+                            .short_code
+                            .unwrap_or_else(|| handle.id.chars().take(8).collect())
+                    );
+                    view! {
+                        <form method="post" action=RevokeLink::PATH>
+                            <input type="hidden" name="slug" value=slug.clone()/>
+                            <input type="hidden" name="link" value=handle.id/>
+                            <button type="submit" aria-label=name>"Revoke"</button>
+                        </form>
+                    }
+                });
             let state_class = if link.state == LinkState::Active {
                 "badge approved"
             } else {
@@ -78,7 +93,7 @@ pub fn SharedLinks(slug: String, links: Vec<SharedLink>) -> impl IntoView {
                     <td><time>{utc_minute(link.created_at)}</time>" · "{link.created_by}</td>
                     <td>{link.application}</td>
                     <td>{if link.protected { "Protected" } else { "Open" }}</td>
-                    <td><code>{link.short_code.unwrap_or_else(|| "—".to_owned())}</code></td>
+                    <td><code>{shown_code}</code></td>
                     <td>{expires}</td>
                     <td>{uses}</td>
                     <td>{last}</td>

@@ -7,7 +7,7 @@ use super::LinkStore;
 use crate::db::{audit, conditional_change, now_millis, on_db, StoreError, StoreResult};
 use app::domain::audit::AuditAction;
 use app::domain::link::{LinkAddress, LinkRefusal};
-use app::domain::links_list::{LinkState, SharedLink, CHART_DAYS};
+use app::domain::links_list::{LinkHandle, LinkState, SharedLink, CHART_DAYS};
 use app::domain::{FlowSlug, Role, UserView};
 use app::ports::ShareError;
 
@@ -76,6 +76,10 @@ impl LinkStore {
                         daily_uses[CHART_DAYS - 1 - age] += 1;
                     }
                 }
+                // Only who made a link, and admins, get what opens it: anyone else could use up a
+                // protected link they were never sent.
+                let may_open = viewer.role == Role::Admin
+                    || (viewer.role == Role::Publisher && viewer.name == r.created_by);
                 let invocations = count(r.invocations)?;
                 let allowed = r.allowed_invocations.map(count).transpose()?;
                 Ok(SharedLink {
@@ -87,15 +91,15 @@ impl LinkStore {
                         allowed,
                         now / 1_000,
                     ),
-                    can_revoke: !r.revoked
-                        && (viewer.role == Role::Admin
-                            || (viewer.role == Role::Publisher && viewer.name == r.created_by)),
-                    id: r.id,
+                    can_revoke: !r.revoked && may_open,
+                    handle: may_open.then_some(LinkHandle {
+                        id: r.id,
+                        short_code: r.short_code,
+                    }),
                     created_at: r.created_at,
                     created_by: r.created_by,
                     application: r.application,
                     protected: r.protected,
-                    short_code: r.short_code,
                     expires_at: r.expires_at,
                     invocations,
                     allowed_invocations: allowed,
