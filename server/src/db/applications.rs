@@ -43,7 +43,21 @@ pub fn parse_base_url(raw: &str) -> StoreResult<String> {
             "base URL {raw:?} must not carry a query, a fragment or credentials"
         )));
     }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    // The path is empty or a plain prefix (`/help`, `/a/b`): no empty segment, so nothing like
+    // `https://host//evil.example` can turn a link's path into another host.
+    let path = url.path().trim_end_matches('/');
+    let plain_prefix = path.split('/').skip(1).all(|segment| {
+        !segment.is_empty()
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+    });
+    if !plain_prefix {
+        return Err(StoreError::Invalid(format!(
+            "base URL {raw:?} may have a path only of plain segments like /help (letters, digits, - . _ ~)"
+        )));
+    }
+    Ok(format!("{}{path}", url.origin().ascii_serialization()))
 }
 
 /// Checks an embed origin: exactly `scheme://host[:port]`, as browsers compare origins.
@@ -392,12 +406,20 @@ mod tests {
             parse_base_url("http://127.0.0.1:3000/share").ok(),
             Some("http://127.0.0.1:3000/share".into())
         );
+        assert_eq!(
+            parse_base_url("https://Help.Example.com/pre/fix/").ok(),
+            Some("https://help.example.com/pre/fix".into())
+        );
         for bad in [
             "ftp://x.example",
             "help.example.com",
             "https://x.example/?a=1",
             "https://u:p@x.example",
             "javascript:alert(1)",
+            "https://host//evil.example",
+            "https://host/a//b",
+            "https://host/%2F%2Fevil.example",
+            "https://host/a b",
         ] {
             assert!(parse_base_url(bad).is_err(), "{bad}");
         }
