@@ -58,7 +58,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: 'name=publisher&password=demo-publisher-pass' });
   const cookie = res.headers.get('set-cookie').split(';')[0];
-  const out = await fetch(`${base}/api/generate_link`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+  const out = await fetch(`${base}/api/generate_link`, { method: 'POST', headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' },
     body: 'flow=order-status-lookup&application=order-widget&params=%26name%3DAda&protect=true&shorten=true' });
   const link = await out.json();
   const local = (u) => { const p = new URL(u); return `${base}${p.pathname}${p.search}`; };

@@ -281,7 +281,12 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
         secure: public_url.starts_with("https://"),
         max_age_seconds: SESSION_TTL.as_secs(),
     };
-    let app = startup::router(Arc::new(store.clone()), options, cookies);
+    let origin = crate::http::csrf::ConsoleOrigin::of(&public_url).ok_or_else(|| {
+        CliError::Usage(format!(
+            "the public URL {public_url:?} has no http(s) origin"
+        ))
+    })?;
+    let app = startup::router(Arc::new(store.clone()), options, cookies, origin);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(CliError::Serve)?;

@@ -26,7 +26,14 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-pub fn router(store: Arc<Store>, options: LeptosOptions, cookies: CookiePolicy) -> Router {
+/// `origin` is the console's, as browsers see it: the one state-changing requests with a session
+/// must come from.
+pub fn router(
+    store: Arc<Store>,
+    options: LeptosOptions,
+    cookies: CookiePolicy,
+    origin: http::csrf::ConsoleOrigin,
+) -> Router {
     let ports = Ports {
         accounts: Arc::new(store.accounts.clone()),
         flows: Arc::new(store.flows.clone()),
@@ -68,6 +75,10 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, cookies: CookiePolicy) 
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .merge(public_routes)
+        .layer(axum::middleware::from_fn_with_state(
+            origin,
+            http::csrf::same_origin_only,
+        ))
         .layer(axum::middleware::from_fn(http::headers::security_headers));
     // Spans carry the path only: query strings may hold search text or, on link routes, tokens.
     router.layer(TraceLayer::new_for_http().make_span_with(|req: &::http::Request<_>| {

@@ -174,6 +174,9 @@ pub struct TestApp {
     router: axum::Router,
 }
 
+/// The console's public URL in tests: its origin is what the test browser's posts come from.
+pub const CONSOLE_URL: &str = "http://127.0.0.1:3000";
+
 /// A response reduced to what tests look at.
 #[derive(Debug)]
 pub struct TestResponse {
@@ -206,6 +209,7 @@ impl TestApp {
             std::sync::Arc::new(test_store.store.clone()),
             options,
             cookies,
+            crate::http::csrf::ConsoleOrigin::of(CONSOLE_URL).expect("the test console's origin"),
         );
         Some(Self { test_store, router })
     }
@@ -261,8 +265,9 @@ impl TestApp {
             })
             .collect::<Vec<_>>()
             .join("&");
-        let mut request =
-            http::Request::post(path).header("content-type", "application/x-www-form-urlencoded");
+        let mut request = http::Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", CONSOLE_URL);
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
         }

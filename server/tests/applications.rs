@@ -54,6 +54,7 @@ app_tests!(
                 .expect("link");
         let request = http::Request::post(RegenerateKey::PATH)
             .header("accept", "text/html")
+            .header("origin", server::testing::CONSOLE_URL)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("cookie", &admin)
             .body(axum::body::Body::from("application=order-widget"))
@@ -146,6 +147,7 @@ async fn post_form(
 ) -> server::testing::TestResponse {
     let request = http::Request::post(SaveApplication::PATH)
         .header("accept", "text/html")
+        .header("origin", server::testing::CONSOLE_URL)
         .header("content-type", "application/x-www-form-urlencoded")
         .header("cookie", cookie)
         .body(axum::body::Body::from(body.to_owned()))

@@ -50,6 +50,7 @@ async fn save(
         })
         .collect();
     let mut request = http::Request::post(SaveAccessProtection::PATH)
+        .header("origin", server::testing::CONSOLE_URL)
         .header("content-type", "application/x-www-form-urlencoded")
         .header("cookie", cookie);
     if html {

@@ -199,6 +199,7 @@ app_tests!(
         let admin = as_user(&app, "admin").await;
         let request = http::Request::post(ReviewFlow::PATH)
             .header("accept", "text/html")
+            .header("origin", server::testing::CONSOLE_URL)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("cookie", &admin)
             .body(axum::body::Body::from(

@@ -1,0 +1,118 @@
+//! Cross-site request forgery: a state-changing request that carries the session cookie is served
+//! only when it comes from this server's own pages — its `Origin` is the console's public origin,
+//! or, from a browser that sends no `Origin`, `Sec-Fetch-Site: same-origin`. SameSite=Lax alone
+//! lets any same-site page (a sibling subdomain, often the very site that embeds our links) post
+//! with an admin's cookie. Requests without the cookie (sign-in, a recipient's start) are not
+//! concerned: they act with no one's authority.
+
+use app::api::request::session_token_in;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::header::{CONTENT_TYPE, COOKIE, ORIGIN};
+use http::{HeaderMap, Method, StatusCode};
+use std::sync::Arc;
+
+/// The console's origin as browsers send it: `scheme://host[:port]`.
+#[derive(Debug, Clone)]
+pub struct ConsoleOrigin(Arc<str>);
+
+impl ConsoleOrigin {
+    /// From the console's public URL (any path prefix is not part of an origin).
+    pub fn of(public_url: &str) -> Option<Self> {
+        let url = url::Url::parse(public_url).ok()?;
+        let origin = url.origin();
+        origin
+            .is_tuple()
+            .then(|| Self(origin.ascii_serialization().into()))
+    }
+}
+
+const REFUSAL: &str = r#"{"Forbidden":"this request did not come from Flowshare's own pages, so it was refused (cross-site request). Reload the console and try again."}"#;
+
+fn carries_session(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| session_token_in(v).is_some())
+}
+
+fn from_own_pages(headers: &HeaderMap, origin: &ConsoleOrigin) -> bool {
+    match headers.get(ORIGIN) {
+        Some(sent) => sent.as_bytes() == origin.0.as_bytes(),
+        None => headers
+            .get("sec-fetch-site")
+            .is_some_and(|site| site.as_bytes() == b"same-origin"),
+    }
+}
+
+pub async fn same_origin_only(
+    State(origin): State<ConsoleOrigin>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let state_changing = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if state_changing
+        && carries_session(request.headers())
+        && !from_own_pages(request.headers(), &origin)
+    {
+        tracing::warn!(path = %request.uri().path(), "refused a cross-site request carrying a session");
+        return (
+            StatusCode::FORBIDDEN,
+            [(CONTENT_TYPE, "application/json")],
+            REFUSAL,
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(n, v)| {
+                (
+                    http::HeaderName::from_static(n),
+                    http::HeaderValue::from_static(v),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_the_consoles_own_origin_counts() {
+        let origin = ConsoleOrigin::of("https://flows.example.com/console").expect("origin");
+        assert!(from_own_pages(
+            &headers(&[("origin", "https://flows.example.com")]),
+            &origin
+        ));
+        assert!(from_own_pages(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            &origin
+        ));
+        for refused in [
+            headers(&[("origin", "https://evil.example")]),
+            headers(&[("origin", "https://shop.flows.example.com")]),
+            headers(&[("origin", "http://flows.example.com")]),
+            headers(&[("origin", "null")]),
+            headers(&[("sec-fetch-site", "same-site")]),
+            headers(&[("sec-fetch-site", "cross-site")]),
+            headers(&[]),
+        ] {
+            assert!(!from_own_pages(&refused, &origin), "{refused:?}");
+        }
+        assert!(carries_session(&headers(&[(
+            "cookie",
+            "a=1; flowshare_session=t"
+        )])));
+        assert!(!carries_session(&headers(&[("cookie", "a=1")])));
+    }
+}
