@@ -180,6 +180,37 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_are_refused_in_names_and_kept_out_of_texts() {
+        let named = |name: &str, description: &str| {
+            parse_import(&format!(
+                r#"[{{"name":{},"description":{},"type":"bot","definition":{DEF}}}]"#,
+                serde_json::Value::from(name),
+                serde_json::Value::from(description)
+            ))
+            .and_then(|flows| {
+                flows
+                    .into_iter()
+                    .map(NewFlow::check)
+                    .collect::<Result<Vec<_>, _>>()
+            })
+        };
+        assert!(named("Order help", "Two lines\n\tof help.").is_ok());
+        let nul = named("Order\u{0} help", "").unwrap_err().to_string();
+        assert!(nul.contains("the name holds a control character"), "{nul}");
+        let bell = named("Order help", "Ring\u{7}").unwrap_err().to_string();
+        assert!(
+            bell.contains("description holds a control character"),
+            "{bell}"
+        );
+        let step = parse_import(
+            r#"[{"name":"S","type":"bot","definition":{"start":"a","steps":[{"id":"a","kind":"end","text":"esc\u001b[31m"}]}}]"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(step.contains("control character"), "{step}");
+    }
+
+    #[test]
     fn synthetic_flows_are_valid_and_distinct() {
         let flows = synthetic_flows(30, 5);
         assert_eq!(flows.len(), 30);

@@ -49,7 +49,7 @@ impl ApplicationField {
 
     pub fn message(self) -> &'static str {
         match self {
-            Self::Name => "Give the application a name of at most 100 characters.",
+            Self::Name => "Give the application a name of at most 100 characters, on one line (no control characters).",
             Self::Slug => "This slug is taken, reserved (new) or malformed: use lower-case letters, digits and single hyphens.",
             Self::Kind => "Choose Web page or Embeddable widget.",
             Self::BaseUrl => "The base URL must start with http:// or https://, name a host, and carry no query or fragment.",

@@ -112,6 +112,7 @@ pub enum DetailsProblem {
     NotPublished,
     CommentRequired,
     CommentTooLong,
+    CommentControlCharacter,
     NoSuchFlow,
     NoSuchLink,
     NotYourLink,
@@ -125,6 +126,7 @@ impl DetailsProblem {
             Self::NotPublished => "not-published",
             Self::CommentRequired => "comment-required",
             Self::CommentTooLong => "comment-too-long",
+            Self::CommentControlCharacter => "comment-control-character",
             Self::NoSuchFlow => "no-such-flow",
             Self::NoSuchLink => "no-such-link",
             Self::NotYourLink => "not-your-link",
@@ -142,6 +144,9 @@ impl DetailsProblem {
             Self::NotPublished => "Only published flows can be reviewed. Publish it first.",
             Self::CommentRequired => "Say why the flow is rejected: the comment is required.",
             Self::CommentTooLong => "A comment can be at most 1,000 characters long.",
+            Self::CommentControlCharacter => {
+                "A comment may hold line breaks and tabs, but no other control characters."
+            }
             Self::NoSuchFlow => "There is no such flow.",
             Self::NoSuchLink => "There is no such link.",
             Self::NotYourLink => "Publishers can revoke only the links they generated themselves.",
@@ -168,7 +173,7 @@ mod problem_tests {
         }
         assert_eq!(
             codes.len(),
-            8,
+            9,
             "every variant, the revoke refusals included"
         );
         assert_eq!(

@@ -52,6 +52,35 @@ pub struct Step {
 }
 
 impl Step {
+    /// What in this step holds a control character it may not: texts may hold tabs and line
+    /// breaks; ids, labels, variable names and targets nothing of the kind.
+    fn control_character(&self) -> Option<&'static str> {
+        use super::text::{is_multi_line, is_single_line};
+        let (text, single) = match &self.kind {
+            StepKind::Message { text, next } => (text, vec![next.as_str()]),
+            StepKind::Input {
+                text,
+                variable,
+                next,
+            } => (text, vec![variable.as_str(), next.as_str()]),
+            StepKind::Question { text, choices } => (
+                text,
+                choices
+                    .iter()
+                    .flat_map(|c| [c.label.as_str(), c.next.as_str()])
+                    .collect(),
+            ),
+            StepKind::End { text } => (text, vec![]),
+        };
+        if !is_multi_line(text) {
+            Some("its text holds a control character other than tab or a line break")
+        } else if !is_single_line(&self.id) || !single.into_iter().all(is_single_line) {
+            Some("its id, a choice's label, a variable or a target holds a control character")
+        } else {
+            None
+        }
+    }
+
     fn targets(&self) -> Vec<&str> {
         match &self.kind {
             StepKind::Message { next, .. } | StepKind::Input { next, .. } => vec![next.as_str()],
@@ -191,6 +220,12 @@ impl FlowDefinition {
             return Err(DefinitionError::MissingStart(start));
         }
         for step in &steps {
+            if let Some(reason) = step.control_character() {
+                return Err(DefinitionError::BadStep {
+                    step: step.id.clone(),
+                    reason: reason.to_owned(),
+                });
+            }
             match &step.kind {
                 StepKind::Question { choices, .. } if choices.is_empty() => {
                     return Err(DefinitionError::NoChoices(step.id.clone()))
@@ -256,6 +291,30 @@ mod tests {
 
     fn error_of(json: &str) -> DefinitionError {
         FlowDefinition::parse_json(json).expect_err("definition should be refused")
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_texts_keep_tabs_and_line_breaks() {
+        let with = |text: &str, label: &str| {
+            serde_json::json!({"start": "q", "steps": [
+                {"id": "q", "kind": "question", "text": text,
+                 "choices": [{"label": label, "next": "e"}]},
+                {"id": "e", "kind": "end", "text": "Bye."}
+            ]})
+        };
+        assert!(FlowDefinition::from_json_value(with("Line one\n\tline two", "Yes")).is_ok());
+        for (text, label) in [
+            ("bell\u{7}", "Yes"),
+            ("nul\u{0}", "Yes"),
+            ("ok", "Ye\ns"),
+            ("ok", "c1\u{85}"),
+        ] {
+            let refused = FlowDefinition::from_json_value(with(text, label));
+            assert!(
+                matches!(&refused, Err(DefinitionError::BadStep { step, .. }) if step == "q"),
+                "{text:?} / {label:?}: {refused:?}"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod params;
 pub mod query;
 pub mod share;
 pub mod slug;
+pub mod text;
 pub mod user;
 
 pub use application::{AccessProtection, ApplicationKind, Availability, Expiry, ExpiryUnit};

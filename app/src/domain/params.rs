@@ -30,6 +30,8 @@ pub enum ParamError {
     Reserved(String),
     #[error("the value of {0:?} is not valid text once its %-escapes are decoded")]
     BadEncoding(String),
+    #[error("the value of {0:?} holds a control character (such as NUL, a line break or DEL)")]
+    ControlCharacter(String),
 }
 
 /// One parameter: a checked name and its value as the user meant it (decoded).
@@ -139,6 +141,9 @@ impl UrlParams {
             }
             if params.iter().any(|p| p.name == name) {
                 return Err(ParamError::Duplicate(name.to_owned()));
+            }
+            if !super::text::is_single_line(&value) {
+                return Err(ParamError::ControlCharacter(name.to_owned()));
             }
             length += usize::from(i > 0) + name.chars().count() + 1 + value.chars().count();
             params.push(Param {
@@ -252,6 +257,13 @@ mod tests {
             UrlParams::parse("a=%FF"),
             Err(ParamError::BadEncoding("a".into()))
         );
+        for control in ["%00", "%0A", "%09", "%7F", "%C2%85", "x\u{1}"] {
+            assert_eq!(
+                UrlParams::parse(&format!("ok=1&note={control}")),
+                Err(ParamError::ControlCharacter("note".into())),
+                "{control}"
+            );
+        }
         let many = (0..51)
             .map(|i| format!("p{i}=v"))
             .collect::<Vec<_>>()

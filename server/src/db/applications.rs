@@ -6,6 +6,7 @@ use crate::links::LinkStore;
 use crate::security::random_bytes;
 use app::domain::applications_page::{ApplicationForm, ApplicationSummary, FlowChoice};
 use app::domain::audit::AuditAction;
+use app::domain::text::is_single_line;
 use app::domain::UserView;
 use app::domain::{AccessProtection, ApplicationKind, FlowSlug};
 use app::ports::{ApplicationError, BackendError, ProtectionChange};
@@ -31,6 +32,13 @@ pub struct NewApplication {
 
 /// Checks a public base URL: http(s), a host, no query or fragment; returned without a trailing slash.
 pub fn parse_base_url(raw: &str) -> StoreResult<String> {
+    // The URL parser drops tabs and line breaks silently: refuse them (and every other control
+    // character) before it can.
+    if !is_single_line(raw) {
+        return Err(StoreError::Invalid(format!(
+            "base URL {raw:?} holds a control character"
+        )));
+    }
     let url = url::Url::parse(raw.trim())
         .map_err(|e| StoreError::Invalid(format!("base URL {raw:?} is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
@@ -67,6 +75,9 @@ pub fn parse_origin(raw: &str) -> StoreResult<String> {
             "embed origin {raw:?} must look like https://example.com (no path)"
         ))
     };
+    if !is_single_line(raw) {
+        return Err(bad());
+    }
     let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || url.path() != "/" {
         return Err(bad());
@@ -420,6 +431,9 @@ mod tests {
             "https://host/a//b",
             "https://host/%2F%2Fevil.example",
             "https://host/a b",
+            "https://ho\tst.example",
+            "https://host.example/\npath",
+            "https://host.example\u{0}",
         ] {
             assert!(parse_base_url(bad).is_err(), "{bad}");
         }

@@ -6,6 +6,7 @@ use super::{audit, now_millis, on_db, StoreError, StoreResult};
 use crate::security::random_bytes;
 use app::domain::applications_page::{ApplicationField, ApplicationForm, MAX_APPLICATION_NAME};
 use app::domain::audit::AuditAction;
+use app::domain::text::is_single_line;
 use app::domain::{ApplicationKind, FlowSlug};
 
 /// A form that passed every check.
@@ -27,7 +28,7 @@ fn check(
 ) -> Result<CheckedApplication, Vec<ApplicationField>> {
     let mut faults = Vec::new();
     let name = form.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_APPLICATION_NAME {
+    if name.is_empty() || name.chars().count() > MAX_APPLICATION_NAME || !is_single_line(&name) {
         faults.push(ApplicationField::Name);
     }
     let slug = if creating && form.slug.trim().is_empty() {

@@ -4,6 +4,7 @@
 use super::{now_millis, on_db, Db, StoreError, StoreResult};
 use crate::links::LinkStore;
 use app::domain::query::fold;
+use app::domain::text::{is_multi_line, is_single_line};
 use app::domain::{
     AccessProtection, ApplicationKind, ApprovalStatus, Availability, Expiry, ExpiryUnit,
     FlowDefinition, FlowDetails, FlowPage, FlowQuery, FlowSlug, FlowSummary, FlowType,
@@ -46,6 +47,18 @@ impl NewFlow {
         if name.chars().count() > MAX_NAME_LEN {
             return Err(StoreError::Invalid(format!(
                 "flow {}: the name is longer than {MAX_NAME_LEN} characters",
+                self.slug
+            )));
+        }
+        if !is_single_line(name) {
+            return Err(StoreError::Invalid(format!(
+                "flow {}: the name holds a control character (it must be one line of text)",
+                self.slug
+            )));
+        }
+        if !is_multi_line(&self.description) {
+            return Err(StoreError::Invalid(format!(
+                "flow {}: the description holds a control character other than tab or a line break",
                 self.slug
             )));
         }

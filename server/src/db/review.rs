@@ -60,6 +60,11 @@ impl ReviewStore {
         if comment.chars().count() > MAX_REVIEW_COMMENT {
             return Err(ReviewError::Refused(DetailsProblem::CommentTooLong));
         }
+        if !app::domain::text::is_multi_line(comment) {
+            return Err(ReviewError::Refused(
+                DetailsProblem::CommentControlCharacter,
+            ));
+        }
         if decision == Decision::Reject && comment.is_empty() {
             return Err(ReviewError::Refused(DetailsProblem::CommentRequired));
         }
