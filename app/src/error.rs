@@ -14,6 +14,12 @@ pub enum AppError {
     /// Too many failed sign-ins for one user name; the number is seconds to wait.
     #[error("Too many failed sign-ins for this user name. Try again in {}.", wait_text(*.0))]
     SignInLocked(u64),
+    /// A rate the server holds clients to was reached; the number is seconds to wait.
+    #[error("Too many {} in a short time. Try again in {}.", .0.what(), wait_text(*.1))]
+    RateLimited(crate::domain::limits::RateLimit, u64),
+    /// Every slot for expensive work (checking passwords) is taken; nothing was tried.
+    #[error("The server is busy right now. Please try again in a moment.")]
+    Busy,
     #[error("Your role does not allow this: {0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -58,15 +64,25 @@ impl AppError {
         ))
     }
 
+    /// Seconds the caller should wait before trying again (the `Retry-After` header), if any.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            Self::SignInLocked(seconds) | Self::RateLimited(_, seconds) => Some(*seconds),
+            Self::Busy => Some(1),
+            _ => None,
+        }
+    }
+
     /// The HTTP status a server function answers with when it fails this way.
     pub fn status(&self) -> u16 {
         match self {
             Self::Unauthenticated | Self::BadCredentials => 401,
-            Self::SignInLocked(_) => 429,
+            Self::SignInLocked(_) | Self::RateLimited(..) => 429,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::Invalid(_) => 422,
             Self::Internal => 500,
+            Self::Busy => 503,
             Self::Unreachable(_) => 502,
         }
     }
@@ -92,6 +108,7 @@ impl FromServerFnError for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::limits::RateLimit;
 
     #[test]
     fn every_error_maps_to_its_status() {
@@ -101,6 +118,20 @@ mod tests {
         assert_eq!(AppError::Invalid("x".into()).status(), 422);
         assert_eq!(AppError::Internal.status(), 500);
         assert_eq!(AppError::SignInLocked(30).status(), 429);
+        assert_eq!(AppError::RateLimited(RateLimit::SignIns, 3).status(), 429);
+        assert_eq!(AppError::Busy.status(), 503);
+    }
+
+    #[test]
+    fn a_reached_rate_says_what_and_how_long_to_wait() {
+        let limited = AppError::RateLimited(RateLimit::LinkGenerations, 90);
+        assert_eq!(
+            limited.to_string(),
+            "Too many links generated in a short time. Try again in 2 minutes."
+        );
+        assert_eq!(limited.retry_after_seconds(), Some(90));
+        assert_eq!(AppError::Busy.retry_after_seconds(), Some(1));
+        assert_eq!(AppError::Internal.retry_after_seconds(), None);
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub enum SignIn {
     Refused,
     /// Too many failed attempts for this name; the password was not checked.
     Locked { retry_after_seconds: u64 },
+    /// Every password-checking slot is taken; nothing was checked or counted.
+    Busy,
 }
 
 #[async_trait]
@@ -229,6 +231,44 @@ pub struct CookiePolicy {
     pub max_age_seconds: u64,
 }
 
+impl CookiePolicy {
+    /// The session cookie's name over http and over https.
+    pub const NAMES: [&'static str; 2] = ["flowshare_session", "__Host-flowshare_session"];
+
+    /// Over https the cookie is `__Host-` prefixed: browsers then accept it only with `Secure`,
+    /// `Path=/` and no `Domain`, so a sibling subdomain cannot plant a session of its choosing.
+    pub fn cookie_name(self) -> &'static str {
+        Self::NAMES[usize::from(self.secure)]
+    }
+}
+
+/// The address a request came from, as the server's edge worked it out: the peer, or what a
+/// configured trusted proxy says in `X-Forwarded-For`. Every request carries one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// A rate was reached: what to say, and how long until the next try is allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limited {
+    pub limit: crate::domain::limits::RateLimit,
+    pub retry_after_seconds: u64,
+}
+
+/// The rates clients are held to. Each check takes one try from every budget it names, or none
+/// when it refuses.
+pub trait RateLimits: Send + Sync {
+    /// A recipient starting a flow through `link` (per client and per link).
+    fn run_start(
+        &self,
+        client: ClientIp,
+        link: &crate::domain::link::LinkId,
+    ) -> Result<(), Limited>;
+    /// A sign-in attempt for `name` as typed (per client and per name).
+    fn sign_in(&self, client: ClientIp, name: &str) -> Result<(), Limited>;
+    /// A console user generating a link.
+    fn link_generation(&self, user: &UserView) -> Result<(), Limited>;
+}
+
 /// Everything the server functions reach the backend through, provided as one context value.
 #[derive(Clone)]
 pub struct Ports {
@@ -239,5 +279,6 @@ pub struct Ports {
     pub reviews: Arc<dyn Reviews>,
     pub audit: Arc<dyn AuditLog>,
     pub applications: Arc<dyn Applications>,
+    pub limits: Arc<dyn RateLimits>,
     pub cookies: CookiePolicy,
 }

@@ -2,6 +2,8 @@
 //! Every setting is a flag with an environment-variable twin, documented in README.md.
 
 use crate::db::{redact_url, Db, Store, StoreError};
+use crate::http::client_ip::TrustedProxies;
+use crate::security::limits::{LimitSettings, Limits, Rate};
 use crate::security::session::SessionKey;
 use crate::{demo, import, startup};
 use app::domain::{Role, UserName};
@@ -83,6 +85,68 @@ pub struct ServeArgs {
     /// Seed the demo logins, applications and flows when the database is empty.
     #[arg(long, env = "FLOWSHARE_DEMO")]
     pub demo: bool,
+    /// Proxies whose X-Forwarded-For names the client, for the rate limits: addresses or CIDR
+    /// blocks, comma-separated. Anyone else's X-Forwarded-For is ignored [default: none].
+    #[arg(long, env = "FLOWSHARE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+    /// Password checks that may run at once; sign-ins beyond them are answered 503 "busy"
+    /// [default: two per core].
+    #[arg(long, env = "FLOWSHARE_SIGN_IN_SLOTS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub sign_in_slots: Option<u16>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Rate limits, each COUNT/UNIT (UNIT s, min or h; a burst of COUNT, refilled evenly) or `off`.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Flow starts per client address.
+    #[arg(long, env = "FLOWSHARE_LIMIT_RUN_STARTS_PER_IP", value_parser = parse_rate,
+          default_value = LimitSettings::DEFAULT_RUN_STARTS_PER_IP)]
+    pub limit_run_starts_per_ip: RateSetting,
+    /// Flow starts per link, from all clients together.
+    #[arg(long, env = "FLOWSHARE_LIMIT_RUN_STARTS_PER_LINK", value_parser = parse_rate,
+          default_value = LimitSettings::DEFAULT_RUN_STARTS_PER_LINK)]
+    pub limit_run_starts_per_link: RateSetting,
+    /// Short codes that lead nowhere, per client address.
+    #[arg(long, env = "FLOWSHARE_LIMIT_SHORT_LINK_MISSES_PER_IP", value_parser = parse_rate,
+          default_value = LimitSettings::DEFAULT_SHORT_LINK_MISSES_PER_IP)]
+    pub limit_short_link_misses_per_ip: RateSetting,
+    /// Sign-in attempts per client address.
+    #[arg(long, env = "FLOWSHARE_LIMIT_SIGN_INS_PER_IP", value_parser = parse_rate,
+          default_value = LimitSettings::DEFAULT_SIGN_INS_PER_IP)]
+    pub limit_sign_ins_per_ip: RateSetting,
+    /// Sign-in attempts per user name (on top of the lock after repeated failures).
+    #[arg(long, env = "FLOWSHARE_LIMIT_SIGN_INS_PER_NAME", value_parser = parse_rate,
+          default_value = LimitSettings::DEFAULT_SIGN_INS_PER_NAME)]
+    pub limit_sign_ins_per_name: RateSetting,
+    /// Links generated per console user.
+    #[arg(long, env = "FLOWSHARE_LIMIT_LINK_GENERATIONS_PER_USER", value_parser = parse_rate,
+          default_value = LimitSettings::DEFAULT_LINK_GENERATIONS_PER_USER)]
+    pub limit_link_generations_per_user: RateSetting,
+}
+
+/// A rate as given on the command line (`None`: off).
+#[derive(Debug, Clone, Copy)]
+pub struct RateSetting(pub Option<Rate>);
+
+fn parse_rate(text: &str) -> Result<RateSetting, String> {
+    Rate::parse(text)
+        .map(RateSetting)
+        .map_err(|e| e.to_string())
+}
+
+impl LimitArgs {
+    pub fn settings(&self) -> LimitSettings {
+        LimitSettings {
+            run_starts_per_ip: self.limit_run_starts_per_ip.0,
+            run_starts_per_link: self.limit_run_starts_per_link.0,
+            short_link_misses_per_ip: self.limit_short_link_misses_per_ip.0,
+            sign_ins_per_ip: self.limit_sign_ins_per_ip.0,
+            sign_ins_per_name: self.limit_sign_ins_per_name.0,
+            link_generations_per_user: self.limit_link_generations_per_user.0,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -269,7 +333,12 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
             SessionKey::random().map_err(StoreError::from)?
         }
     };
-    let store = open_store(database_url, session_key).await?;
+    let proxies = TrustedProxies::parse(&args.trusted_proxies)
+        .map_err(|e| CliError::Usage(format!("FLOWSHARE_TRUSTED_PROXIES: {e}")))?;
+    let mut store = open_store(database_url, session_key).await?;
+    if let Some(slots) = args.sign_in_slots {
+        store = store.with_sign_in_slots(usize::from(slots));
+    }
     if args.demo {
         report_seed(demo::seed(&store, &public_url).await?);
     }
@@ -286,17 +355,40 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
             "the public URL {public_url:?} has no http(s) origin"
         ))
     })?;
-    let app = startup::router(Arc::new(store.clone()), options, cookies, origin);
+    let limits = Arc::new(Limits::new(args.limits.settings()));
+    let _forgetter = forget_idle_limits(limits.clone());
+    let edge = startup::Edge {
+        cookies,
+        origin,
+        proxies,
+        limits,
+    };
+    let app = startup::router(Arc::new(store.clone()), options, edge);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(CliError::Serve)?;
     println!("Flowshare console ready at {public_url}/flows");
-    axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(CliError::Serve)?;
+    // The peer's address reaches the handlers: every rate limit is keyed by it.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(CliError::Serve)?;
     store.db().close().await;
     Ok(())
+}
+
+/// Every minute, the limits drop the clients they no longer need to remember.
+fn forget_idle_limits(limits: Arc<Limits>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            limits.forget_idle();
+        }
+    })
 }
 
 async fn shutdown_signal() {

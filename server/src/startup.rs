@@ -3,6 +3,7 @@
 
 use crate::db::Store;
 use crate::http;
+use crate::security::limits::Limits;
 use app::domain::link::FULL_PREFIX;
 use app::ports::{CookiePolicy, Ports};
 use app::{shell, App};
@@ -26,14 +27,25 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// `origin` is the console's, as browsers see it: the one state-changing requests with a session
-/// must come from.
-pub fn router(
-    store: Arc<Store>,
-    options: LeptosOptions,
-    cookies: CookiePolicy,
-    origin: http::csrf::ConsoleOrigin,
-) -> Router {
+/// How the application meets its clients, besides the store.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub cookies: CookiePolicy,
+    /// The console's origin, as browsers see it: the one state-changing requests with a session
+    /// must come from.
+    pub origin: http::csrf::ConsoleOrigin,
+    /// Whose `X-Forwarded-For` names the client.
+    pub proxies: http::client_ip::TrustedProxies,
+    pub limits: Arc<Limits>,
+}
+
+pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
+    let Edge {
+        cookies,
+        origin,
+        proxies,
+        limits,
+    } = edge;
     let ports = Ports {
         accounts: Arc::new(store.accounts.clone()),
         flows: Arc::new(store.flows.clone()),
@@ -42,6 +54,7 @@ pub fn router(
         reviews: Arc::new(store.reviews.clone()),
         audit: Arc::new(store.audit.clone()),
         applications: Arc::new(store.applications.clone()),
+        limits: limits.clone(),
         cookies,
     };
     // Recipients' pages get a handler of their own (one check per request, cached renderings);
@@ -58,7 +71,10 @@ pub fn router(
     let context = move || provide_context(ports.clone());
     let public_routes = Router::new()
         .route("/s/{code}", get(http::short::short_link))
-        .with_state(Arc::new(store.links.clone()))
+        .with_state(Arc::new(http::short::ShortState {
+            links: store.links.clone(),
+            limits,
+        }))
         .merge(
             Router::new()
                 .route(
@@ -79,7 +95,11 @@ pub fn router(
             origin,
             http::csrf::same_origin_only,
         ))
-        .layer(axum::middleware::from_fn(http::headers::security_headers));
+        .layer(axum::middleware::from_fn(http::headers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            proxies,
+            http::client_ip::resolve,
+        ));
     // Spans carry the path only: query strings may hold search text or, on link routes, tokens.
     router.layer(TraceLayer::new_for_http().make_span_with(|req: &::http::Request<_>| {
         tracing::info_span!("request", method = %req.method(), path = %req.uri().path())

@@ -130,6 +130,15 @@ impl TestStore {
     pub fn cleanup(&self) -> Cleanup {
         self.cleanup.clone()
     }
+
+    /// One number from `sql` (a count, say), to see what a test left in the database.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        match self.store.db() {
+            Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
 }
 
 /// Declares one async test per engine: `engine_tests!(name, |store| async move { … })` makes
@@ -177,6 +186,27 @@ pub struct TestApp {
 /// The console's public URL in tests: its origin is what the test browser's posts come from.
 pub const CONSOLE_URL: &str = "http://127.0.0.1:3000";
 
+/// Every test request's TCP peer: a trusted proxy, so a test names its client in
+/// `X-Forwarded-For` (without one, all requests come from the proxy's address).
+pub const TEST_PROXY: &str = "127.0.0.1";
+
+/// How a [`TestApp`] is set up.
+#[derive(Debug, Clone, Copy)]
+pub struct TestOptions {
+    pub limits: crate::security::limits::LimitSettings,
+    /// Served as if over https (the session cookie is `__Host-` prefixed and `Secure`).
+    pub https: bool,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        Self {
+            limits: crate::security::limits::LimitSettings::OFF,
+            https: false,
+        }
+    }
+}
+
 /// A response reduced to what tests look at.
 #[derive(Debug)]
 pub struct TestResponse {
@@ -192,8 +222,12 @@ impl TestResponse {
 }
 
 impl TestApp {
-    /// The application on `engine` with the demo data seeded.
+    /// The application on `engine` with the demo data seeded, over http and with no rate limits.
     pub async fn with_demo(engine: Engine) -> Option<Self> {
+        Self::with_options(engine, TestOptions::default()).await
+    }
+
+    pub async fn with_options(engine: Engine, test: TestOptions) -> Option<Self> {
         let test_store = TestStore::new(engine).await?;
         crate::demo::seed(&test_store.store, "http://127.0.0.1:3000")
             .await
@@ -202,20 +236,35 @@ impl TestApp {
             .output_name("flowshare")
             .build();
         let cookies = app::ports::CookiePolicy {
-            secure: false,
+            secure: test.https,
             max_age_seconds: 3_600,
         };
-        let router = crate::startup::router(
-            std::sync::Arc::new(test_store.store.clone()),
-            options,
+        let edge = crate::startup::Edge {
             cookies,
-            crate::http::csrf::ConsoleOrigin::of(CONSOLE_URL).expect("the test console's origin"),
-        );
+            origin: crate::http::csrf::ConsoleOrigin::of(CONSOLE_URL)
+                .expect("the test console's origin"),
+            proxies: crate::http::client_ip::TrustedProxies::parse(&[TEST_PROXY])
+                .expect("the test proxy"),
+            limits: std::sync::Arc::new(crate::security::limits::Limits::new(test.limits)),
+        };
+        let router =
+            crate::startup::router(std::sync::Arc::new(test_store.store.clone()), options, edge);
         Some(Self { test_store, router })
     }
 
-    pub async fn send(&self, request: http::Request<axum::body::Body>) -> TestResponse {
+    /// Sends `request` as if over TCP from [`TEST_PROXY`], unless the request names another
+    /// peer (a `ConnectInfo` extension). Tests name a client with `X-Forwarded-For`.
+    pub async fn send(&self, mut request: http::Request<axum::body::Body>) -> TestResponse {
+        use axum::extract::ConnectInfo;
         use tower::ServiceExt;
+        if request
+            .extensions()
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .is_none()
+        {
+            let peer = std::net::SocketAddr::new(TEST_PROXY.parse().expect("an address"), 40_000);
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
         let response = self
             .router
             .clone()
@@ -254,6 +303,17 @@ impl TestApp {
         form: &[(&str, &str)],
         cookie: Option<&str>,
     ) -> TestResponse {
+        self.call_from(None, path, form, cookie).await
+    }
+
+    /// [`call`](Self::call) from the client `client` (an IP address, forwarded by the test proxy).
+    pub async fn call_from(
+        &self,
+        client: Option<&str>,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> TestResponse {
         let body = form
             .iter()
             .map(|(k, v)| {
@@ -270,6 +330,9 @@ impl TestApp {
             .header("origin", CONSOLE_URL);
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
+        }
+        if let Some(client) = client {
+            request = request.header("x-forwarded-for", client);
         }
         self.send(
             request
@@ -297,10 +360,14 @@ impl TestApp {
 }
 
 /// Declares one async test per engine over the whole application with demo data:
-/// `app_tests!(name, |app| async move { … })` makes `name::sqlite` and `name::postgres`.
+/// `app_tests!(name, |app| async move { … })` makes `name::sqlite` and `name::postgres`;
+/// `app_tests!(name, options, |app| …)` sets the app up with [`TestOptions`] `options`.
 #[macro_export]
 macro_rules! app_tests {
     ($name:ident, |$app:ident| $body:expr) => {
+        $crate::app_tests!($name, $crate::testing::TestOptions::default(), |$app| $body);
+    };
+    ($name:ident, $options:expr, |$app:ident| $body:expr) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -311,15 +378,21 @@ macro_rules! app_tests {
 
             #[tokio::test]
             async fn sqlite() {
-                let app =
-                    $crate::testing::TestApp::with_demo($crate::testing::Engine::Sqlite).await;
+                let app = $crate::testing::TestApp::with_options(
+                    $crate::testing::Engine::Sqlite,
+                    $options,
+                )
+                .await;
                 scenario(app.expect("sqlite app")).await
             }
 
             #[tokio::test]
             async fn postgres() {
-                if let Some(app) =
-                    $crate::testing::TestApp::with_demo($crate::testing::Engine::Postgres).await
+                if let Some(app) = $crate::testing::TestApp::with_options(
+                    $crate::testing::Engine::Postgres,
+                    $options,
+                )
+                .await
                 {
                     let cleanup = app.test_store.cleanup();
                     scenario(app).await;

@@ -24,22 +24,31 @@ pub async fn login(name: String, password: String, next: Option<String>) -> Resu
     let result = async move {
         let ports = ports()?;
         let next = safe_next(next.as_deref().unwrap_or("/flows"));
-        // An unparseable name cannot belong to anyone: answer exactly as for a wrong password.
-        let outcome = match UserName::parse(&name) {
-            Ok(name) => ports.accounts.log_in(&name, &password).await?,
-            Err(_) => SignIn::Refused,
+        // Limits first: a refused attempt costs no hashing and counts no failure.
+        let outcome = match ports.limits.sign_in(client_ip(), &name) {
+            Err(limited) => Err(limited),
+            Ok(()) => Ok(match UserName::parse(&name) {
+                Ok(name) => ports.accounts.log_in(&name, &password).await?,
+                // An unparseable name cannot belong to anyone: answer exactly as for a wrong password.
+                Err(_) => SignIn::Refused,
+            }),
         };
         let (error, why) = match outcome {
-            SignIn::Welcome(_, token) => {
+            Ok(SignIn::Welcome(_, token)) => {
                 set_session_cookie(ports.cookies, Some(&token));
                 return Ok(((), next.to_owned()));
             }
-            SignIn::Refused => (AppError::BadCredentials, "failed=1".to_owned()),
-            SignIn::Locked {
+            Ok(SignIn::Refused) => (AppError::BadCredentials, "failed=1".to_owned()),
+            Ok(SignIn::Locked {
                 retry_after_seconds,
-            } => (
+            }) => (
                 AppError::SignInLocked(retry_after_seconds),
                 format!("locked={retry_after_seconds}"),
+            ),
+            Ok(SignIn::Busy) => (AppError::Busy, "busy=1".to_owned()),
+            Err(limited) => (
+                limited.into(),
+                format!("limited={}", limited.retry_after_seconds),
             ),
         };
         // The form then says what went wrong; the name comes back too, so only the password needs

@@ -22,6 +22,7 @@ pub async fn start_flow(path: String, query: String) -> Result<Result<(), LinkRe
             else {
                 return Ok(Err(LinkRefusal::NotValid));
             };
+            ports.limits.run_start(client_ip(), &address.link)?;
             match ports.links.start(address).await {
                 Ok(()) => Ok(Ok(())),
                 Err(StartError::Refused(refusal)) => Ok(Err(refusal)),

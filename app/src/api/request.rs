@@ -9,8 +9,6 @@ use http::StatusCode;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
-pub const SESSION_COOKIE: &str = "flowshare_session";
-
 impl From<BackendError> for AppError {
     fn from(err: BackendError) -> Self {
         tracing::error!(error = %err, "backend failure");
@@ -79,6 +77,12 @@ impl From<crate::ports::ApplicationError> for AppError {
     }
 }
 
+impl From<crate::ports::Limited> for AppError {
+    fn from(limited: crate::ports::Limited) -> Self {
+        AppError::RateLimited(limited.limit, limited.retry_after_seconds)
+    }
+}
+
 pub fn ports() -> Result<Ports, AppError> {
     use_context::<Ports>().ok_or_else(|| {
         tracing::error!("server function called without the backend ports in context");
@@ -86,15 +90,27 @@ pub fn ports() -> Result<Ports, AppError> {
     })
 }
 
-/// The session token from the request's `Cookie` header, if any.
+/// The session token from the request's `Cookie` header, if any: only under the name this
+/// server issues (see [`CookiePolicy::cookie_name`]).
 pub fn session_token() -> Option<SessionToken> {
+    let name = use_context::<Ports>()?.cookies.cookie_name();
     let parts = use_context::<http::request::Parts>()?;
     parts
         .headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(session_token_in)
+        .find_map(|header| session_token_in(header, name))
+}
+
+/// Where the request came from. The server's edge puts it on every request; without one (a
+/// misconfigured embedding) every caller shares one budget rather than escaping the limits.
+pub fn client_ip() -> crate::ports::ClientIp {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<crate::ports::ClientIp>().copied())
+        .unwrap_or(crate::ports::ClientIp(
+            std::net::Ipv4Addr::UNSPECIFIED.into(),
+        ))
 }
 
 /// Whether the caller is a browser navigating (a plain form post) rather than script code.
@@ -108,11 +124,11 @@ pub fn accepts_html() -> bool {
     })
 }
 
-/// Finds our cookie in one `Cookie` header value (`a=1; flowshare_session=…; b=2`).
-pub fn session_token_in(header: &str) -> Option<SessionToken> {
+/// Finds the cookie called `cookie` in one `Cookie` header value (`a=1; flowshare_session=…; b=2`).
+pub fn session_token_in(header: &str, cookie: &str) -> Option<SessionToken> {
     header.split(';').find_map(|pair| {
         let (name, value) = pair.trim().split_once('=')?;
-        (name == SESSION_COOKIE && !value.is_empty()).then(|| SessionToken(value.to_owned()))
+        (name == cookie && !value.is_empty()).then(|| SessionToken(value.to_owned()))
     })
 }
 
@@ -152,8 +168,8 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             response.set_status(
                 StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             );
-            if let AppError::SignInLocked(seconds) = err {
-                response.insert_header(http::header::RETRY_AFTER, HeaderValue::from(*seconds));
+            if let Some(seconds) = err.retry_after_seconds() {
+                response.insert_header(http::header::RETRY_AFTER, HeaderValue::from(seconds));
             }
         }
     }
@@ -171,13 +187,14 @@ pub fn set_session_cookie(policy: CookiePolicy, token: Option<&SessionToken>) {
 
 /// The `Set-Cookie` value that stores `token`, or clears the cookie when there is none.
 pub fn session_cookie(policy: CookiePolicy, token: Option<&SessionToken>) -> String {
+    let name = policy.cookie_name();
     let secure = if policy.secure { "; Secure" } else { "" };
     match token {
         Some(token) => format!(
-            "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            "{name}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
             token.0, policy.max_age_seconds
         ),
-        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     }
 }
 
@@ -261,12 +278,18 @@ mod tests {
 
     #[test]
     fn the_session_cookie_is_found_among_others() {
+        let name = "flowshare_session";
         assert_eq!(
-            session_token_in("a=1; flowshare_session=abc; b=2"),
+            session_token_in("a=1; flowshare_session=abc; b=2", name),
             Some(SessionToken("abc".into()))
         );
-        assert_eq!(session_token_in("flowshare_session="), None);
-        assert_eq!(session_token_in("other_flowshare_session=abc"), None);
+        assert_eq!(session_token_in("flowshare_session=", name), None);
+        assert_eq!(session_token_in("other_flowshare_session=abc", name), None);
+        assert_eq!(
+            session_token_in("flowshare_session=abc", "__Host-flowshare_session"),
+            None,
+            "over https a cookie without the prefix could have been planted by a sibling site"
+        );
     }
 
     #[test]
@@ -278,13 +301,14 @@ mod tests {
         let set = session_cookie(policy, Some(&SessionToken("t".into())));
         assert_eq!(
             set,
-            "flowshare_session=t; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"
+            "__Host-flowshare_session=t; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"
         );
         let insecure = CookiePolicy {
             secure: false,
             ..policy
         };
         assert!(!session_cookie(insecure, None).contains("Secure"));
+        assert!(session_cookie(insecure, None).starts_with("flowshare_session=;"));
         assert!(session_cookie(insecure, None).contains("Max-Age=0"));
     }
 }

@@ -91,6 +91,7 @@ pub mod service {
         let user = authorize(ports, token, Permission::ShareFlows).await?;
         let request = ShareRequest::parse(flow, application, params, protect, shorten)
             .map_err(|e| AppError::Invalid(capitalised(&e.to_string())))?;
+        ports.limits.link_generation(&user)?;
         ports
             .sharing
             .generate(&user, &request)

@@ -6,6 +6,7 @@ pub mod applications_page;
 pub mod audit;
 pub mod definition;
 pub mod flow;
+pub mod limits;
 pub mod link;
 pub mod links_list;
 pub mod params;

@@ -1,8 +1,10 @@
 //! The login page: a plain form posted to the `login` server function, so it works the same with
-//! or without JavaScript. A failed attempt comes back here with `?failed=1`
-//! (or `?locked=SECONDS` after too many) and the name typed.
+//! or without JavaScript. A failed attempt comes back here with `?failed=1` (or `?locked=SECONDS`
+//! after too many for the name, `?limited=SECONDS` after too many from one address, `?busy=1`)
+//! and the name typed.
 
 use crate::api::auth::Login;
+use crate::domain::limits::RateLimit;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -16,13 +18,15 @@ pub fn LoginPage() -> impl IntoView {
     let next = q.get("next").unwrap_or_else(|| "/flows".to_owned());
     let name = q.get("name").unwrap_or_default();
     // The messages are the server function's own errors, so both ways of signing in say the same.
-    let problem = match (
-        q.get("locked").and_then(|s| s.parse().ok()),
-        q.get("failed"),
-    ) {
-        (Some(seconds), _) => Some(AppError::SignInLocked(seconds)),
-        (None, Some(_)) => Some(AppError::BadCredentials),
-        (None, None) => None,
+    let seconds = |key: &str| q.get(key).and_then(|s| s.parse::<u64>().ok());
+    let problem = if let Some(wait) = seconds("locked") {
+        Some(AppError::SignInLocked(wait))
+    } else if let Some(wait) = seconds("limited") {
+        Some(AppError::RateLimited(RateLimit::SignIns, wait))
+    } else if q.get("busy").is_some() {
+        Some(AppError::Busy)
+    } else {
+        q.get("failed").map(|_| AppError::BadCredentials)
     };
     let retyping = !name.is_empty();
     view! {

@@ -198,6 +198,7 @@ async fn count_start() -> Result<(), LinkRefusal> {
             .unwrap_or_default();
         match crate::api::links::start_flow(path, query).await {
             Ok(result) => result,
+            Err(crate::error::AppError::RateLimited(..)) => Err(LinkRefusal::TooManyStarts),
             // Unreachable: limits must stay exact, so the flow does not start uncounted.
             Err(_) => Err(LinkRefusal::FlowUnavailable),
         }

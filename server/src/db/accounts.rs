@@ -3,12 +3,13 @@
 use super::{now_millis, on_db, Db, StoreError, StoreResult};
 use crate::security::password;
 use crate::security::session::SessionKey;
-use crate::security::throttle::LoginThrottle;
+use crate::security::throttle::{self, Attempt, Failures};
 use app::domain::{Role, UserName, UserView};
 use app::ports::{Accounts, BackendError, SessionToken, SignIn};
 use async_trait::async_trait;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// Console users, their sessions and the sign-in throttle.
 #[derive(Debug, Clone)]
@@ -16,9 +17,20 @@ pub struct AccountStore {
     pub(super) db: Db,
     pub(super) session_key: SessionKey,
     pub(super) session_ttl: Duration,
-    /// Failed sign-ins per user name; shared by every clone of the store.
-    pub(super) login_throttle: Arc<LoginThrottle>,
+    /// Password checks that may run at once. Each Argon2id check takes about 19 MiB and a core
+    /// for tens of milliseconds; beyond this many the answer is "busy", not a growing queue.
+    pub(super) sign_in_slots: Arc<Semaphore>,
 }
+
+/// Sign-ins that may check a password at once by default: two per core.
+pub fn default_sign_in_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, |cores| cores.get() * 2)
+}
+
+/// How often an attempt may lose the race for a name's failure row before it gives up. Each lost
+/// race means another attempt was counted, and a name is locked after `FREE_ATTEMPTS`, so a few
+/// rounds always end in "counted" or "locked".
+const COUNTING_ROUNDS: usize = 2 * throttle::FREE_ATTEMPTS as usize;
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -57,6 +69,77 @@ impl AccountStore {
         Ok(())
     }
 
+    /// The password-checking slots (tests hold them all to see the "busy" answer).
+    pub fn sign_in_slots(&self) -> &Arc<Semaphore> {
+        &self.sign_in_slots
+    }
+
+    /// Counts an attempt at `name` as a failure before its password is checked, or says how long
+    /// the name is still locked. The row changes only if no other attempt (on any instance)
+    /// changed it since it was read, so parallel guesses are counted one by one.
+    async fn count_attempt(&self, name: &str) -> StoreResult<Result<(), Duration>> {
+        let key = throttle::key(name);
+        for _ in 0..COUNTING_ROUNDS {
+            let read = "SELECT failures, last_failure_at FROM sign_in_failures WHERE name = $1";
+            let current: Option<(i64, i64)> = on_db!(&self.db, |pool| sqlx::query_as(read)
+                .bind(&key)
+                .fetch_optional(pool)
+                .await)?;
+            let current = current.map(|(count, last_at)| Failures {
+                count: u32::try_from(count).unwrap_or(u32::MAX),
+                last_at,
+            });
+            let next = match throttle::attempt(current, now_millis()) {
+                Attempt::Locked(wait) => return Ok(Err(wait)),
+                Attempt::Counted(next) => next,
+            };
+            let changed = match current {
+                None => {
+                    let insert = "INSERT INTO sign_in_failures (name, failures, last_failure_at) \
+                                  VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING";
+                    on_db!(&self.db, |pool| sqlx::query(insert)
+                        .bind(&key)
+                        .bind(i64::from(next.count))
+                        .bind(next.last_at)
+                        .execute(pool)
+                        .await
+                        .map(|r| r.rows_affected()))?
+                }
+                Some(old) => {
+                    let swap = "UPDATE sign_in_failures SET failures = $2, last_failure_at = $3 \
+                                WHERE name = $1 AND failures = $4 AND last_failure_at = $5";
+                    on_db!(&self.db, |pool| sqlx::query(swap)
+                        .bind(&key)
+                        .bind(i64::from(next.count))
+                        .bind(next.last_at)
+                        .bind(i64::from(old.count))
+                        .bind(old.last_at)
+                        .execute(pool)
+                        .await
+                        .map(|r| r.rows_affected()))?
+                }
+            };
+            if changed == 1 {
+                return Ok(Ok(()));
+            }
+        }
+        // Still racing: others are guessing this very name right now.
+        Ok(Err(Duration::from_secs(1)))
+    }
+
+    /// The password was right: the name starts afresh.
+    async fn clear_failures(&self, name: &str) -> StoreResult<()> {
+        let key = throttle::key(name);
+        on_db!(&self.db, |pool| sqlx::query(
+            "DELETE FROM sign_in_failures WHERE name = $1"
+        )
+        .bind(&key)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     pub async fn user_count(&self) -> StoreResult<i64> {
         Ok(on_db!(&self.db, |pool| sqlx::query_scalar(
             "SELECT COUNT(*) FROM users"
@@ -87,10 +170,17 @@ impl AccountStore {
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
-        // Housekeeping on the (rare) log-in path keeps the sessions table small without a timer.
+        // Housekeeping on the (rare) log-in path keeps these tables small without a timer. A
+        // failure row goes only after an hour of quiet, longer than any lock lasts.
         let purge = "DELETE FROM sessions WHERE expires_at <= $1";
         on_db!(&self.db, |pool| sqlx::query(purge)
             .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        let forget = "DELETE FROM sign_in_failures WHERE last_failure_at < $1";
+        on_db!(&self.db, |pool| sqlx::query(forget)
+            .bind(throttle::forget_before(now))
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
@@ -101,7 +191,15 @@ impl AccountStore {
 #[async_trait]
 impl Accounts for AccountStore {
     async fn log_in(&self, name: &UserName, candidate: &str) -> Result<SignIn, BackendError> {
-        if let Err(wait) = self.login_throttle.attempt(name.as_str(), Instant::now()) {
+        // A slot first: when all are taken nothing is counted, so being busy costs no one a try.
+        let Ok(_slot) = self.sign_in_slots.try_acquire() else {
+            return Ok(SignIn::Busy);
+        };
+        let counted = self
+            .count_attempt(name.as_str())
+            .await
+            .map_err(|e| e.for_port("counting a sign-in attempt"))?;
+        if let Err(wait) = counted {
             // Whole seconds, rounded up: "try again in 0 seconds" would be a lie.
             let retry_after_seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             return Ok(SignIn::Locked {
@@ -122,10 +220,12 @@ impl Accounts for AccountStore {
             .await
             .map_err(|e| BackendError::new("checking a password", e))?;
         let Some(user) = user.filter(|_| matches) else {
-            // Already counted by `attempt`.
+            // Already counted by `count_attempt`.
             return Ok(SignIn::Refused);
         };
-        self.login_throttle.succeeded(name.as_str());
+        self.clear_failures(name.as_str())
+            .await
+            .map_err(|e| e.for_port("clearing failed sign-ins"))?;
         let token = self
             .open_session(user.id)
             .await

@@ -12,7 +12,7 @@ mod flows;
 mod review;
 pub(crate) use audit::audit;
 
-pub use accounts::AccountStore;
+pub use accounts::{default_sign_in_slots, AccountStore};
 pub use applications::{parse_base_url as applications_base_url, ApplicationStore, NewApplication};
 pub use audit::AuditStore;
 pub use flows::{FlowStore, NewFlow, Upserted};
@@ -201,7 +201,9 @@ impl Store {
                 db: db.clone(),
                 session_key,
                 session_ttl,
-                login_throttle: Default::default(),
+                sign_in_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                    accounts::default_sign_in_slots(),
+                )),
             },
             applications: ApplicationStore {
                 db: db.clone(),
@@ -222,6 +224,13 @@ impl Store {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// At most `slots` password checks at once (at least one).
+    pub fn with_sign_in_slots(mut self, slots: usize) -> Self {
+        self.accounts.sign_in_slots =
+            std::sync::Arc::new(tokio::sync::Semaphore::new(slots.max(1)));
+        self
     }
 }
 

@@ -6,6 +6,7 @@
 //! concerned: they act with no one's authority.
 
 use app::api::request::session_token_in;
+use app::ports::CookiePolicy;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -35,7 +36,12 @@ fn carries_session(headers: &HeaderMap) -> bool {
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| session_token_in(v).is_some())
+        .any(|v| {
+            // Either name: a session cookie of any spelling makes the request one with authority.
+            CookiePolicy::NAMES
+                .iter()
+                .any(|name| session_token_in(v, name).is_some())
+        })
 }
 
 fn from_own_pages(headers: &HeaderMap, origin: &ConsoleOrigin) -> bool {
@@ -112,6 +118,10 @@ mod tests {
         assert!(carries_session(&headers(&[(
             "cookie",
             "a=1; flowshare_session=t"
+        )])));
+        assert!(carries_session(&headers(&[(
+            "cookie",
+            "__Host-flowshare_session=t"
         )])));
         assert!(!carries_session(&headers(&[("cookie", "a=1")])));
     }

@@ -1,40 +1,77 @@
-//! `GET /s/{code}`: a redirect to the full link's path on this server, or a 404 page.
+//! `GET /s/{code}`: a redirect to the full link's path on this server, or a 404 page. Codes that
+//! lead nowhere are counted per client; a client out of misses gets 429 for every code (real ones
+//! too, or it would still learn each hit at full speed) until its next try is free.
 
 use crate::links::LinkStore;
+use crate::security::limits::Limits;
 use app::domain::link::ShortCode;
+use app::error::wait_text;
+use app::ports::{ClientIp, Limited};
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
-use http::header::{HeaderValue, CACHE_CONTROL, LOCATION};
+use axum::Extension;
+use http::header::{HeaderValue, CACHE_CONTROL, LOCATION, RETRY_AFTER};
 use http::StatusCode;
 use std::sync::Arc;
 
+pub struct ShortState {
+    pub links: LinkStore,
+    pub limits: Arc<Limits>,
+}
+
 const NOT_FOUND_PAGE: &str = r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Link not found · Flowshare</title><link rel="stylesheet" href="/pkg/flowshare.css"></head><body><main class="refusal"><h1>This link does not exist</h1><p>It may have been mistyped, copied incompletely, or withdrawn by whoever shared it. Ask them for a new link.</p></main></body></html>"#;
 
-pub async fn short_link(State(links): State<Arc<LinkStore>>, Path(code): Path<String>) -> Response {
-    let no_store = (CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let not_found = || {
-        (
-            StatusCode::NOT_FOUND,
-            [no_store.clone()],
-            Html(NOT_FOUND_PAGE),
-        )
-            .into_response()
+const NO_STORE: (http::HeaderName, HeaderValue) =
+    (CACHE_CONTROL, HeaderValue::from_static("no-store"));
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, [NO_STORE], Html(NOT_FOUND_PAGE)).into_response()
+}
+
+/// The page a recipient sees when their address tried too many links that do not exist.
+fn too_many(limited: Limited) -> Response {
+    let wait = wait_text(limited.retry_after_seconds);
+    let page = format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Too many tries · Flowshare</title><link rel="stylesheet" href="/pkg/flowshare.css"></head><body><main class="refusal"><h1>Too many tries</h1><p>Too many links that do not exist were opened from your network in a short time. Please try again in {wait}, and check that the link was copied completely.</p></main></body></html>"#
+    );
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [
+            NO_STORE,
+            (RETRY_AFTER, HeaderValue::from(limited.retry_after_seconds)),
+        ],
+        Html(page),
+    )
+        .into_response()
+}
+
+pub async fn short_link(
+    State(state): State<Arc<ShortState>>,
+    Extension(client): Extension<ClientIp>,
+    Path(code): Path<String>,
+) -> Response {
+    if let Err(limited) = state.limits.short_link_allowed(client) {
+        return too_many(limited);
+    }
+    let missed = || match state.limits.short_link_missed(client) {
+        Ok(()) => not_found(),
+        Err(limited) => too_many(limited),
     };
     let Some(code) = ShortCode::parse(&code) else {
-        return not_found();
+        return missed();
     };
-    match links.short_link_target(&code).await {
+    match state.links.short_link_target(&code).await {
         // The target is a path built by `LinkAddress`: always `/f/…` on this server.
         Ok(Some(path)) => match HeaderValue::from_str(&path) {
-            Ok(location) => (StatusCode::FOUND, [(LOCATION, location), no_store]).into_response(),
+            Ok(location) => (StatusCode::FOUND, [(LOCATION, location), NO_STORE]).into_response(),
             Err(_) => not_found(),
         },
-        Ok(None) => not_found(),
+        Ok(None) => missed(),
         Err(err) => {
             tracing::error!(error = %err, "resolving a short link");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                [no_store],
+                [NO_STORE],
                 Html("<!DOCTYPE html><title>Try again</title><p>Something went wrong. Please try again in a moment.</p>"),
             )
                 .into_response()

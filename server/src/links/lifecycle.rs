@@ -1,6 +1,7 @@
 //! What happens to links after they are generated: the Shared links list, revoking one link, and
 //! counting starts. A start is counted with one conditional UPDATE, so when a link allows N
-//! invocations and more recipients race for it, exactly N succeed.
+//! invocations and more recipients race for it, exactly N succeed; the chart's per-day counter is
+//! bumped in the same transaction.
 
 use super::open::Verdict;
 use super::LinkStore;
@@ -49,12 +50,14 @@ impl LinkStore {
                     (l.key_version = a.key_version) AS key_current \
                     FROM links l JOIN applications a ON a.id = l.application_id JOIN flows f ON f.id = l.flow_id \
                     WHERE f.slug = $1 ORDER BY l.created_at DESC, l.id DESC LIMIT 200";
-        let uses = "SELECT u.link_id, u.at FROM link_uses u JOIN links l ON l.id = u.link_id JOIN flows f ON f.id = l.flow_id \
-                    WHERE f.slug = $1 AND u.at >= $2";
+        // Only the listed links' last days: at most CHART_DAYS rows per link, however busy.
+        let uses = "SELECT d.link_id, d.day, d.uses FROM link_daily_uses d \
+                    WHERE d.day >= $2 AND d.link_id IN (SELECT l.id FROM links l JOIN flows f ON f.id = l.flow_id \
+                    WHERE f.slug = $1 ORDER BY l.created_at DESC, l.id DESC LIMIT 200)";
         let now = now_millis();
         let today = now.div_euclid(DAY_MS);
-        let since = (today - CHART_DAYS as i64 + 1) * DAY_MS;
-        let (rows, use_rows): (Vec<ListRow>, Vec<(String, i64)>) = on_db!(&self.db, |pool| {
+        let since = today - CHART_DAYS as i64 + 1;
+        let (rows, use_rows): (Vec<ListRow>, Vec<(String, i64, i64)>) = on_db!(&self.db, |pool| {
             let rows = sqlx::query_as(list)
                 .bind(flow.as_str())
                 .fetch_all(pool)
@@ -70,10 +73,9 @@ impl LinkStore {
         rows.into_iter()
             .map(|r| {
                 let mut daily_uses = vec![0u32; CHART_DAYS];
-                for (_, at) in use_rows.iter().filter(|(id, _)| *id == r.id) {
-                    let age = (today - at.div_euclid(DAY_MS)) as usize;
-                    if age < CHART_DAYS {
-                        daily_uses[CHART_DAYS - 1 - age] += 1;
+                for (_, day, uses) in use_rows.iter().filter(|(id, ..)| *id == r.id) {
+                    if let Ok(age @ 0..CHART_DAYS) = usize::try_from(today - day) {
+                        daily_uses[CHART_DAYS - 1 - age] = count(*uses)?;
                     }
                 }
                 // Only who made a link, and admins, get what opens it: anyone else could use up a
@@ -183,11 +185,15 @@ impl LinkStore {
                 .fetch_optional(&mut *tx)
                 .await?;
             if counted.is_some() {
-                sqlx::query("INSERT INTO link_uses (link_id, at) VALUES ($1, $2)")
-                    .bind(link_id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                // One row per link and day, bumped: starts add no rows.
+                sqlx::query(
+                    "INSERT INTO link_daily_uses (link_id, day, uses) VALUES ($1, $2, 1) \
+                     ON CONFLICT (link_id, day) DO UPDATE SET uses = link_daily_uses.uses + 1",
+                )
+                .bind(link_id)
+                .bind(now.div_euclid(DAY_MS))
+                .execute(&mut *tx)
+                .await?;
             }
             Ok(counted)
         })?;

@@ -1,6 +1,8 @@
-//! Secrets and the operations on them: randomness from the OS, password hashing, session-token hashing.
+//! Secrets and the operations on them: randomness from the OS, password hashing, session-token
+//! hashing; and the limits that keep clients from trying them (or anything else) too often.
 //! Every secret type here has a `Debug` that prints nothing of the secret.
 
+pub mod limits;
 pub mod password;
 pub mod session;
 pub mod throttle;

@@ -1,15 +1,16 @@
-//! Slowing down password guessing. After a few failed sign-ins for one user name, that name is
-//! locked for a while, doubling with every further failure up to a cap; a correct password ends it.
+//! Slowing down password guessing: the policy. After a few failed sign-ins for one user name, that
+//! name is locked for a while, doubling with every further failure up to a cap; a correct password
+//! ends it.
 //!
 //! Keyed by the user name as typed (case-folded), whether or not such a user exists: an unknown
 //! name is locked exactly like a real one, so the lock reveals nothing about who has an account.
 //! The password is not even checked while a name is locked, so guessing also costs us no hashing.
-//! State lives in this server instance's memory; with several instances behind a load balancer
-//! each counts on its own (documented in the README).
+//! The counts live in the database (`sign_in_failures`), so every instance sees the same lock; the
+//! account store applies [`attempt`] to a name's row with a compare-and-swap. Rows are forgotten
+//! only after [`FORGET_AFTER`] of quiet, which outlasts the longest lock: no number of made-up
+//! names can push a locked one out.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Failures allowed before the first lock.
 pub const FREE_ATTEMPTS: u32 = 5;
@@ -17,31 +18,32 @@ pub const FREE_ATTEMPTS: u32 = 5;
 const FIRST_LOCK: Duration = Duration::from_secs(30);
 /// The longest lock, so that an attacker can keep a real user out only for so long at a time.
 pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
-/// A name with no failure for this long starts afresh.
-const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
-/// Names remembered at most; beyond that, stale entries go first, then everything.
-const MAX_NAMES: usize = 10_000;
+/// A name with no failure for this long starts afresh (and its row may go).
+pub const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
 
-#[derive(Debug)]
-struct Failures {
-    count: u32,
-    last: Instant,
+const _: () = assert!(FORGET_AFTER.as_secs() > MAX_LOCK.as_secs());
+
+/// One name's failed sign-ins, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    pub count: u32,
+    /// Unix milliseconds.
+    pub last_at: i64,
 }
 
-impl Failures {
-    /// Locked from the failure that reached the limit, for as long as the count says.
-    fn locked_until(&self) -> Option<Instant> {
-        (self.count >= FREE_ATTEMPTS).then(|| self.last + lock_for(self.count))
-    }
+/// What one sign-in attempt for a name comes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// The name is locked for this long; nothing changes.
+    Locked(Duration),
+    /// The password may be checked. The attempt is counted as a failure *before* the check (the
+    /// name's failures become these), and a correct password then clears them: so parallel
+    /// guesses cannot all slip through before the first of them is counted.
+    Counted(Failures),
 }
 
-#[derive(Debug, Default)]
-pub struct LoginThrottle {
-    names: Mutex<HashMap<String, Failures>>,
-}
-
-fn key(name: &str) -> String {
-    name.to_lowercase()
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 fn lock_for(count: u32) -> Duration {
@@ -49,154 +51,148 @@ fn lock_for(count: u32) -> Duration {
     FIRST_LOCK.saturating_mul(1 << doublings).min(MAX_LOCK)
 }
 
-impl LoginThrottle {
-    fn names(&self) -> std::sync::MutexGuard<'_, HashMap<String, Failures>> {
-        // A poisoned lock only means a panic elsewhere mid-update; the counts are still usable.
-        self.names.lock().unwrap_or_else(|p| p.into_inner())
+impl Failures {
+    /// Locked from the failure that reached the limit, for as long as the count says.
+    fn locked_until(self) -> Option<i64> {
+        (self.count >= FREE_ATTEMPTS)
+            .then(|| self.last_at.saturating_add(millis(lock_for(self.count))))
     }
+}
 
-    /// Asks to check a password for `name`: `Err(wait)` while the name is locked. Otherwise the
-    /// attempt is counted as a failure *now*, before the password is checked, and
-    /// [`succeeded`](Self::succeeded) takes it back: so parallel guesses cannot all slip through
-    /// before the first of them is counted.
-    pub fn attempt(&self, name: &str, now: Instant) -> Result<(), Duration> {
-        let mut names = self.names();
-        let key = key(name);
-        if let Some(until) = names.get(&key).and_then(Failures::locked_until) {
-            if until > now {
-                return Err(until - now);
-            }
+/// An attempt at `now` (Unix milliseconds) on a name whose failures so far are `current`.
+pub fn attempt(current: Option<Failures>, now: i64) -> Attempt {
+    if let Some(until) = current.and_then(Failures::locked_until) {
+        if until > now {
+            return Attempt::Locked(Duration::from_millis((until - now).unsigned_abs()));
         }
-        if names.len() >= MAX_NAMES && !names.contains_key(&key) {
-            names.retain(|_, f| now.saturating_duration_since(f.last) < FORGET_AFTER);
-            if names.len() >= MAX_NAMES {
-                names.clear();
-            }
-        }
-        let entry = names.entry(key).or_insert(Failures {
-            count: 0,
-            last: now,
-        });
-        if now.saturating_duration_since(entry.last) >= FORGET_AFTER {
-            entry.count = 0;
-        }
-        entry.count = entry.count.saturating_add(1);
-        entry.last = now;
-        Ok(())
     }
+    let count = match current {
+        Some(failures) if now.saturating_sub(failures.last_at) < millis(FORGET_AFTER) => {
+            failures.count
+        }
+        _ => 0,
+    };
+    Attempt::Counted(Failures {
+        count: count.saturating_add(1),
+        last_at: now,
+    })
+}
 
-    /// The password was right: the name starts afresh.
-    pub fn succeeded(&self, name: &str) {
-        self.names().remove(&key(name));
-    }
+/// Rows whose last failure is older than this (Unix milliseconds) hold no lock and may go.
+pub fn forget_before(now: i64) -> i64 {
+    now.saturating_sub(millis(FORGET_AFTER))
+}
+
+/// The key a name's row is stored under.
+pub fn key(name: &str) -> String {
+    name.to_lowercase()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// `times` wrong passwords for `name` (each attempt allowed, then not taken back).
-    fn fail_times(throttle: &LoginThrottle, name: &str, times: u32, now: Instant) {
-        for _ in 0..times {
-            assert_eq!(throttle.attempt(name, now), Ok(()), "attempt allowed");
+    const SECOND: i64 = 1_000;
+
+    /// One name's row, applying attempts the way the store does.
+    #[derive(Default)]
+    struct Name(Option<Failures>);
+
+    impl Name {
+        fn try_at(&mut self, now: i64) -> Result<(), Duration> {
+            match attempt(self.0, now) {
+                Attempt::Locked(wait) => Err(wait),
+                Attempt::Counted(failures) => {
+                    self.0 = Some(failures);
+                    Ok(())
+                }
+            }
+        }
+
+        fn fail_times(&mut self, times: u32, now: i64) {
+            for _ in 0..times {
+                assert_eq!(self.try_at(now), Ok(()), "attempt allowed");
+            }
+        }
+
+        /// The password was right.
+        fn succeed(&mut self) {
+            self.0 = None;
         }
     }
 
     #[test]
     fn a_few_wrong_passwords_are_free_then_the_name_is_locked() {
-        let throttle = LoginThrottle::default();
-        let now = Instant::now();
-        fail_times(&throttle, "ada", FREE_ATTEMPTS, now);
-        assert_eq!(throttle.attempt("ada", now), Err(FIRST_LOCK));
-        assert_eq!(
-            throttle.attempt("ada", now + FIRST_LOCK),
-            Ok(()),
-            "the lock ends"
-        );
+        let mut ada = Name::default();
+        ada.fail_times(FREE_ATTEMPTS, 0);
+        assert_eq!(ada.try_at(0), Err(FIRST_LOCK));
+        assert_eq!(ada.try_at(millis(FIRST_LOCK)), Ok(()), "the lock ends");
     }
 
     #[test]
     fn the_last_free_attempt_with_the_right_password_still_gets_in() {
-        let throttle = LoginThrottle::default();
-        let now = Instant::now();
-        fail_times(&throttle, "ada", FREE_ATTEMPTS, now);
-        throttle.succeeded("ada");
-        assert_eq!(throttle.attempt("ada", now), Ok(()));
+        let mut ada = Name::default();
+        ada.fail_times(FREE_ATTEMPTS, 0);
+        ada.succeed();
+        assert_eq!(ada.try_at(0), Ok(()));
     }
 
     #[test]
     fn each_failure_after_a_lock_doubles_it_up_to_the_cap() {
-        let throttle = LoginThrottle::default();
-        let mut now = Instant::now();
-        fail_times(&throttle, "ada", FREE_ATTEMPTS, now);
-        now += FIRST_LOCK;
-        fail_times(&throttle, "ada", 1, now);
-        assert_eq!(throttle.attempt("ada", now), Err(FIRST_LOCK * 2));
+        let mut ada = Name::default();
+        let mut now = 0;
+        ada.fail_times(FREE_ATTEMPTS, now);
+        now += millis(FIRST_LOCK);
+        ada.fail_times(1, now);
+        assert_eq!(ada.try_at(now), Err(FIRST_LOCK * 2));
         for _ in 0..20 {
-            now += MAX_LOCK;
-            fail_times(&throttle, "ada", 1, now);
+            now += millis(MAX_LOCK);
+            ada.fail_times(1, now);
         }
-        assert_eq!(throttle.attempt("ada", now), Err(MAX_LOCK));
-    }
-
-    #[test]
-    fn parallel_guesses_get_no_more_tries_than_sequential_ones() {
-        let throttle = LoginThrottle::default();
-        let now = Instant::now();
-        let allowed = std::thread::scope(|scope| {
-            let guesses: Vec<_> = (0..50)
-                .map(|_| scope.spawn(|| throttle.attempt("ada", now).is_ok()))
-                .collect();
-            guesses
-                .into_iter()
-                .filter_map(|g| g.join().ok())
-                .filter(|&allowed| allowed)
-                .count()
-        });
-        assert_eq!(allowed, FREE_ATTEMPTS as usize);
+        assert_eq!(ada.try_at(now), Err(MAX_LOCK));
     }
 
     #[test]
     fn attempts_while_locked_do_not_extend_the_lock() {
-        let throttle = LoginThrottle::default();
-        let now = Instant::now();
-        fail_times(&throttle, "ada", FREE_ATTEMPTS, now);
-        for _ in 0..100 {
-            assert!(throttle.attempt("ada", now).is_err());
+        let mut ada = Name::default();
+        ada.fail_times(FREE_ATTEMPTS, 0);
+        for second in 0..29 {
+            assert!(ada.try_at(second * SECOND).is_err());
         }
-        assert_eq!(throttle.attempt("ada", now + FIRST_LOCK), Ok(()));
-    }
-
-    #[test]
-    fn names_are_locked_case_insensitively_and_one_at_a_time() {
-        let throttle = LoginThrottle::default();
-        let now = Instant::now();
-        fail_times(&throttle, "Ada", FREE_ATTEMPTS, now);
-        assert!(throttle.attempt("ADA", now).is_err());
-        assert_eq!(throttle.attempt("grace", now), Ok(()));
+        assert_eq!(ada.try_at(millis(FIRST_LOCK)), Ok(()));
     }
 
     #[test]
     fn a_correct_password_or_an_hour_of_quiet_starts_afresh() {
-        let throttle = LoginThrottle::default();
-        let now = Instant::now();
-        fail_times(&throttle, "ada", FREE_ATTEMPTS - 1, now);
-        throttle.succeeded("ada");
-        fail_times(&throttle, "ada", FREE_ATTEMPTS - 1, now);
-        assert_eq!(throttle.attempt("ada", now), Ok(()), "counting began again");
-        fail_times(&throttle, "grace", FREE_ATTEMPTS - 1, now);
-        let later = now + FORGET_AFTER;
-        fail_times(&throttle, "grace", FREE_ATTEMPTS - 1, later);
-        assert_eq!(throttle.attempt("grace", later), Ok(()));
+        let mut ada = Name::default();
+        ada.fail_times(FREE_ATTEMPTS - 1, 0);
+        ada.succeed();
+        ada.fail_times(FREE_ATTEMPTS - 1, 0);
+        assert_eq!(ada.try_at(0), Ok(()), "counting began again");
+        let mut grace = Name::default();
+        grace.fail_times(FREE_ATTEMPTS - 1, 0);
+        let later = millis(FORGET_AFTER);
+        grace.fail_times(FREE_ATTEMPTS - 1, later);
+        assert_eq!(grace.try_at(later), Ok(()));
     }
 
     #[test]
-    fn memory_stays_bounded_under_made_up_names() {
-        let throttle = LoginThrottle::default();
-        let now = Instant::now();
-        for i in 0..(MAX_NAMES + 10) {
-            let _ = throttle.attempt(&format!("made-up-{i}"), now);
-        }
-        assert!(throttle.names().len() <= MAX_NAMES);
+    fn a_row_is_forgotten_only_after_any_lock_it_held_is_over() {
+        let failures = Failures {
+            count: FREE_ATTEMPTS + 20,
+            last_at: 0,
+        };
+        let until = failures.locked_until().expect("locked");
+        assert_eq!(until, millis(MAX_LOCK), "the longest lock");
+        assert!(
+            forget_before(until) < failures.last_at,
+            "still kept while locked"
+        );
+    }
+
+    #[test]
+    fn names_are_keyed_case_insensitively() {
+        assert_eq!(key("Ada"), key("ADA"));
+        assert_ne!(key("ada"), key("grace"));
     }
 }

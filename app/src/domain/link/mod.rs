@@ -19,6 +19,8 @@ pub enum LinkRefusal {
     UsedUp,
     /// The flow no longer exists or is no longer published and approved.
     FlowUnavailable,
+    /// Starts came too fast (from this client, or for this link); nothing was counted.
+    TooManyStarts,
 }
 
 impl LinkRefusal {
@@ -27,6 +29,7 @@ impl LinkRefusal {
             Self::NotValid => 403,
             Self::Disabled | Self::Expired | Self::UsedUp => 410,
             Self::FlowUnavailable => 404,
+            Self::TooManyStarts => 429,
         }
     }
 
@@ -37,6 +40,7 @@ impl LinkRefusal {
             Self::Expired => "This link has expired",
             Self::UsedUp => "This link has been used up",
             Self::FlowUnavailable => "This flow is not available",
+            Self::TooManyStarts => "Too many starts right now",
         }
     }
 
@@ -47,6 +51,7 @@ impl LinkRefusal {
             Self::Expired => "Links like this one work only for a limited time. Ask whoever sent it for a new one.",
             Self::UsedUp => "It could be used only a limited number of times, and it has been. Ask whoever sent it for a new one.",
             Self::FlowUnavailable => "It may have been withdrawn or is being updated. Please try again later.",
+            Self::TooManyStarts => "This flow was started too often in a short time, from here or through this link. Please wait a minute and try again.",
         }
     }
 }

@@ -1,0 +1,486 @@
+//! Rate limits: how often one client (or one link, one user name, one console user) may do
+//! something before the server answers 429 with `Retry-After`. Each budget is a GCRA bucket from
+//! `governor`, kept in this instance's memory: they shed floods before they reach the database, so
+//! they need to be fast more than shared. (The sign-in *lock*, which must hold across instances,
+//! lives in the database: see `throttle`.)
+
+use app::domain::limits::RateLimit;
+use app::domain::link::LinkId;
+use app::domain::UserView;
+use app::ports::{ClientIp, Limited, RateLimits};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// "How many per how long", as an operator writes it: `30/min`, `5/s`, `100/h`, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub count: NonZeroU32,
+    pub per: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a rate: write COUNT/UNIT with a whole COUNT of at least 1 and UNIT s, min or h (as in 30/min), or off")]
+pub struct RateError(String);
+
+impl Rate {
+    /// `None` for `off`.
+    pub fn parse(text: &str) -> Result<Option<Self>, RateError> {
+        let refuse = || RateError(text.to_owned());
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("off") {
+            return Ok(None);
+        }
+        let (count, unit) = text.split_once('/').ok_or_else(refuse)?;
+        let count = count.trim().parse::<NonZeroU32>().map_err(|_| refuse())?;
+        let per = match unit.trim() {
+            "s" | "sec" | "second" => Duration::from_secs(1),
+            "min" | "minute" => Duration::from_secs(60),
+            "h" | "hour" => Duration::from_secs(3_600),
+            _ => return Err(refuse()),
+        };
+        Ok(Some(Self { count, per }))
+    }
+
+    /// A burst of `count`, refilled evenly over `per`: 30/min allows 30 at once, then one every 2 s.
+    fn quota(self) -> Quota {
+        let every = self.per / self.count.get();
+        Quota::with_period(every.max(Duration::from_nanos(1)))
+            .unwrap_or_else(|| Quota::per_second(self.count))
+            .allow_burst(self.count)
+    }
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let unit = match self.per.as_secs() {
+            1 => "s",
+            60 => "min",
+            _ => "h",
+        };
+        write!(f, "{}/{unit}", self.count)
+    }
+}
+
+/// Every budget, each `None` when switched off. The defaults let a person (or a busy office
+/// behind one address) work normally and stop a script; README.md's security section explains them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitSettings {
+    pub run_starts_per_ip: Option<Rate>,
+    pub run_starts_per_link: Option<Rate>,
+    pub short_link_misses_per_ip: Option<Rate>,
+    pub sign_ins_per_ip: Option<Rate>,
+    pub sign_ins_per_name: Option<Rate>,
+    pub link_generations_per_user: Option<Rate>,
+}
+
+impl LimitSettings {
+    pub const DEFAULT_RUN_STARTS_PER_IP: &str = "60/min";
+    pub const DEFAULT_RUN_STARTS_PER_LINK: &str = "600/min";
+    pub const DEFAULT_SHORT_LINK_MISSES_PER_IP: &str = "30/min";
+    pub const DEFAULT_SIGN_INS_PER_IP: &str = "30/min";
+    pub const DEFAULT_SIGN_INS_PER_NAME: &str = "10/min";
+    pub const DEFAULT_LINK_GENERATIONS_PER_USER: &str = "120/min";
+
+    /// Nothing limited (benchmarks, and tests about something else).
+    pub const OFF: Self = Self {
+        run_starts_per_ip: None,
+        run_starts_per_link: None,
+        short_link_misses_per_ip: None,
+        sign_ins_per_ip: None,
+        sign_ins_per_name: None,
+        link_generations_per_user: None,
+    };
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        let rate = |text| Rate::parse(text).ok().flatten();
+        Self {
+            run_starts_per_ip: rate(Self::DEFAULT_RUN_STARTS_PER_IP),
+            run_starts_per_link: rate(Self::DEFAULT_RUN_STARTS_PER_LINK),
+            short_link_misses_per_ip: rate(Self::DEFAULT_SHORT_LINK_MISSES_PER_IP),
+            sign_ins_per_ip: rate(Self::DEFAULT_SIGN_INS_PER_IP),
+            sign_ins_per_name: rate(Self::DEFAULT_SIGN_INS_PER_NAME),
+            link_generations_per_user: rate(Self::DEFAULT_LINK_GENERATIONS_PER_USER),
+        }
+    }
+}
+
+/// A client's budget key: its IPv4 address, or its IPv6 /64 (one subscriber usually holds a whole
+/// /64, so per-address budgets would be endless).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ClientKey(IpAddr);
+
+impl From<ClientIp> for ClientKey {
+    fn from(ClientIp(ip): ClientIp) -> Self {
+        match ip.to_canonical() {
+            IpAddr::V6(v6) => {
+                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                Self(IpAddr::V6(prefix.into()))
+            }
+            v4 => Self(v4),
+        }
+    }
+}
+
+/// One budget per key.
+struct Budget<K: Hash + Eq + Clone> {
+    limit: RateLimit,
+    limiter: DefaultKeyedRateLimiter<K>,
+}
+
+impl<K: Hash + Eq + Clone> Budget<K> {
+    fn new(limit: RateLimit, rate: Option<Rate>, clock: &DefaultClock) -> Option<Self> {
+        rate.map(|rate| Self {
+            limit,
+            limiter: RateLimiter::dashmap_with_clock(rate.quota(), clock.clone()),
+        })
+    }
+}
+
+/// The limiters of one server instance.
+pub struct Limits {
+    clock: DefaultClock,
+    run_starts_per_ip: Option<Budget<ClientKey>>,
+    run_starts_per_link: Option<Budget<LinkId>>,
+    short_link_misses_per_ip: Option<Budget<ClientKey>>,
+    sign_ins_per_ip: Option<Budget<ClientKey>>,
+    sign_ins_per_name: Option<Budget<String>>,
+    link_generations_per_user: Option<Budget<String>>,
+    /// Clients whose misses ran out, until when: they get 429 for every short code, hits too, or
+    /// a guesser would still learn each hit at full speed.
+    guessing: Mutex<HashMap<ClientKey, Instant>>,
+}
+
+impl std::fmt::Debug for Limits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Limits(…)")
+    }
+}
+
+impl Limits {
+    pub fn new(settings: LimitSettings) -> Self {
+        let clock = DefaultClock::default();
+        Self {
+            run_starts_per_ip: Budget::new(
+                RateLimit::RunStarts,
+                settings.run_starts_per_ip,
+                &clock,
+            ),
+            run_starts_per_link: Budget::new(
+                RateLimit::RunStarts,
+                settings.run_starts_per_link,
+                &clock,
+            ),
+            short_link_misses_per_ip: Budget::new(
+                RateLimit::ShortLinkMisses,
+                settings.short_link_misses_per_ip,
+                &clock,
+            ),
+            sign_ins_per_ip: Budget::new(RateLimit::SignIns, settings.sign_ins_per_ip, &clock),
+            sign_ins_per_name: Budget::new(RateLimit::SignIns, settings.sign_ins_per_name, &clock),
+            link_generations_per_user: Budget::new(
+                RateLimit::LinkGenerations,
+                settings.link_generations_per_user,
+                &clock,
+            ),
+            guessing: Mutex::default(),
+            clock,
+        }
+    }
+
+    /// Takes one try from `budget` for `key`, or says how long until one is free.
+    fn take<K: Hash + Eq + Clone>(
+        &self,
+        budget: &Option<Budget<K>>,
+        key: &K,
+    ) -> Result<(), Limited> {
+        let Some(budget) = budget else {
+            return Ok(());
+        };
+        budget.limiter.check_key(key).map_err(|not_until| Limited {
+            limit: budget.limit,
+            retry_after_seconds: whole_seconds(not_until.wait_time_from(self.clock.now())),
+        })
+    }
+
+    fn guessing(&self) -> std::sync::MutexGuard<'_, HashMap<ClientKey, Instant>> {
+        // A poisoned lock only means a panic elsewhere mid-update; the map is still usable.
+        self.guessing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Before resolving a short code: refused while this client is barred for guessing.
+    pub fn short_link_allowed(&self, client: ClientIp) -> Result<(), Limited> {
+        let key = ClientKey::from(client);
+        let now = Instant::now();
+        match self.guessing().get(&key) {
+            Some(&until) if until > now => Err(Limited {
+                limit: RateLimit::ShortLinkMisses,
+                retry_after_seconds: whole_seconds(until - now),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// A short code led nowhere: one miss taken from the client's budget; when none is left the
+    /// client is barred from every short code until the next is free.
+    pub fn short_link_missed(&self, client: ClientIp) -> Result<(), Limited> {
+        let key = ClientKey::from(client);
+        self.take(&self.short_link_misses_per_ip, &key)
+            .inspect_err(|limited| {
+                let until = Instant::now() + Duration::from_secs(limited.retry_after_seconds);
+                self.guessing().insert(key, until);
+            })
+    }
+
+    /// Drops what no budget needs any more (full buckets, ended bars): called every minute, so
+    /// memory follows the clients of the last minutes, not every client ever seen.
+    pub fn forget_idle(&self) {
+        fn shrink<K: Hash + Eq + Clone>(budget: &Option<Budget<K>>) {
+            if let Some(budget) = budget {
+                budget.limiter.retain_recent();
+                budget.limiter.shrink_to_fit();
+            }
+        }
+        shrink(&self.run_starts_per_ip);
+        shrink(&self.run_starts_per_link);
+        shrink(&self.short_link_misses_per_ip);
+        shrink(&self.sign_ins_per_ip);
+        shrink(&self.sign_ins_per_name);
+        shrink(&self.link_generations_per_user);
+        let now = Instant::now();
+        self.guessing().retain(|_, until| *until > now);
+    }
+
+    /// How many keys all budgets hold (for tests of `forget_idle`).
+    pub fn keys_held(&self) -> usize {
+        fn held<K: Hash + Eq + Clone>(budget: &Option<Budget<K>>) -> usize {
+            budget.as_ref().map_or(0, |b| b.limiter.len())
+        }
+        held(&self.run_starts_per_ip)
+            + held(&self.run_starts_per_link)
+            + held(&self.short_link_misses_per_ip)
+            + held(&self.sign_ins_per_ip)
+            + held(&self.sign_ins_per_name)
+            + held(&self.link_generations_per_user)
+            + self.guessing().len()
+    }
+}
+
+/// Whole seconds, rounded up: "try again in 0 seconds" would be a lie.
+fn whole_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+impl RateLimits for Limits {
+    fn run_start(&self, client: ClientIp, link: &LinkId) -> Result<(), Limited> {
+        // The client's budget first: a client over its own never uses up a link's.
+        self.take(&self.run_starts_per_ip, &ClientKey::from(client))?;
+        self.take(&self.run_starts_per_link, link)
+    }
+
+    fn sign_in(&self, client: ClientIp, name: &str) -> Result<(), Limited> {
+        self.take(&self.sign_ins_per_ip, &ClientKey::from(client))?;
+        self.take(&self.sign_ins_per_name, &name.to_lowercase())
+    }
+
+    fn link_generation(&self, user: &UserView) -> Result<(), Limited> {
+        self.take(&self.link_generations_per_user, &user.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::domain::Role;
+    use std::net::Ipv4Addr;
+
+    fn client(last: u8) -> ClientIp {
+        ClientIp(IpAddr::V4(Ipv4Addr::new(192, 0, 2, last)))
+    }
+
+    fn rate(text: &str) -> Option<Rate> {
+        Rate::parse(text).expect("a rate")
+    }
+
+    fn link(n: u8) -> LinkId {
+        let body = char::from(b'A' + n).to_string().repeat(LinkId::LENGTH - 1);
+        LinkId::parse(&format!("{body}A")).expect("a link id")
+    }
+
+    #[test]
+    fn rates_are_written_as_count_per_unit_or_off() {
+        assert_eq!(
+            rate("30/min"),
+            Some(Rate {
+                count: NonZeroU32::new(30).expect("non-zero"),
+                per: Duration::from_secs(60)
+            })
+        );
+        assert_eq!(rate(" 5/s "), rate("5/second"));
+        assert_eq!(rate("100/h").map(|r| r.to_string()), Some("100/h".into()));
+        assert_eq!(rate("off"), None);
+        for bad in ["", "30", "0/min", "-1/min", "30/day", "x/min", "30/"] {
+            let err = Rate::parse(bad).expect_err(bad);
+            assert!(err.to_string().contains("30/min"), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_default_settings_are_all_on() {
+        let settings = LimitSettings::default();
+        assert!(settings.run_starts_per_ip.is_some());
+        assert!(settings.run_starts_per_link.is_some());
+        assert!(settings.short_link_misses_per_ip.is_some());
+        assert!(settings.sign_ins_per_ip.is_some());
+        assert!(settings.sign_ins_per_name.is_some());
+        assert!(settings.link_generations_per_user.is_some());
+    }
+
+    #[test]
+    fn a_client_gets_its_burst_then_waits() {
+        let limits = Limits::new(LimitSettings {
+            run_starts_per_ip: rate("3/h"),
+            ..LimitSettings::OFF
+        });
+        for _ in 0..3 {
+            assert_eq!(limits.run_start(client(1), &link(0)), Ok(()));
+        }
+        let refused = limits.run_start(client(1), &link(0)).expect_err("fourth");
+        assert_eq!(refused.limit, RateLimit::RunStarts);
+        assert!(
+            (1_190..=1_200).contains(&refused.retry_after_seconds),
+            "one try back every 20 minutes: {refused:?}"
+        );
+        assert_eq!(
+            limits.run_start(client(2), &link(0)),
+            Ok(()),
+            "another client has its own budget"
+        );
+    }
+
+    #[test]
+    fn a_link_has_a_budget_of_its_own_across_clients() {
+        let limits = Limits::new(LimitSettings {
+            run_starts_per_link: rate("2/h"),
+            ..LimitSettings::OFF
+        });
+        assert_eq!(limits.run_start(client(1), &link(0)), Ok(()));
+        assert_eq!(limits.run_start(client(2), &link(0)), Ok(()));
+        assert!(limits.run_start(client(3), &link(0)).is_err());
+        assert_eq!(limits.run_start(client(3), &link(1)), Ok(()));
+    }
+
+    #[test]
+    fn a_client_over_its_budget_does_not_use_up_the_links() {
+        let limits = Limits::new(LimitSettings {
+            run_starts_per_ip: rate("1/h"),
+            run_starts_per_link: rate("2/h"),
+            ..LimitSettings::OFF
+        });
+        assert_eq!(limits.run_start(client(1), &link(0)), Ok(()));
+        for _ in 0..10 {
+            assert!(limits.run_start(client(1), &link(0)).is_err());
+        }
+        assert_eq!(limits.run_start(client(2), &link(0)), Ok(()));
+    }
+
+    #[test]
+    fn ipv6_clients_are_budgeted_per_64_block() {
+        let limits = Limits::new(LimitSettings {
+            sign_ins_per_ip: rate("1/h"),
+            ..LimitSettings::OFF
+        });
+        let v6 = |s: &str| ClientIp(s.parse().expect("an IPv6 address"));
+        assert_eq!(limits.sign_in(v6("2001:db8:1:2::1"), "ada"), Ok(()));
+        assert!(limits.sign_in(v6("2001:db8:1:2:ffff::9"), "ada").is_err());
+        assert_eq!(limits.sign_in(v6("2001:db8:1:3::1"), "ada"), Ok(()));
+        assert!(
+            limits
+                .sign_in(v6("::ffff:192.0.2.7"), "ada")
+                .and(limits.sign_in(client(7), "ada"))
+                .is_err(),
+            "an IPv4-mapped address is that IPv4 address"
+        );
+    }
+
+    #[test]
+    fn sign_ins_are_budgeted_per_name_whatever_the_case() {
+        let limits = Limits::new(LimitSettings {
+            sign_ins_per_name: rate("2/h"),
+            ..LimitSettings::OFF
+        });
+        assert_eq!(limits.sign_in(client(1), "Ada"), Ok(()));
+        assert_eq!(limits.sign_in(client(2), "ADA"), Ok(()));
+        let refused = limits.sign_in(client(3), "ada").expect_err("third");
+        assert_eq!(refused.limit, RateLimit::SignIns);
+        assert_eq!(limits.sign_in(client(3), "grace"), Ok(()));
+    }
+
+    #[test]
+    fn generations_are_budgeted_per_user() {
+        let limits = Limits::new(LimitSettings {
+            link_generations_per_user: rate("1/h"),
+            ..LimitSettings::OFF
+        });
+        let user = |name: &str| UserView {
+            name: name.into(),
+            role: Role::Publisher,
+        };
+        assert_eq!(limits.link_generation(&user("ada")), Ok(()));
+        assert_eq!(
+            limits.link_generation(&user("ada")).map_err(|l| l.limit),
+            Err(RateLimit::LinkGenerations)
+        );
+        assert_eq!(limits.link_generation(&user("grace")), Ok(()));
+    }
+
+    #[test]
+    fn a_guesser_out_of_misses_is_refused_even_a_real_code() {
+        let limits = Limits::new(LimitSettings {
+            short_link_misses_per_ip: rate("2/h"),
+            ..LimitSettings::OFF
+        });
+        for _ in 0..2 {
+            assert_eq!(limits.short_link_allowed(client(1)), Ok(()));
+            assert_eq!(limits.short_link_missed(client(1)), Ok(()));
+        }
+        assert!(limits.short_link_missed(client(1)).is_err());
+        let barred = limits.short_link_allowed(client(1)).expect_err("barred");
+        assert_eq!(barred.limit, RateLimit::ShortLinkMisses);
+        assert!(barred.retry_after_seconds > 0);
+        assert_eq!(limits.short_link_allowed(client(2)), Ok(()));
+    }
+
+    #[test]
+    fn switched_off_budgets_never_refuse_nor_remember() {
+        let limits = Limits::new(LimitSettings::OFF);
+        for _ in 0..1_000 {
+            assert_eq!(limits.run_start(client(1), &link(0)), Ok(()));
+            assert_eq!(limits.short_link_missed(client(1)), Ok(()));
+        }
+        assert_eq!(limits.keys_held(), 0);
+    }
+
+    #[test]
+    fn idle_keys_are_forgotten() {
+        let limits = Limits::new(LimitSettings {
+            run_starts_per_ip: rate("1000/s"),
+            ..LimitSettings::OFF
+        });
+        for last in 0..=255 {
+            assert_eq!(limits.run_start(client(last), &link(0)), Ok(()));
+        }
+        assert_eq!(limits.keys_held(), 256);
+        // A bucket refills in a millisecond at this rate.
+        std::thread::sleep(Duration::from_millis(20));
+        limits.forget_idle();
+        assert_eq!(limits.keys_held(), 0);
+    }
+}

@@ -1,0 +1,402 @@
+//! Rate limits against hostile traffic, one attack per test, on both engines: each shows the
+//! documented answer (429 with `Retry-After`, a page for people, JSON for scripts) and that the
+//! refused requests wrote nothing.
+
+use app::api::auth::Login;
+use app::api::links::StartFlow;
+use app::api::share::{GenerateLink, SharedLinks};
+use app::domain::link::LinkRefusal;
+use app::domain::links_list::SharedLink;
+use app::domain::share::GeneratedLink;
+use http::StatusCode;
+use leptos::server_fn::ServerFn;
+use server::app_tests;
+use server::security::limits::{LimitSettings, Rate};
+use server::testing::{TestApp, TestOptions, TestResponse};
+
+fn rate(text: &str) -> Option<Rate> {
+    Rate::parse(text).expect("a rate")
+}
+
+fn limits(settings: LimitSettings) -> TestOptions {
+    TestOptions {
+        limits: settings,
+        ..TestOptions::default()
+    }
+}
+
+async fn generate(app: &TestApp, cookie: &str) -> TestResponse {
+    let form = [
+        ("flow", "order-status-lookup"),
+        ("application", "help-centre"),
+        ("params", "name=Ada"),
+        ("protect", "true"),
+        ("shorten", "true"),
+    ];
+    app.call(GenerateLink::PATH, &form, Some(cookie)).await
+}
+
+async fn link(app: &TestApp, cookie: &str) -> GeneratedLink {
+    let response = generate(app, cookie).await;
+    assert_eq!(response.status, StatusCode::OK, "{response:?}");
+    serde_json::from_str(&response.body).expect("a link")
+}
+
+async fn start_from(app: &TestApp, client: &str, link: &GeneratedLink) -> TestResponse {
+    let url = url::Url::parse(&link.full_url).expect("a URL");
+    let form = [
+        ("path", url.path()),
+        ("query", url.query().unwrap_or_default()),
+    ];
+    app.call_from(Some(client), StartFlow::PATH, &form, None)
+        .await
+}
+
+async fn listed(app: &TestApp, cookie: &str) -> Vec<SharedLink> {
+    let form = [("slug", "order-status-lookup")];
+    let response = app.call(SharedLinks::PATH, &form, Some(cookie)).await;
+    assert_eq!(response.status, StatusCode::OK, "{response:?}");
+    serde_json::from_str(&response.body).expect("links")
+}
+
+/// The `Retry-After` of a 429, which must be there and sensible.
+fn retry_after(response: &TestResponse) -> u64 {
+    assert_eq!(
+        response.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{response:?}"
+    );
+    let seconds = response
+        .header("retry-after")
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("Retry-After on {response:?}"));
+    assert!(seconds >= 1, "{response:?}");
+    seconds
+}
+
+app_tests!(
+    a_flood_of_starts_from_one_address_leaves_only_the_allowed_runs_and_one_row,
+    limits(LimitSettings {
+        run_starts_per_ip: rate("20/h"),
+        ..LimitSettings::OFF
+    }),
+    |app| async move {
+        let publisher = app.log_in("publisher", "demo-publisher-pass").await;
+        let link = link(&app, &publisher).await;
+        let (mut started, mut limited) = (0, 0);
+        for _ in 0..5_000 {
+            let response = start_from(&app, "198.51.100.7", &link).await;
+            match response.status {
+                StatusCode::OK => {
+                    let result: Result<(), LinkRefusal> =
+                        serde_json::from_str(&response.body).expect("a start result");
+                    assert_eq!(result, Ok(()));
+                    started += 1;
+                }
+                _ => {
+                    retry_after(&response);
+                    assert!(
+                        response.body.contains("RateLimited"),
+                        "JSON for scripts: {}",
+                        response.body
+                    );
+                    limited += 1;
+                }
+            }
+        }
+        assert_eq!((started, limited), (20, 4_980));
+        let row = listed(&app, &publisher).await.remove(0);
+        assert_eq!(row.invocations, 20, "refused starts are not counted");
+        assert_eq!(row.daily_uses.iter().sum::<u32>(), 20);
+        assert_eq!(
+            app.test_store
+                .scalar("SELECT COUNT(*) FROM link_daily_uses")
+                .await,
+            1,
+            "starts bump one counter per link and day; they add no rows"
+        );
+        // Another address has a budget of its own.
+        assert_eq!(
+            start_from(&app, "198.51.100.8", &link).await.status,
+            StatusCode::OK
+        );
+    }
+);
+
+app_tests!(
+    a_link_is_started_only_so_often_from_all_addresses_together,
+    limits(LimitSettings {
+        run_starts_per_link: rate("3/h"),
+        ..LimitSettings::OFF
+    }),
+    |app| async move {
+        let publisher = app.log_in("publisher", "demo-publisher-pass").await;
+        let (first, second) = (link(&app, &publisher).await, link(&app, &publisher).await);
+        for client in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
+            assert_eq!(
+                start_from(&app, client, &first).await.status,
+                StatusCode::OK
+            );
+        }
+        retry_after(&start_from(&app, "198.51.100.4", &first).await);
+        assert_eq!(
+            start_from(&app, "198.51.100.4", &second).await.status,
+            StatusCode::OK,
+            "another link has its own budget"
+        );
+        let counts: Vec<u32> = listed(&app, &publisher)
+            .await
+            .iter()
+            .map(|l| l.invocations)
+            .collect();
+        assert_eq!(
+            counts,
+            [1, 3],
+            "newest first; the refused start left nothing"
+        );
+    }
+);
+
+app_tests!(
+    a_made_up_forwarded_address_does_not_escape_the_limit,
+    limits(LimitSettings {
+        run_starts_per_ip: rate("3/h"),
+        ..LimitSettings::OFF
+    }),
+    |app| async move {
+        use axum::extract::ConnectInfo;
+        let publisher = app.log_in("publisher", "demo-publisher-pass").await;
+        let link = link(&app, &publisher).await;
+        let url = url::Url::parse(&link.full_url).expect("a URL");
+        let body = format!(
+            "path={}&query={}",
+            app::domain::query::encode_component(url.path()),
+            app::domain::query::encode_component(url.query().unwrap_or_default())
+        );
+        // Straight from the internet (no trusted proxy): each request names a new address.
+        let mut statuses = Vec::new();
+        for i in 0..6 {
+            let mut request = http::Request::post(StartFlow::PATH)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("x-forwarded-for", format!("203.0.113.{i}"))
+                .body(axum::body::Body::from(body.clone()))
+                .expect("a request");
+            let peer: std::net::SocketAddr = "192.0.2.50:5000".parse().expect("an address");
+            request.extensions_mut().insert(ConnectInfo(peer));
+            statuses.push(app.send(request).await.status);
+        }
+        assert_eq!(
+            statuses,
+            [
+                StatusCode::OK,
+                StatusCode::OK,
+                StatusCode::OK,
+                StatusCode::TOO_MANY_REQUESTS,
+                StatusCode::TOO_MANY_REQUESTS,
+                StatusCode::TOO_MANY_REQUESTS
+            ]
+        );
+    }
+);
+
+app_tests!(
+    guessing_short_codes_is_cut_off_hits_included,
+    limits(LimitSettings {
+        short_link_misses_per_ip: rate("5/h"),
+        ..LimitSettings::OFF
+    }),
+    |app| async move {
+        let publisher = app.log_in("publisher", "demo-publisher-pass").await;
+        let link = link(&app, &publisher).await;
+        let short = url::Url::parse(link.short_url.as_deref().expect("a short link"))
+            .expect("a URL")
+            .path()
+            .to_owned();
+        let get_from = |client: &'static str, path: String| {
+            let app = &app;
+            async move {
+                let request = http::Request::get(path)
+                    .header("accept", "text/html")
+                    .header("x-forwarded-for", client)
+                    .body(axum::body::Body::empty())
+                    .expect("a request");
+                app.send(request).await
+            }
+        };
+        for guess in [
+            "/s/23456789abc",
+            "/s/short",
+            "/s/bcdefghijkm",
+            "/s/x",
+            "/s/y",
+        ] {
+            let response = get_from("198.51.100.9", guess.to_owned()).await;
+            assert_eq!(response.status, StatusCode::NOT_FOUND, "{guess}");
+        }
+        let cut_off = get_from("198.51.100.9", "/s/nopqrstuvwx".to_owned()).await;
+        retry_after(&cut_off);
+        assert!(cut_off.body.contains("Too many tries"), "{}", cut_off.body);
+        assert_eq!(cut_off.header("cache-control"), Some("no-store"));
+        // A hit from the same address is refused too: the guesser learns nothing more.
+        let hit = get_from("198.51.100.9", short.clone()).await;
+        retry_after(&hit);
+        assert!(hit.header("location").is_none());
+        // Everyone else is not affected.
+        let other = get_from("198.51.100.10", short).await;
+        assert_eq!(other.status, StatusCode::FOUND, "{other:?}");
+    }
+);
+
+app_tests!(
+    sign_ins_are_limited_per_address_and_per_name_before_any_password_is_checked,
+    limits(LimitSettings {
+        sign_ins_per_ip: rate("4/h"),
+        sign_ins_per_name: rate("3/h"),
+        ..LimitSettings::OFF
+    }),
+    |app| async move {
+        let sign_in = |client: &'static str, name: &'static str, password: &'static str| {
+            let app = &app;
+            async move {
+                let form = [("name", name), ("password", password)];
+                app.call_from(Some(client), Login::PATH, &form, None).await
+            }
+        };
+        // One address trying many names.
+        for name in ["alice", "bob", "carol", "dave"] {
+            let response = sign_in("198.51.100.20", name, "guess").await;
+            assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{name}");
+        }
+        let limited = sign_in("198.51.100.20", "admin", "demo-admin-pass").await;
+        retry_after(&limited);
+        assert!(limited.body.contains("RateLimited"), "{}", limited.body);
+        assert!(
+            limited.header("set-cookie").is_none(),
+            "not even the right password"
+        );
+        // Many addresses trying one name.
+        for client in ["198.51.100.21", "198.51.100.22", "198.51.100.23"] {
+            let response = sign_in(client, "viewer", "guess").await;
+            assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{client}");
+        }
+        retry_after(&sign_in("198.51.100.24", "Viewer", "demo-viewer-pass").await);
+        let admin = sign_in("198.51.100.25", "admin", "demo-admin-pass").await;
+        assert!(admin.header("set-cookie").is_some(), "{admin:?}");
+        // Refused attempts were never counted as failures: 3 for viewer, 4 made-up names.
+        assert_eq!(
+            app.test_store
+                .scalar("SELECT CAST(COALESCE(SUM(failures), 0) AS BIGINT) FROM sign_in_failures")
+                .await,
+            7
+        );
+        // A browser's form post goes back to the form, which says how long to wait.
+        let form = http::Request::post(Login::PATH)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .header("x-forwarded-for", "198.51.100.20")
+            .body(axum::body::Body::from("name=admin&password=x"))
+            .expect("a request");
+        let back = app.send(form).await;
+        let location = back
+            .header("location")
+            .expect("back to the form")
+            .to_owned();
+        assert!(location.starts_with("/login?limited="), "{location}");
+        let page = app.get(&location, None).await;
+        assert!(
+            page.body
+                .contains("Too many sign-in attempts in a short time. Try again in "),
+            "{}",
+            page.body
+        );
+    }
+);
+
+app_tests!(
+    link_generation_is_limited_per_user,
+    limits(LimitSettings {
+        link_generations_per_user: rate("2/h"),
+        ..LimitSettings::OFF
+    }),
+    |app| async move {
+        let publisher = app.log_in("publisher", "demo-publisher-pass").await;
+        let admin = app.log_in("admin", "demo-admin-pass").await;
+        for _ in 0..2 {
+            assert_eq!(generate(&app, &publisher).await.status, StatusCode::OK);
+        }
+        let refused = generate(&app, &publisher).await;
+        retry_after(&refused);
+        let error: app::error::AppError =
+            serde_json::from_str(&refused.body).expect("an error, as JSON");
+        assert_eq!(
+            error.to_string(),
+            "Too many links generated in a short time. Try again in 30 minutes."
+        );
+        assert_eq!(generate(&app, &admin).await.status, StatusCode::OK);
+        assert_eq!(
+            app.test_store.scalar("SELECT COUNT(*) FROM links").await,
+            3,
+            "the refused generation wrote no link"
+        );
+    }
+);
+
+app_tests!(
+    with_every_password_slot_taken_sign_in_is_busy_and_nothing_is_counted,
+    |app| async move {
+        let slots = app.test_store.store.accounts.sign_in_slots().clone();
+        let all = u32::try_from(slots.available_permits()).expect("a few slots");
+        let held = slots.try_acquire_many(all).expect("every slot");
+        let busy = app
+            .call(
+                Login::PATH,
+                &[("name", "admin"), ("password", "demo-admin-pass")],
+                None,
+            )
+            .await;
+        assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE, "{busy:?}");
+        assert_eq!(busy.header("retry-after"), Some("1"));
+        assert!(busy.body.contains("Busy"), "{}", busy.body);
+        assert_eq!(
+            app.test_store
+                .scalar("SELECT COUNT(*) FROM sign_in_failures")
+                .await,
+            0
+        );
+        drop(held);
+        app.log_in("admin", "demo-admin-pass").await;
+    }
+);
+
+app_tests!(
+    over_https_the_session_cookie_is_host_prefixed_and_only_that_name_counts,
+    TestOptions {
+        https: true,
+        ..TestOptions::default()
+    },
+    |app| async move {
+        use app::api::auth::CurrentUser;
+        let response = app
+            .call(
+                Login::PATH,
+                &[("name", "admin"), ("password", "demo-admin-pass")],
+                None,
+            )
+            .await;
+        let set = response.header("set-cookie").expect("a session cookie");
+        assert!(
+            set.starts_with("__Host-flowshare_session=")
+                && set.contains("; Path=/")
+                && set.contains("; Secure")
+                && !set.contains("Domain"),
+            "{set}"
+        );
+        let cookie = set.split(';').next().expect("name=value").to_owned();
+        let me = app.call(CurrentUser::PATH, &[], Some(&cookie)).await;
+        assert!(me.body.contains("\"admin\""), "{me:?}");
+        // The same token under the unprefixed name (as a sibling subdomain could plant it) is no one.
+        let planted = cookie.replacen("__Host-", "", 1);
+        let nobody = app.call(CurrentUser::PATH, &[], Some(&planted)).await;
+        assert_eq!(nobody.body, "null", "{nobody:?}");
+    }
+);
