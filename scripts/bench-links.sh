@@ -5,6 +5,7 @@
 # wrk, 64 connections, loopback; prints requests per second, p99 latency and the ratios to nginx.
 #   scripts/bench-links.sh            # 10 s per target
 #   DURATION=30s scripts/bench-links.sh
+#   METRICS=off LINKS=0 scripts/bench-links.sh   # without recording metrics, for comparison
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -26,8 +27,11 @@ trap cleanup EXIT
 free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
 app_port=$(free_port)
+# Metrics are recorded as in production (METRICS=off compares without: recording must cost < 5 %).
+metrics=()
+[ "${METRICS:-on}" = off ] || metrics=(--metrics-listen "127.0.0.1:$(free_port)")
 DATABASE_URL="sqlite://$work/bench.db" LEPTOS_SITE_ROOT=target/site RUST_LOG=warn \
-  target/release/flowshare serve --demo --listen "127.0.0.1:$app_port" >"$work/server.log" 2>&1 &
+  target/release/flowshare serve --demo --listen "127.0.0.1:$app_port" "${metrics[@]}" >"$work/server.log" 2>&1 &
 pids+=($!)
 
 nginx_port=$(free_port)

@@ -3,11 +3,12 @@
 # local port, with trust authentication on 127.0.0.1 only.
 #   scripts/postgres.sh start DIR   prints the connection URL
 #   scripts/postgres.sh stop DIR
+#   scripts/postgres.sh database URL NAME   (re)creates database NAME on URL's server; prints its URL
 # initdb refuses to run as root, so as root the cluster runs as the `postgres` system user (DIR and its
 # parents must then be reachable by that user).
 set -euo pipefail
-cmd=${1:?start or stop}
-dir=${2:?a directory for the cluster}
+cmd=${1:?start, stop or database}
+dir=${2:?a directory for the cluster, or a server URL}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$bin/initdb" ] || { echo "PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)" >&2; exit 1; }
 
@@ -28,5 +29,10 @@ case "$cmd" in
   stop)
     [ -d "$dir/data" ] && run "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
     ;;
-  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  database)
+    name=${3:?a database name}
+    PGOPTIONS="--client-min-messages=warning" "$bin/psql" -q "$dir" -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
+    echo "${dir%/*}/$name"
+    ;;
+  *) echo "usage: $0 start|stop DIR, or $0 database URL NAME" >&2; exit 2 ;;
 esac

@@ -61,8 +61,13 @@ if ! (cd end2end && FLOWSHARE_E2E_URL="http://127.0.0.1:$port" npx playwright te
   exit 1
 fi
 
+echo "==> Two instances on one PostgreSQL database"
+instances_url=$(scripts/postgres.sh database "$FLOWSHARE_TEST_POSTGRES_URL" flowshare_instances)
+LEPTOS_SITE_ROOT=target/site node scripts/instances.mjs target/debug/flowshare "$instances_url" | tee "$work/instances.log"
+
 # One closing line over every runner: Rust's "test result" lines and Playwright's summary.
 rust_passed=$(awk '/^test result: ok\./ { n += $4 } END { print n + 0 }' "$work"/rust-*.log)
 browser_passed=$(sed -nE 's/^ *([0-9]+) passed.*/\1/p' "$work/browser.log" | tail -n 1)
 echo "==> All tests passed"
-echo "tests: $((rust_passed + ${browser_passed:-0})) passed, 0 failed"
+instances_passed=$(grep -c '^  - ' "$work/instances.log" || true)
+echo "tests: $((rust_passed + ${browser_passed:-0} + instances_passed)) passed, 0 failed"

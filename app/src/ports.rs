@@ -128,8 +128,10 @@ pub trait Sharing: Send + Sync {
 /// itself, once): counting a start. Public, no session.
 #[async_trait]
 pub trait PublicLinks: Send + Sync {
-    /// Counts a recipient starting the flow (exactly, against the link's limit).
-    async fn start(&self, address: LinkAddress) -> Result<(), StartError>;
+    /// Counts a recipient starting the flow (exactly, against the link's limit). Once the link is
+    /// found good, and before it is counted, `limits` must admit one more start of it: so forged
+    /// addresses never use up a real link's budget.
+    async fn start(&self, address: LinkAddress, limits: &dyn RateLimits) -> Result<(), StartError>;
 }
 
 /// Why a start was not counted.
@@ -137,6 +139,9 @@ pub trait PublicLinks: Send + Sync {
 pub enum StartError {
     #[error("{}", .0.title())]
     Refused(LinkRefusal),
+    /// The link is good but was started too often just now.
+    #[error("too many starts of this link")]
+    Limited(Limited),
     #[error(transparent)]
     Backend(#[from] BackendError),
 }
@@ -254,17 +259,18 @@ pub struct Limited {
     pub retry_after_seconds: u64,
 }
 
-/// The rates clients are held to. Each check takes one try from every budget it names, or none
-/// when it refuses.
+/// The rates clients are held to. A check naming several budgets takes from them in order, the
+/// client's first, and stops at the first that refuses (so a client refused by a later budget has
+/// still spent a try of its own: it did try).
 pub trait RateLimits: Send + Sync {
-    /// A recipient starting a flow through `link` (per client and per link).
-    fn run_start(
-        &self,
-        client: ClientIp,
-        link: &crate::domain::link::LinkId,
-    ) -> Result<(), Limited>;
-    /// A sign-in attempt for `name` as typed (per client and per name).
-    fn sign_in(&self, client: ClientIp, name: &str) -> Result<(), Limited>;
+    /// A recipient starting a flow, before the link is looked at (per client).
+    fn run_start_from(&self, client: ClientIp) -> Result<(), Limited>;
+    /// A start of `link`, once it was found good (per link, from all clients together).
+    fn run_start_of(&self, link: &crate::domain::link::LinkId) -> Result<(), Limited>;
+    /// A sign-in attempt (per client), and per user name when the name typed can be one: a name
+    /// that cannot never reaches the accounts, and keying by the parsed name means spelling
+    /// variants (spaces around it, case) share one budget.
+    fn sign_in(&self, client: ClientIp, name: Option<&UserName>) -> Result<(), Limited>;
     /// A console user generating a link.
     fn link_generation(&self, user: &UserView) -> Result<(), Limited>;
 }

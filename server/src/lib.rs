@@ -2,11 +2,13 @@
 //! the `flowshare` command line that runs them.
 
 pub mod cli;
+pub mod configuration;
 pub mod db;
 pub mod demo;
 pub mod http;
 pub mod import;
 pub mod links;
+pub mod metrics;
 pub mod security;
 pub mod startup;
 #[doc(hidden)]

@@ -13,7 +13,6 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::Arc;
-use tower_http::trace::TraceLayer;
 
 /// The application's routes, generated once per process.
 ///
@@ -96,12 +95,139 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
             http::csrf::same_origin_only,
         ))
         .layer(axum::middleware::from_fn(http::headers::security_headers))
-        .layer(axum::middleware::from_fn_with_state(
-            proxies,
-            http::client_ip::resolve,
-        ));
-    // Spans carry the path only: query strings may hold search text or, on link routes, tokens.
-    router.layer(TraceLayer::new_for_http().make_span_with(|req: &::http::Request<_>| {
-        tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-    }))
+        .layer(http::observe::ObserveLayer { proxies });
+    // Health checks are added after the layers: a balancer's polling is not logged, timed or limited.
+    router.merge(http::health::routes(store.db().clone()))
+}
+
+/// `/metrics`, for a listener of its own (`--metrics-listen`): never on the public one.
+pub fn metrics_router(store: &Store) -> Router {
+    let handle = crate::metrics::install();
+    let db = store.db().clone();
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let db = db.clone();
+            async move {
+                (
+                    [(
+                        ::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    crate::metrics::render(handle, &db),
+                )
+            }
+        }),
+    )
+}
+
+/// Runs the server until SIGTERM or Ctrl-C: migrations, then the listeners and the background
+/// tasks. On the signal it stops accepting, lets requests in flight finish (at most
+/// `shutdown_timeout`), and closes the pool. Every write is committed before its response is sent,
+/// so whatever a client was told was done survives the stop.
+pub async fn serve(
+    database_url: &str,
+    settings: crate::configuration::Settings,
+) -> Result<(), crate::cli::CliError> {
+    use crate::cli::{leptos_options, open_store, report_seed, CliError};
+    use crate::security::session::SessionKey;
+    use std::time::Duration;
+    let mut options = leptos_options()?;
+    options.site_addr = settings.listen;
+    let session_key = match settings.session_key.clone() {
+        Some(key) => key,
+        None => {
+            tracing::warn!("no FLOWSHARE_COOKIE_SECRET set: using a random one, so sessions end when the server restarts");
+            SessionKey::random().map_err(crate::db::StoreError::from)?
+        }
+    };
+    let mut store = open_store(database_url, session_key).await?;
+    if let Some(slots) = settings.sign_in_slots {
+        store = store.with_sign_in_slots(slots);
+    }
+    if settings.demo {
+        report_seed(crate::demo::seed(&store, &settings.public_url).await?);
+    }
+    // Changes made through other instances sharing this database reach this one's cache within 250 ms.
+    let _watcher = store
+        .links
+        .watch_other_instances(Duration::from_millis(250));
+    let _retention = settings.retention.every_hour(store.db().clone());
+    let limits = Arc::new(Limits::new(settings.limits));
+    let _forgetter = {
+        let limits = limits.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limits.forget_idle();
+            }
+        })
+    };
+    let edge = Edge {
+        cookies: settings.cookies,
+        origin: settings.origin.clone(),
+        proxies: settings.proxies.clone(),
+        limits,
+    };
+    let app = router(Arc::new(store.clone()), options, edge);
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(CliError::Serve)?;
+    if let Some(address) = settings.metrics_listen {
+        let metrics = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(CliError::Serve)?;
+        let metrics_app = metrics_router(&store);
+        tokio::spawn(async move {
+            if let Err(err) = axum::serve(metrics, metrics_app).await {
+                tracing::error!(error = %err, "the metrics listener stopped");
+            }
+        });
+        tracing::info!(%address, "metrics at /metrics");
+    }
+    println!("Flowshare console ready at {}/flows", settings.public_url);
+    let stopping = Arc::new(tokio::sync::Notify::new());
+    // The peer's address reaches the handlers: every rate limit is keyed by it.
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown({
+        let stopping = stopping.clone();
+        async move {
+            shutdown_signal().await;
+            stopping.notify_one();
+        }
+    });
+    let grace = settings.shutdown_timeout;
+    tokio::select! {
+        served = server => served.map_err(CliError::Serve)?,
+        () = async {
+            stopping.notified().await;
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!(seconds = grace.as_secs(), "requests still in flight after the shutdown timeout; stopping anyway"),
+    }
+    store.db().close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down: no new connections; finishing requests in flight");
 }

@@ -400,3 +400,57 @@ app_tests!(
         assert_eq!(nobody.body, "null", "{nobody:?}");
     }
 );
+
+app_tests!(
+    forged_starts_never_use_up_a_real_links_budget,
+    limits(LimitSettings {
+        run_starts_per_link: rate("2/h"),
+        ..LimitSettings::OFF
+    }),
+    |app| async move {
+        let publisher = app.log_in("publisher", "demo-publisher-pass").await;
+        let real = link(&app, &publisher).await;
+        // The link's id is in its path for all to see; its signature is not.
+        let mut forged = real.clone();
+        forged.full_url = real.full_url.replace("name=Ada", "name=Eve");
+        for client in ["198.51.100.30", "198.51.100.31", "198.51.100.32"] {
+            let response = start_from(&app, client, &forged).await;
+            assert_eq!(response.status, StatusCode::OK, "{response:?}");
+            let refused: Result<(), LinkRefusal> =
+                serde_json::from_str(&response.body).expect("a start result");
+            assert_eq!(refused, Err(LinkRefusal::NotValid));
+        }
+        for client in ["198.51.100.33", "198.51.100.34"] {
+            assert_eq!(
+                start_from(&app, client, &real).await.status,
+                StatusCode::OK,
+                "the real link still has its whole budget"
+            );
+        }
+        retry_after(&start_from(&app, "198.51.100.35", &real).await);
+    }
+);
+
+app_tests!(
+    a_user_name_spelled_differently_shares_its_budget,
+    limits(LimitSettings {
+        sign_ins_per_name: rate("3/h"),
+        ..LimitSettings::OFF
+    }),
+    |app| async move {
+        for (client, spelling) in [
+            ("198.51.100.40", "viewer"),
+            ("198.51.100.41", " Viewer"),
+            ("198.51.100.42", "VIEWER "),
+        ] {
+            let form = [("name", spelling), ("password", "guess")];
+            let response = app.call_from(Some(client), Login::PATH, &form, None).await;
+            assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{spelling:?}");
+        }
+        let form = [("name", "  viewer  "), ("password", "demo-viewer-pass")];
+        retry_after(
+            &app.call_from(Some("198.51.100.43"), Login::PATH, &form, None)
+                .await,
+        );
+    }
+);

@@ -24,13 +24,14 @@ pub async fn login(name: String, password: String, next: Option<String>) -> Resu
     let result = async move {
         let ports = ports()?;
         let next = safe_next(next.as_deref().unwrap_or("/flows"));
+        let parsed = UserName::parse(&name).ok();
         // Limits first: a refused attempt costs no hashing and counts no failure.
-        let outcome = match ports.limits.sign_in(client_ip(), &name) {
+        let outcome = match ports.limits.sign_in(client_ip(), parsed.as_ref()) {
             Err(limited) => Err(limited),
-            Ok(()) => Ok(match UserName::parse(&name) {
-                Ok(name) => ports.accounts.log_in(&name, &password).await?,
+            Ok(()) => Ok(match &parsed {
+                Some(name) => ports.accounts.log_in(name, &password).await?,
                 // An unparseable name cannot belong to anyone: answer exactly as for a wrong password.
-                Err(_) => SignIn::Refused,
+                None => SignIn::Refused,
             }),
         };
         let (error, why) = match outcome {

@@ -22,10 +22,11 @@ pub async fn start_flow(path: String, query: String) -> Result<Result<(), LinkRe
             else {
                 return Ok(Err(LinkRefusal::NotValid));
             };
-            ports.limits.run_start(client_ip(), &address.link)?;
-            match ports.links.start(address).await {
+            ports.limits.run_start_from(client_ip())?;
+            match ports.links.start(address, &*ports.limits).await {
                 Ok(()) => Ok(Ok(())),
                 Err(StartError::Refused(refusal)) => Ok(Err(refusal)),
+                Err(StartError::Limited(limited)) => Err(limited.into()),
                 Err(StartError::Backend(err)) => Err(err.into()),
             }
         }

@@ -80,15 +80,7 @@ impl AccountStore {
     async fn count_attempt(&self, name: &str) -> StoreResult<Result<(), Duration>> {
         let key = throttle::key(name);
         for _ in 0..COUNTING_ROUNDS {
-            let read = "SELECT failures, last_failure_at FROM sign_in_failures WHERE name = $1";
-            let current: Option<(i64, i64)> = on_db!(&self.db, |pool| sqlx::query_as(read)
-                .bind(&key)
-                .fetch_optional(pool)
-                .await)?;
-            let current = current.map(|(count, last_at)| Failures {
-                count: u32::try_from(count).unwrap_or(u32::MAX),
-                last_at,
-            });
+            let current = self.failures(&key).await?;
             let next = match throttle::attempt(current, now_millis()) {
                 Attempt::Locked(wait) => return Ok(Err(wait)),
                 Attempt::Counted(next) => next,
@@ -125,6 +117,28 @@ impl AccountStore {
         }
         // Still racing: others are guessing this very name right now.
         Ok(Err(Duration::from_secs(1)))
+    }
+
+    /// A name's failed sign-ins so far, by its key.
+    async fn failures(&self, key: &str) -> StoreResult<Option<Failures>> {
+        let read = "SELECT failures, last_failure_at FROM sign_in_failures WHERE name = $1";
+        let row: Option<(i64, i64)> = on_db!(&self.db, |pool| sqlx::query_as(read)
+            .bind(key)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.map(|(count, last_at)| Failures {
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+            last_at,
+        }))
+    }
+
+    /// How long `name` is still locked, if it is: one read, nothing written.
+    async fn locked_for(&self, name: &str) -> StoreResult<Option<Duration>> {
+        let current = self.failures(&throttle::key(name)).await?;
+        Ok(match throttle::attempt(current, now_millis()) {
+            Attempt::Locked(wait) => Some(wait),
+            Attempt::Counted(_) => None,
+        })
     }
 
     /// The password was right: the name starts afresh.
@@ -191,47 +205,11 @@ impl AccountStore {
 #[async_trait]
 impl Accounts for AccountStore {
     async fn log_in(&self, name: &UserName, candidate: &str) -> Result<SignIn, BackendError> {
-        // A slot first: when all are taken nothing is counted, so being busy costs no one a try.
-        let Ok(_slot) = self.sign_in_slots.try_acquire() else {
-            return Ok(SignIn::Busy);
-        };
-        let counted = self
-            .count_attempt(name.as_str())
-            .await
-            .map_err(|e| e.for_port("counting a sign-in attempt"))?;
-        if let Err(wait) = counted {
-            // Whole seconds, rounded up: "try again in 0 seconds" would be a lie.
-            let retry_after_seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            return Ok(SignIn::Locked {
-                retry_after_seconds,
-            });
+        let signed = self.sign_in(name, candidate).await;
+        if let Ok(signed) = &signed {
+            crate::metrics::sign_in(signed);
         }
-        let user = self
-            .find_user(name)
-            .await
-            .map_err(|e| e.for_port("looking up a user"))?;
-        // Always pay for one hash check, so unknown names and wrong passwords take the same time.
-        let stored = user.as_ref().map_or_else(
-            || password::decoy_hash().to_owned(),
-            |u| u.password_hash.clone(),
-        );
-        let candidate = candidate.to_owned();
-        let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored))
-            .await
-            .map_err(|e| BackendError::new("checking a password", e))?;
-        let Some(user) = user.filter(|_| matches) else {
-            // Already counted by `count_attempt`.
-            return Ok(SignIn::Refused);
-        };
-        self.clear_failures(name.as_str())
-            .await
-            .map_err(|e| e.for_port("clearing failed sign-ins"))?;
-        let token = self
-            .open_session(user.id)
-            .await
-            .map_err(|e| e.for_port("opening a session"))?;
-        let view = view(user.name, &user.role).map_err(|e| e.for_port("reading a user"))?;
-        Ok(SignIn::Welcome(view, token))
+        signed
     }
 
     async fn session_user(&self, token: &SessionToken) -> Result<Option<UserView>, BackendError> {
@@ -260,5 +238,59 @@ impl Accounts for AccountStore {
         .map(|r| r.rows_affected()))
         .map_err(|e| StoreError::from(e).for_port("closing a session"))?;
         Ok(())
+    }
+}
+
+impl AccountStore {
+    /// The lock (one read), a password-checking slot, the attempt counted, then the check.
+    async fn sign_in(&self, name: &UserName, candidate: &str) -> Result<SignIn, BackendError> {
+        let locked = |wait: Duration| SignIn::Locked {
+            // Whole seconds, rounded up: "try again in 0 seconds" would be a lie.
+            retry_after_seconds: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        };
+        // A locked name takes no slot; a busy answer counts no failure.
+        if let Some(wait) = self
+            .locked_for(name.as_str())
+            .await
+            .map_err(|e| e.for_port("reading failed sign-ins"))?
+        {
+            return Ok(locked(wait));
+        }
+        let Ok(_slot) = self.sign_in_slots.try_acquire() else {
+            return Ok(SignIn::Busy);
+        };
+        let counted = self
+            .count_attempt(name.as_str())
+            .await
+            .map_err(|e| e.for_port("counting a sign-in attempt"))?;
+        if let Err(wait) = counted {
+            return Ok(locked(wait));
+        }
+        let user = self
+            .find_user(name)
+            .await
+            .map_err(|e| e.for_port("looking up a user"))?;
+        // Always pay for one hash check, so unknown names and wrong passwords take the same time.
+        let stored = user.as_ref().map_or_else(
+            || password::decoy_hash().to_owned(),
+            |u| u.password_hash.clone(),
+        );
+        let candidate = candidate.to_owned();
+        let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored))
+            .await
+            .map_err(|e| BackendError::new("checking a password", e))?;
+        let Some(user) = user.filter(|_| matches) else {
+            // Already counted by `count_attempt`.
+            return Ok(SignIn::Refused);
+        };
+        self.clear_failures(name.as_str())
+            .await
+            .map_err(|e| e.for_port("clearing failed sign-ins"))?;
+        let token = self
+            .open_session(user.id)
+            .await
+            .map_err(|e| e.for_port("opening a session"))?;
+        let view = view(user.name, &user.role).map_err(|e| e.for_port("reading a user"))?;
+        Ok(SignIn::Welcome(view, token))
     }
 }

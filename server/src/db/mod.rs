@@ -8,7 +8,9 @@ mod accounts;
 mod applications;
 mod applications_form;
 mod audit;
+pub mod backup;
 mod flows;
+mod retention;
 mod review;
 pub(crate) use audit::audit;
 
@@ -16,6 +18,7 @@ pub use accounts::{default_sign_in_slots, AccountStore};
 pub use applications::{parse_base_url as applications_base_url, ApplicationStore, NewApplication};
 pub use audit::AuditStore;
 pub use flows::{FlowStore, NewFlow, Upserted};
+pub use retention::{Removed, Retention};
 pub use review::ReviewStore;
 
 use crate::security::session::SessionKey;
@@ -150,6 +153,37 @@ impl Db {
             Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
+    }
+
+    /// Whether this instance should get traffic: the database answers, and its schema is exactly
+    /// the one this binary's migrations make. `Err` says why not, for `/readyz` and the log.
+    pub async fn readiness(&self) -> Result<(), String> {
+        let expected = match self {
+            Db::Sqlite(_) => sqlx::migrate!("./migrations/sqlite")
+                .iter()
+                .map(|m| m.version)
+                .max(),
+            Db::Postgres(_) => sqlx::migrate!("./migrations/postgres")
+                .iter()
+                .map(|m| m.version)
+                .max(),
+        };
+        let sql = "SELECT MAX(version) FROM _sqlx_migrations WHERE success";
+        let applied: Option<i64> =
+            on_db!(self, |pool| sqlx::query_scalar(sql).fetch_one(pool).await)
+                .map_err(|e| format!("the database does not answer: {e}"))?;
+        match (applied, expected) {
+            (Some(applied), Some(expected)) if applied == expected => Ok(()),
+            (applied, Some(expected)) if applied.unwrap_or(0) < expected => Err(format!(
+                "the database schema is at migration {}, this version needs {expected}: run `flowshare migrate`",
+                applied.unwrap_or(0)
+            )),
+            (applied, expected) => Err(format!(
+                "the database schema is at migration {}, newer than this version ({}): run the newer version",
+                applied.unwrap_or(0),
+                expected.unwrap_or(0)
+            )),
+        }
     }
 
     pub fn engine(&self) -> &'static str {

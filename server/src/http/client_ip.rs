@@ -1,16 +1,12 @@
-//! Who is asking: the address every rate limit is keyed by. It is the TCP peer, unless the peer is
+//! Who is asking: the address every rate limit is keyed by (put on each request by `observe`). It is the TCP peer, unless the peer is
 //! one of the operator's trusted proxies; then `X-Forwarded-For` is read from the right, each hop
 //! a trusted proxy added, until the first address no trusted proxy stands for. Anyone can write
 //! that header, so it is never believed from anyone else: a client could otherwise name a fresh
 //! address with every request and escape every limit.
 
-use app::ports::ClientIp;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use http::HeaderMap;
 use ipnet::IpNet;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 /// The proxies (addresses or CIDR blocks) whose `X-Forwarded-For` is believed.
@@ -25,8 +21,10 @@ impl TrustedProxies {
     pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<Self, ProxyError> {
         entries
             .iter()
+            .map(|entry| entry.as_ref().trim())
+            // An empty list written out (`FLOWSHARE_TRUSTED_PROXIES=`, `[]`) names no proxy.
+            .filter(|entry| !entry.is_empty())
             .map(|entry| {
-                let entry = entry.as_ref().trim();
                 entry
                     .parse::<IpNet>()
                     .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
@@ -55,7 +53,7 @@ impl TrustedProxies {
         let mut client = peer;
         for hop in hops.iter().rev() {
             // A hop we cannot read ends the walk: whatever lies left of it is anyone's word.
-            let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            let Some(ip) = hop_address(hop) else {
                 break;
             };
             client = ip;
@@ -67,20 +65,18 @@ impl TrustedProxies {
     }
 }
 
-/// Puts the [`ClientIp`] on every request. Without a peer address (a router driven in-process)
-/// all requests share the unspecified address, so they share one budget rather than none.
-pub async fn resolve(
-    State(proxies): State<TrustedProxies>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-    let client = proxies.client(peer, request.headers());
-    request.extensions_mut().insert(ClientIp(client));
-    next.run(request).await
+/// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:5678`,
+/// `[2001:db8::1]:443`) or in brackets, as some proxies write them.
+fn hop_address(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .or_else(|_| hop.parse::<SocketAddr>().map(|s| s.ip()))
+        .ok()
+        .or_else(|| {
+            hop.strip_prefix('[')
+                .and_then(|h| h.strip_suffix(']'))
+                .and_then(|h| h.parse().ok())
+        })
 }
 
 #[cfg(test)]
@@ -136,8 +132,26 @@ mod tests {
     }
 
     #[test]
+    fn hops_with_ports_or_brackets_are_read() {
+        let proxies = TrustedProxies::parse(&["10.0.0.1"]).expect("proxies");
+        for (hop, client) in [
+            ("198.51.100.1:5678", "198.51.100.1"),
+            ("[2001:db8::1]:443", "2001:db8::1"),
+            ("[2001:db8::2]", "2001:db8::2"),
+        ] {
+            let headers = forwarded(&[hop]);
+            assert_eq!(
+                proxies.client(ip("10.0.0.1"), &headers),
+                ip(client),
+                "{hop}"
+            );
+        }
+    }
+
+    #[test]
     fn proxies_are_addresses_or_blocks_and_anything_else_is_named() {
         assert!(TrustedProxies::parse(&["127.0.0.1", "::1", "fd00::/8"]).is_ok());
+        assert!(TrustedProxies::parse(&[""]).is_ok_and(|p| p.0.is_empty()));
         let err = TrustedProxies::parse(&["10.0.0.0/8", "proxy.local"]).expect_err("a name");
         assert!(err.to_string().contains("\"proxy.local\""), "{err}");
     }

@@ -95,8 +95,12 @@ pub async fn open_page(State(state): State<Arc<PlayerState>>, request: Request) 
         }
     };
     let checked = match verdict {
-        Verdict::Open(checked) => checked,
+        Verdict::Open(checked) => {
+            crate::metrics::link_opened(Ok(()));
+            checked
+        }
         Verdict::Refused { refusal, own } => {
+            crate::metrics::link_opened(Err(refusal));
             let headers = PageHeaders {
                 status: StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN),
                 record: own.as_deref(),

@@ -3,6 +3,7 @@
 //! too, or it would still learn each hit at full speed) until its next try is free.
 
 use crate::links::LinkStore;
+use crate::metrics::{self, ShortLink};
 use crate::security::limits::Limits;
 use app::domain::link::ShortCode;
 use app::error::wait_text;
@@ -51,11 +52,18 @@ pub async fn short_link(
     Path(code): Path<String>,
 ) -> Response {
     if let Err(limited) = state.limits.short_link_allowed(client) {
+        metrics::short_link(ShortLink::Limited);
         return too_many(limited);
     }
     let missed = || match state.limits.short_link_missed(client) {
-        Ok(()) => not_found(),
-        Err(limited) => too_many(limited),
+        Ok(()) => {
+            metrics::short_link(ShortLink::Missing);
+            not_found()
+        }
+        Err(limited) => {
+            metrics::short_link(ShortLink::Limited);
+            too_many(limited)
+        }
     };
     let Some(code) = ShortCode::parse(&code) else {
         return missed();
@@ -63,7 +71,10 @@ pub async fn short_link(
     match state.links.short_link_target(&code).await {
         // The target is a path built by `LinkAddress`: always `/f/…` on this server.
         Ok(Some(path)) => match HeaderValue::from_str(&path) {
-            Ok(location) => (StatusCode::FOUND, [(LOCATION, location), NO_STORE]).into_response(),
+            Ok(location) => {
+                metrics::short_link(ShortLink::Found);
+                (StatusCode::FOUND, [(LOCATION, location), NO_STORE]).into_response()
+            }
             Err(_) => not_found(),
         },
         Ok(None) => missed(),

@@ -106,7 +106,9 @@ impl LinkCache {
     }
 
     pub fn link(&self, id: &str) -> Option<Arc<LinkRecord>> {
-        self.links.get(id)
+        let found = self.links.get(id);
+        crate::metrics::cache_lookup(found.is_some());
+        found
     }
 
     pub fn put_link(&self, id: &str, record: Arc<LinkRecord>, seen: Generation) {
@@ -114,7 +116,9 @@ impl LinkCache {
     }
 
     pub fn short(&self, code: &str) -> Option<Option<Arc<str>>> {
-        self.shorts.get(code)
+        let found = self.shorts.get(code);
+        crate::metrics::cache_lookup(found.is_some());
+        found
     }
 
     pub fn put_short(&self, code: &str, path: Option<Arc<str>>, seen: Generation) {

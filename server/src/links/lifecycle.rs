@@ -10,7 +10,7 @@ use app::domain::audit::AuditAction;
 use app::domain::link::{LinkAddress, LinkRefusal};
 use app::domain::links_list::{LinkHandle, LinkState, SharedLink, CHART_DAYS};
 use app::domain::{FlowSlug, Role, UserView};
-use app::ports::ShareError;
+use app::ports::{RateLimits, ShareError, StartError};
 
 #[derive(sqlx::FromRow)]
 struct ListRow {
@@ -168,12 +168,37 @@ impl LinkStore {
         })
     }
 
-    /// Counts a recipient starting the flow: the link's checks, then one atomic increment.
-    pub async fn start(&self, address: LinkAddress) -> StoreResult<Result<(), LinkRefusal>> {
+    /// Counts a recipient starting the flow: the link's checks, the link's start budget, then one
+    /// atomic increment.
+    pub async fn start(
+        &self,
+        address: LinkAddress,
+        limits: &dyn RateLimits,
+    ) -> Result<(), StartError> {
+        let counted = match self.count_start(address, limits).await {
+            Ok(counted) => counted,
+            Err(err) => return Err(StartError::Backend(err.for_port("counting a start"))),
+        };
+        crate::metrics::run_start(match &counted {
+            Ok(()) => Ok(()),
+            Err(StartError::Refused(refusal)) => Err(*refusal),
+            Err(StartError::Limited(_) | StartError::Backend(_)) => Err(LinkRefusal::TooManyStarts),
+        });
+        counted
+    }
+
+    async fn count_start(
+        &self,
+        address: LinkAddress,
+        limits: &dyn RateLimits,
+    ) -> StoreResult<Result<(), StartError>> {
         let link_id = match self.check_address(address).await? {
             Verdict::Open(checked) => checked.address.link,
-            Verdict::Refused { refusal, .. } => return Ok(Err(refusal)),
+            Verdict::Refused { refusal, .. } => return Ok(Err(StartError::Refused(refusal))),
         };
+        if let Err(limited) = limits.run_start_of(&link_id) {
+            return Ok(Err(StartError::Limited(limited)));
+        }
         let link_id = link_id.as_str();
         let now = now_millis();
         let sql = "UPDATE links SET invocations = invocations + 1, last_used_at = $1 WHERE id = $2 AND revoked_at IS NULL \
@@ -206,7 +231,7 @@ impl LinkStore {
             Some(_) => Ok(Ok(())),
             None => {
                 self.changed().await;
-                Ok(Err(LinkRefusal::UsedUp))
+                Ok(Err(StartError::Refused(LinkRefusal::UsedUp)))
             }
         }
     }

@@ -18,7 +18,7 @@ use app::domain::link::LinkAddress;
 use app::domain::links_list::SharedLink;
 use app::domain::share::{GeneratedLink, ShareRequest};
 use app::domain::{FlowSlug, UserView};
-use app::ports::{BackendError, PublicLinks, ShareError, Sharing, StartError};
+use app::ports::{BackendError, PublicLinks, RateLimits, ShareError, Sharing, StartError};
 use async_trait::async_trait;
 use cache::LinkCache;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -129,11 +129,7 @@ impl Sharing for LinkStore {
 
 #[async_trait]
 impl PublicLinks for LinkStore {
-    async fn start(&self, address: LinkAddress) -> Result<(), StartError> {
-        match LinkStore::start(self, address).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(refusal)) => Err(StartError::Refused(refusal)),
-            Err(err) => Err(err.for_port("counting a start").into()),
-        }
+    async fn start(&self, address: LinkAddress, limits: &dyn RateLimits) -> Result<(), StartError> {
+        LinkStore::start(self, address, limits).await
     }
 }

@@ -6,7 +6,7 @@
 
 use app::domain::limits::RateLimit;
 use app::domain::link::LinkId;
-use app::domain::UserView;
+use app::domain::{UserName, UserView};
 use app::ports::{ClientIp, Limited, RateLimits};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -156,6 +157,11 @@ pub struct Limits {
     /// Clients whose misses ran out, until when: they get 429 for every short code, hits too, or
     /// a guesser would still learn each hit at full speed.
     guessing: Mutex<HashMap<ClientKey, Instant>>,
+    /// Whether anyone may be barred: every short-link open reads this instead of taking the lock.
+    anyone_barred: AtomicBool,
+    /// What one more miss adds to a bar: misses sent in parallel before the bar was up each
+    /// still count, so probing many codes at once buys no speed.
+    miss_interval: Duration,
 }
 
 impl std::fmt::Debug for Limits {
@@ -191,6 +197,10 @@ impl Limits {
                 &clock,
             ),
             guessing: Mutex::default(),
+            anyone_barred: AtomicBool::new(false),
+            miss_interval: settings
+                .short_link_misses_per_ip
+                .map_or(Duration::ZERO, |rate| rate.per / rate.count.get()),
             clock,
         }
     }
@@ -204,9 +214,12 @@ impl Limits {
         let Some(budget) = budget else {
             return Ok(());
         };
-        budget.limiter.check_key(key).map_err(|not_until| Limited {
-            limit: budget.limit,
-            retry_after_seconds: whole_seconds(not_until.wait_time_from(self.clock.now())),
+        budget.limiter.check_key(key).map_err(|not_until| {
+            crate::metrics::rate_limited(budget.limit);
+            Limited {
+                limit: budget.limit,
+                retry_after_seconds: whole_seconds(not_until.wait_time_from(self.clock.now())),
+            }
         })
     }
 
@@ -217,25 +230,40 @@ impl Limits {
 
     /// Before resolving a short code: refused while this client is barred for guessing.
     pub fn short_link_allowed(&self, client: ClientIp) -> Result<(), Limited> {
+        if !self.anyone_barred.load(Ordering::Acquire) {
+            return Ok(());
+        }
         let key = ClientKey::from(client);
         let now = Instant::now();
         match self.guessing().get(&key) {
-            Some(&until) if until > now => Err(Limited {
-                limit: RateLimit::ShortLinkMisses,
-                retry_after_seconds: whole_seconds(until - now),
-            }),
+            Some(&until) if until > now => {
+                crate::metrics::rate_limited(RateLimit::ShortLinkMisses);
+                Err(Limited {
+                    limit: RateLimit::ShortLinkMisses,
+                    retry_after_seconds: whole_seconds(until - now),
+                })
+            }
             _ => Ok(()),
         }
     }
 
-    /// A short code led nowhere: one miss taken from the client's budget; when none is left the
-    /// client is barred from every short code until the next is free.
+    /// A short code led nowhere: one miss taken from the client's budget. When none is left the
+    /// client is barred from every short code until the next is free, and each further miss
+    /// (sent before the bar was up) pushes the bar out by one more interval.
     pub fn short_link_missed(&self, client: ClientIp) -> Result<(), Limited> {
         let key = ClientKey::from(client);
         self.take(&self.short_link_misses_per_ip, &key)
-            .inspect_err(|limited| {
-                let until = Instant::now() + Duration::from_secs(limited.retry_after_seconds);
-                self.guessing().insert(key, until);
+            .map_err(|limited| {
+                let now = Instant::now();
+                let free = now + Duration::from_secs(limited.retry_after_seconds);
+                let mut guessing = self.guessing();
+                self.anyone_barred.store(true, Ordering::Release);
+                let until = guessing.entry(key).or_insert(free);
+                *until = (*until).max(free) + self.miss_interval;
+                Limited {
+                    retry_after_seconds: whole_seconds(*until - now),
+                    ..limited
+                }
             })
     }
 
@@ -255,7 +283,11 @@ impl Limits {
         shrink(&self.sign_ins_per_name);
         shrink(&self.link_generations_per_user);
         let now = Instant::now();
-        self.guessing().retain(|_, until| *until > now);
+        let mut guessing = self.guessing();
+        guessing.retain(|_, until| *until > now);
+        if guessing.is_empty() {
+            self.anyone_barred.store(false, Ordering::Release);
+        }
     }
 
     /// How many keys all budgets hold (for tests of `forget_idle`).
@@ -279,15 +311,20 @@ fn whole_seconds(wait: Duration) -> u64 {
 }
 
 impl RateLimits for Limits {
-    fn run_start(&self, client: ClientIp, link: &LinkId) -> Result<(), Limited> {
-        // The client's budget first: a client over its own never uses up a link's.
-        self.take(&self.run_starts_per_ip, &ClientKey::from(client))?;
+    fn run_start_from(&self, client: ClientIp) -> Result<(), Limited> {
+        self.take(&self.run_starts_per_ip, &ClientKey::from(client))
+    }
+
+    fn run_start_of(&self, link: &LinkId) -> Result<(), Limited> {
         self.take(&self.run_starts_per_link, link)
     }
 
-    fn sign_in(&self, client: ClientIp, name: &str) -> Result<(), Limited> {
+    fn sign_in(&self, client: ClientIp, name: Option<&UserName>) -> Result<(), Limited> {
         self.take(&self.sign_ins_per_ip, &ClientKey::from(client))?;
-        self.take(&self.sign_ins_per_name, &name.to_lowercase())
+        match name {
+            Some(name) => self.take(&self.sign_ins_per_name, &name.as_str().to_owned()),
+            None => Ok(()),
+        }
     }
 
     fn link_generation(&self, user: &UserView) -> Result<(), Limited> {
@@ -307,6 +344,16 @@ mod tests {
 
     fn rate(text: &str) -> Option<Rate> {
         Rate::parse(text).expect("a rate")
+    }
+
+    /// A start as the server makes it: the client's budget, then the link's.
+    fn run_start(limits: &Limits, client: ClientIp, link: &LinkId) -> Result<(), Limited> {
+        limits.run_start_from(client)?;
+        limits.run_start_of(link)
+    }
+
+    fn name(text: &str) -> Option<UserName> {
+        UserName::parse(text).ok()
     }
 
     fn link(n: u8) -> LinkId {
@@ -350,16 +397,16 @@ mod tests {
             ..LimitSettings::OFF
         });
         for _ in 0..3 {
-            assert_eq!(limits.run_start(client(1), &link(0)), Ok(()));
+            assert_eq!(run_start(&limits, client(1), &link(0)), Ok(()));
         }
-        let refused = limits.run_start(client(1), &link(0)).expect_err("fourth");
+        let refused = run_start(&limits, client(1), &link(0)).expect_err("fourth");
         assert_eq!(refused.limit, RateLimit::RunStarts);
         assert!(
             (1_190..=1_200).contains(&refused.retry_after_seconds),
             "one try back every 20 minutes: {refused:?}"
         );
         assert_eq!(
-            limits.run_start(client(2), &link(0)),
+            run_start(&limits, client(2), &link(0)),
             Ok(()),
             "another client has its own budget"
         );
@@ -371,10 +418,10 @@ mod tests {
             run_starts_per_link: rate("2/h"),
             ..LimitSettings::OFF
         });
-        assert_eq!(limits.run_start(client(1), &link(0)), Ok(()));
-        assert_eq!(limits.run_start(client(2), &link(0)), Ok(()));
-        assert!(limits.run_start(client(3), &link(0)).is_err());
-        assert_eq!(limits.run_start(client(3), &link(1)), Ok(()));
+        assert_eq!(run_start(&limits, client(1), &link(0)), Ok(()));
+        assert_eq!(run_start(&limits, client(2), &link(0)), Ok(()));
+        assert!(run_start(&limits, client(3), &link(0)).is_err());
+        assert_eq!(run_start(&limits, client(3), &link(1)), Ok(()));
     }
 
     #[test]
@@ -384,11 +431,11 @@ mod tests {
             run_starts_per_link: rate("2/h"),
             ..LimitSettings::OFF
         });
-        assert_eq!(limits.run_start(client(1), &link(0)), Ok(()));
+        assert_eq!(run_start(&limits, client(1), &link(0)), Ok(()));
         for _ in 0..10 {
-            assert!(limits.run_start(client(1), &link(0)).is_err());
+            assert!(run_start(&limits, client(1), &link(0)).is_err());
         }
-        assert_eq!(limits.run_start(client(2), &link(0)), Ok(()));
+        assert_eq!(run_start(&limits, client(2), &link(0)), Ok(()));
     }
 
     #[test]
@@ -398,29 +445,39 @@ mod tests {
             ..LimitSettings::OFF
         });
         let v6 = |s: &str| ClientIp(s.parse().expect("an IPv6 address"));
-        assert_eq!(limits.sign_in(v6("2001:db8:1:2::1"), "ada"), Ok(()));
-        assert!(limits.sign_in(v6("2001:db8:1:2:ffff::9"), "ada").is_err());
-        assert_eq!(limits.sign_in(v6("2001:db8:1:3::1"), "ada"), Ok(()));
+        assert_eq!(limits.sign_in(v6("2001:db8:1:2::1"), None), Ok(()));
+        assert!(limits.sign_in(v6("2001:db8:1:2:ffff::9"), None).is_err());
+        assert_eq!(limits.sign_in(v6("2001:db8:1:3::1"), None), Ok(()));
         assert!(
             limits
-                .sign_in(v6("::ffff:192.0.2.7"), "ada")
-                .and(limits.sign_in(client(7), "ada"))
+                .sign_in(v6("::ffff:192.0.2.7"), None)
+                .and(limits.sign_in(client(7), None))
                 .is_err(),
             "an IPv4-mapped address is that IPv4 address"
         );
     }
 
     #[test]
-    fn sign_ins_are_budgeted_per_name_whatever_the_case() {
+    fn sign_ins_are_budgeted_per_name_however_it_is_spelled() {
         let limits = Limits::new(LimitSettings {
-            sign_ins_per_name: rate("2/h"),
+            sign_ins_per_name: rate("3/h"),
             ..LimitSettings::OFF
         });
-        assert_eq!(limits.sign_in(client(1), "Ada"), Ok(()));
-        assert_eq!(limits.sign_in(client(2), "ADA"), Ok(()));
-        let refused = limits.sign_in(client(3), "ada").expect_err("third");
+        assert_eq!(limits.sign_in(client(1), name("Ada").as_ref()), Ok(()));
+        assert_eq!(limits.sign_in(client(2), name(" ADA").as_ref()), Ok(()));
+        assert_eq!(limits.sign_in(client(3), name("ada ").as_ref()), Ok(()));
+        let refused = limits
+            .sign_in(client(4), name("  aDa  ").as_ref())
+            .expect_err("fourth");
         assert_eq!(refused.limit, RateLimit::SignIns);
-        assert_eq!(limits.sign_in(client(3), "grace"), Ok(()));
+        assert_eq!(limits.sign_in(client(4), name("grace").as_ref()), Ok(()));
+        // A name that cannot be one is never looked up, so it needs (and gets) no budget: made-up
+        // long names cannot fill memory.
+        assert_eq!(
+            limits.sign_in(client(5), name(&"x".repeat(100_000)).as_ref()),
+            Ok(())
+        );
+        assert_eq!(limits.keys_held(), 2);
     }
 
     #[test]
@@ -439,6 +496,26 @@ mod tests {
             Err(RateLimit::LinkGenerations)
         );
         assert_eq!(limits.link_generation(&user("grace")), Ok(()));
+    }
+
+    #[test]
+    fn misses_sent_in_parallel_before_the_bar_each_push_it_further() {
+        let limits = Limits::new(LimitSettings {
+            short_link_misses_per_ip: rate("60/min"),
+            ..LimitSettings::OFF
+        });
+        for _ in 0..60 {
+            assert_eq!(limits.short_link_missed(client(1)), Ok(()));
+        }
+        // 100 lookups were already under way when the budget ran out: each costs a second.
+        let last = (0..100)
+            .map(|_| limits.short_link_missed(client(1)))
+            .last()
+            .and_then(Result::err)
+            .expect("refused");
+        assert!((100..=102).contains(&last.retry_after_seconds), "{last:?}");
+        let barred = limits.short_link_allowed(client(1)).expect_err("barred");
+        assert!(barred.retry_after_seconds >= 100, "{barred:?}");
     }
 
     #[test]
@@ -462,7 +539,7 @@ mod tests {
     fn switched_off_budgets_never_refuse_nor_remember() {
         let limits = Limits::new(LimitSettings::OFF);
         for _ in 0..1_000 {
-            assert_eq!(limits.run_start(client(1), &link(0)), Ok(()));
+            assert_eq!(run_start(&limits, client(1), &link(0)), Ok(()));
             assert_eq!(limits.short_link_missed(client(1)), Ok(()));
         }
         assert_eq!(limits.keys_held(), 0);
@@ -475,7 +552,7 @@ mod tests {
             ..LimitSettings::OFF
         });
         for last in 0..=255 {
-            assert_eq!(limits.run_start(client(last), &link(0)), Ok(()));
+            assert_eq!(run_start(&limits, client(last), &link(0)), Ok(()));
         }
         assert_eq!(limits.keys_held(), 256);
         // A bucket refills in a millisecond at this rate.

@@ -1,0 +1,145 @@
+//! What the server writes to its log: JSON lines that parse, each request's id on its lines and in
+//! its `X-Request-Id`, and never a password, session token, link id, short code, signature or a
+//! recipient's parameter. (A file of its own: it captures the log of everything it does.)
+
+use app::api::auth::Login;
+use app::api::links::StartFlow;
+use app::api::share::GenerateLink;
+use app::domain::share::GeneratedLink;
+use http::StatusCode;
+use leptos::server_fn::ServerFn;
+use server::testing::{Engine, TestApp};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// The captured log.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+// One thread: the subscriber set here sees everything the requests log.
+#[tokio::test(flavor = "current_thread")]
+async fn logs_are_json_with_request_ids_and_hold_no_secrets() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_env_filter("debug")
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = TestApp::with_demo(Engine::Sqlite).await.expect("an app");
+    let wrong = [("name", "publisher"), ("password", "wrong-hunter2-guess")];
+    assert_eq!(
+        app.call(Login::PATH, &wrong, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let cookie = app.log_in("publisher", "demo-publisher-pass").await;
+    let token = cookie.split_once('=').expect("name=value").1.to_owned();
+    let form = [
+        ("flow", "order-status-lookup"),
+        ("application", "order-widget"),
+        ("params", "name=Secretariat Smith"),
+        ("protect", "true"),
+        ("shorten", "true"),
+    ];
+    let generated = app.call(GenerateLink::PATH, &form, Some(&cookie)).await;
+    let link: GeneratedLink = serde_json::from_str(&generated.body).expect("a link");
+    let url = url::Url::parse(&link.full_url).expect("a URL");
+    let local = format!("{}?{}", url.path(), url.query().unwrap_or_default());
+    let opened = app.get(&local, None).await;
+    assert_eq!(opened.status, StatusCode::OK);
+    let short = url::Url::parse(link.short_url.as_deref().expect("short"))
+        .expect("a URL")
+        .path()
+        .to_owned();
+    assert_eq!(app.get(&short, None).await.status, StatusCode::FOUND);
+    let start = [
+        ("path", url.path()),
+        ("query", url.query().unwrap_or_default()),
+    ];
+    assert_eq!(
+        app.call(StartFlow::PATH, &start, None).await.status,
+        StatusCode::OK
+    );
+    // A request id a proxy sent along is kept; one that could smuggle text is not.
+    let mut with_id = http::Request::get("/login")
+        .header("x-request-id", "lb-1234")
+        .body(axum::body::Body::empty())
+        .expect("a request");
+    with_id
+        .headers_mut()
+        .insert("accept", "text/html".parse().expect("a value"));
+    assert_eq!(
+        app.send(with_id).await.header("x-request-id"),
+        Some("lb-1234")
+    );
+
+    let log = String::from_utf8(captured.0.lock().expect("the log").clone()).expect("UTF-8");
+    assert!(
+        log.lines().count() >= 7,
+        "a line per request at least:\n{log}"
+    );
+    let link_id = url.path().rsplit('/').next().expect("an id");
+    let signature = url
+        .query_pairs()
+        .find(|(k, _)| k == "fs_sig")
+        .map(|(_, v)| v.into_owned())
+        .expect("a signature");
+    let code = short.trim_start_matches("/s/");
+    for secret in [
+        "wrong-hunter2-guess",
+        "demo-publisher-pass",
+        token.as_str(),
+        link_id,
+        signature.as_str(),
+        code,
+        "Secretariat",
+    ] {
+        assert!(!log.contains(secret), "{secret:?} is in the log:\n{log}");
+    }
+    // Every line is a JSON object; a request's lines carry its id, which its response names.
+    let opened_id = opened.header("x-request-id").expect("an id").to_owned();
+    let mut lines_of_the_open = 0;
+    for line in log.lines() {
+        let entry: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            entry.get("level").is_some() && entry.get("timestamp").is_some(),
+            "{line}"
+        );
+        let span_id = entry.pointer("/span/id").and_then(|v| v.as_str());
+        if span_id == Some(opened_id.as_str()) {
+            lines_of_the_open += 1;
+            assert_eq!(
+                entry.pointer("/span/path").and_then(|v| v.as_str()),
+                Some("/f/order-widget/order-status-lookup/…"),
+                "{line}"
+            );
+        }
+    }
+    assert!(lines_of_the_open >= 1, "the open's access line:\n{log}");
+}
