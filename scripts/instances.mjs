@@ -26,6 +26,11 @@ const freePort = () =>
 
 const children = new Set();
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
+process.on('unhandledRejection', (err) => {
+  console.error(err);
+  process.exit(1);
+});
 
 /** Starts one instance and waits until it answers /readyz. */
 async function start(name, port, extraEnv = {}) {
@@ -181,8 +186,13 @@ const workers = Array.from({ length: 8 }, worker);
 await sleep(1_500);
 const termAt = Date.now();
 a.child.kill('SIGTERM');
-const code = await new Promise((resolve) => a.child.on('exit', (c, signal) => resolve(c ?? signal)));
+const code = await new Promise((resolve, reject) => {
+  if (a.child.exitCode !== null) return resolve(a.child.exitCode);
+  a.child.on('exit', (c, signal) => resolve(c ?? signal));
+  setTimeout(() => reject(new Error(`A did not stop within 15 s of SIGTERM:\n${a.log()}`)), 15_000);
+});
 const stoppedMs = Date.now() - termAt;
+assert.ok(stoppedMs < 11_000, `A took ${stoppedMs} ms to stop (shutdown timeout 10 s)`);
 stop = true;
 await Promise.all(workers);
 assert.equal(code, 0, `A exited with ${code}:\n${a.log()}`);

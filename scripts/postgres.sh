@@ -10,12 +10,13 @@ set -euo pipefail
 cmd=${1:?start, stop or database}
 dir=${2:?a directory for the cluster, or a server URL}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[ -x "$bin/initdb" ] || { echo "PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)" >&2; exit 1; }
+need() { [ -x "$bin/$1" ] || { echo "PostgreSQL's $1 not found under /usr/lib/postgresql (apt-get install postgresql)" >&2; exit 1; }; }
 
 run() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 case "$cmd" in
   start)
+    need initdb
     mkdir -p "$dir" && chmod 755 "$dir"
     [ "$(id -u)" = 0 ] && chown postgres: "$dir"
     port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
@@ -31,8 +32,13 @@ case "$cmd" in
     ;;
   database)
     name=${3:?a database name}
-    PGOPTIONS="--client-min-messages=warning" "$bin/psql" -q "$dir" -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
-    echo "${dir%/*}/$name"
+    [[ "$name" =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "database names here are lower-case letters, digits and _" >&2; exit 2; }
+    psql=$(command -v psql || echo "$bin/psql")
+    [ -x "$psql" ] || need psql
+    PGOPTIONS="--client-min-messages=warning" "$psql" -q "$dir" -v ON_ERROR_STOP=1 \
+      -c "DROP DATABASE IF EXISTS \"$name\"" -c "CREATE DATABASE \"$name\"" >/dev/null
+    # The same server and options, another database.
+    node -e 'const u = new URL(process.argv[1]); u.pathname = "/" + process.argv[2]; console.log(u.toString())' "$dir" "$name"
     ;;
   *) echo "usage: $0 start|stop DIR, or $0 database URL NAME" >&2; exit 2 ;;
 esac

@@ -171,10 +171,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Backup { file } => {
-            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
-            let contents = backup::backup(store.db(), &database_url, &file).await;
-            store.db().close().await;
-            println!("Backed up into {}: {}.", file.display(), contents?);
+            let contents = backup::backup(&database_url, &file).await?;
+            println!("Backed up into {}: {contents}.", file.display());
             Ok(())
         }
         Command::Restore { file } => {

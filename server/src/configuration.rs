@@ -224,11 +224,21 @@ fn with_file_defaults(
         // Defaults live as long as the command: one file read per process.
         let text: &'static str = Box::leak(text.into_boxed_str());
         let id = id.clone();
-        command = command.mut_arg(&id, |arg| arg.default_value(text));
+        // Hidden from --help: the file may hold a secret or a database password.
+        let from_file = |arg: clap::Arg| {
+            let takes_value = arg.get_action().takes_values();
+            let arg = arg.default_value(text);
+            if takes_value {
+                arg.hide_default_value(true)
+            } else {
+                arg
+            }
+        };
+        command = command.mut_arg(&id, from_file);
         if command.find_subcommand("serve").is_some() {
             command = command.mut_subcommand("serve", |serve| {
                 if serve.get_arguments().any(|a| a.get_id() == id.as_str()) {
-                    serve.mut_arg(&id, |arg| arg.default_value(text))
+                    serve.mut_arg(&id, from_file)
                 } else {
                     serve
                 }

@@ -201,14 +201,26 @@ pub async fn serve(
         }
     });
     let grace = settings.shutdown_timeout;
-    tokio::select! {
-        served = server => served.map_err(CliError::Serve)?,
+    let finished = tokio::select! {
+        served = server => {
+            served.map_err(CliError::Serve)?;
+            true
+        }
         () = async {
             stopping.notified().await;
             tokio::time::sleep(grace).await;
-        } => tracing::warn!(seconds = grace.as_secs(), "requests still in flight after the shutdown timeout; stopping anyway"),
+        } => false,
+    };
+    // A query that never ends must not keep the process from stopping either.
+    let closed = tokio::time::timeout(Duration::from_secs(5), store.db().close())
+        .await
+        .is_ok();
+    if !(finished && closed) {
+        return Err(CliError::Usage(format!(
+            "stopped with work still in flight {} seconds after the signal (--shutdown-timeout)",
+            grace.as_secs()
+        )));
     }
-    store.db().close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! holds exactly what was committed when it began. PostgreSQL has `pg_dump` for this, which does
 //! the same with more options than we should reimplement.
 
-use super::{redact_url, Db, StoreError, StoreResult};
+use super::{redact_url, StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::ConnectOptions;
 use std::path::{Path, PathBuf};
@@ -42,11 +42,20 @@ pub fn postgres_advice(url: &str) -> String {
     )
 }
 
-/// Copies the live database `db` into the new file `to`, then checks the copy.
-pub async fn backup(db: &Db, database_url: &str, to: &Path) -> StoreResult<Contents> {
-    let Db::Sqlite(pool) = db else {
+/// Copies the live database at `database_url` into the new file `to`, then checks the copy. The
+/// database is opened as it is: never created (a mistyped URL must not back up an empty file) and
+/// never migrated (the serving binary owns its schema).
+pub async fn backup(database_url: &str, to: &Path) -> StoreResult<Contents> {
+    if !database_url.starts_with("sqlite:") {
         return Err(refused(postgres_advice(database_url)));
-    };
+    }
+    let source = sqlite_file(database_url)?;
+    if !source.is_file() {
+        return Err(refused(format!(
+            "there is no database at {} (check DATABASE_URL)",
+            source.display()
+        )));
+    }
     if to.exists() {
         return Err(refused(format!(
             "{} already exists: back up into a new file, so no earlier backup is overwritten",
@@ -59,11 +68,39 @@ pub async fn backup(db: &Db, database_url: &str, to: &Path) -> StoreResult<Conte
             to.display()
         ))
     })?;
-    sqlx::query("VACUUM INTO $1")
+    let options = SqliteConnectOptions::from_str(database_url)
+        .map_err(StoreError::Connect)?
+        .create_if_missing(false)
+        .busy_timeout(std::time::Duration::from_secs(5))
+        .disable_statement_logging();
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(StoreError::Connect)?;
+    let copied = sqlx::query("VACUUM INTO $1")
         .bind(target)
-        .execute(pool)
-        .await?;
+        .execute(&pool)
+        .await;
+    pool.close().await;
+    copied?;
+    // SQLite does not sync what VACUUM INTO writes: a backup that a crash could cut is none.
+    sync(to)?;
     check(to).await
+}
+
+/// Flushes `file`, and the directory naming it, to the disk.
+fn sync(file: &Path) -> StoreResult<()> {
+    let io = |e: std::io::Error| refused(format!("could not sync {} to disk: {e}", file.display()));
+    std::fs::File::open(file)
+        .and_then(|f| f.sync_all())
+        .map_err(io)?;
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+    }
+    Ok(())
 }
 
 /// Opens `file` read-only and checks it is a whole Flowshare database this version can use.
@@ -140,7 +177,7 @@ fn sqlite_file(database_url: &str) -> StoreResult<PathBuf> {
 
 /// Replaces the database at `database_url` with the checked backup `from`. The database it
 /// replaces is kept beside it (`FILE.before-restore-SECONDS`), so a wrong restore loses nothing.
-/// The server must be stopped: a running one would go on writing to the file it has open.
+/// The server must be stopped: a database still in use is refused.
 pub async fn restore(database_url: &str, from: &Path) -> StoreResult<(Contents, Option<PathBuf>)> {
     if !database_url.starts_with("sqlite:") {
         return Err(refused(format!(
@@ -148,33 +185,75 @@ pub async fn restore(database_url: &str, from: &Path) -> StoreResult<(Contents, 
             postgres_advice(database_url)
         )));
     }
-    let contents = check(from).await?;
+    check(from).await?;
     let target = sqlite_file(database_url)?;
+    let side = |suffix: &str| PathBuf::from(format!("{}{suffix}", target.display()));
     let io = |what: &str, e: std::io::Error| refused(format!("could not {what}: {e}"));
+    // The copy is what gets checked and put in place (a backup's own -wal beside it is not copied).
     let incoming = target.with_extension("restoring");
     std::fs::copy(from, &incoming).map_err(|e| io("copy the backup", e))?;
+    let contents = match check(&incoming).await {
+        Ok(contents) => contents,
+        Err(err) => {
+            let _ = std::fs::remove_file(&incoming);
+            return Err(err);
+        }
+    };
+    sync(&incoming)?;
     let kept = if target.exists() {
-        // Fold the old database's write-ahead log into it first, so the kept copy is whole.
-        let old = Db::connect(database_url).await?;
-        if let Db::Sqlite(pool) = &old {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(pool)
-                .await?;
+        // Fold the old database's write-ahead log into it, so the kept copy is whole. A log that
+        // cannot be folded in, or that outlives this connection, is another process's: a server
+        // still running on this file would go on writing to the one it has open.
+        // Synchronously opened and closed (rusqlite), so the log is gone, or not, when this returns.
+        let folded = {
+            let target = target.clone();
+            tokio::task::spawn_blocking(move || {
+                let old = rusqlite::Connection::open(&target)?;
+                let folded = old.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, i64>(2)?,
+                    ))
+                })?;
+                old.close().map_err(|(_, err)| err)?;
+                Ok::<_, rusqlite::Error>(folded)
+            })
+            .await
+            .map_err(|e| refused(format!("could not check the old database: {e}")))?
+        };
+        let in_use = match folded {
+            Ok((0, _, _)) if !side("-wal").exists() => None,
+            Ok((0, _, _)) => Some("its write-ahead log is still open".to_owned()),
+            Ok(_) => Some("a checkpoint found it busy".to_owned()),
+            Err(err) => Some(format!("a checkpoint failed: {err}")),
+        };
+        if let Some(why) = in_use {
+            let _ = std::fs::remove_file(&incoming);
+            return Err(refused(format!(
+                "{} is in use by another process ({why}): stop the server, then restore",
+                target.display()
+            )));
         }
-        old.close().await;
         let seconds = super::now_millis() / 1_000;
-        let kept = PathBuf::from(format!("{}.before-restore-{seconds}", target.display()));
-        std::fs::rename(&target, &kept).map_err(|e| io("keep the old database", e))?;
-        for suffix in ["-wal", "-shm"] {
-            let side = PathBuf::from(format!("{}{suffix}", target.display()));
-            if side.exists() {
-                std::fs::remove_file(&side).map_err(|e| io("remove the old log", e))?;
-            }
+        let mut kept = PathBuf::from(format!("{}.before-restore-{seconds}", target.display()));
+        let mut n = 1;
+        while kept.exists() {
+            kept = PathBuf::from(format!("{}.before-restore-{seconds}-{n}", target.display()));
+            n += 1;
         }
+        std::fs::rename(&target, &kept).map_err(|e| io("keep the old database", e))?;
         Some(kept)
     } else {
         None
     };
+    // Left-over logs belong to no database now: SQLite would read them into the restored one.
+    for suffix in ["-wal", "-shm"] {
+        if side(suffix).exists() {
+            std::fs::remove_file(side(suffix)).map_err(|e| io("remove an old log", e))?;
+        }
+    }
     std::fs::rename(&incoming, &target).map_err(|e| io("put the backup in place", e))?;
+    sync(&target)?;
     Ok((contents, kept))
 }

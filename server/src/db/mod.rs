@@ -155,8 +155,11 @@ impl Db {
         Ok(())
     }
 
-    /// Whether this instance should get traffic: the database answers, and its schema is exactly
-    /// the one this binary's migrations make. `Err` says why not, for `/readyz` and the log.
+    /// Whether this instance should get traffic: the database answers, and its schema has every
+    /// migration this binary needs. A newer schema is fine: in a rolling deploy the first new
+    /// instance migrates, and the old ones must keep serving until they are replaced (migrations
+    /// only add). `Err` says why not, in words fit for a public endpoint (the database's own
+    /// error, which may name its user or host, goes to the log).
     pub async fn readiness(&self) -> Result<(), String> {
         let expected = match self {
             Db::Sqlite(_) => sqlx::migrate!("./migrations/sqlite")
@@ -170,19 +173,17 @@ impl Db {
         };
         let sql = "SELECT MAX(version) FROM _sqlx_migrations WHERE success";
         let applied: Option<i64> =
-            on_db!(self, |pool| sqlx::query_scalar(sql).fetch_one(pool).await)
-                .map_err(|e| format!("the database does not answer: {e}"))?;
-        match (applied, expected) {
-            (Some(applied), Some(expected)) if applied == expected => Ok(()),
-            (applied, Some(expected)) if applied.unwrap_or(0) < expected => Err(format!(
-                "the database schema is at migration {}, this version needs {expected}: run `flowshare migrate`",
-                applied.unwrap_or(0)
-            )),
-            (applied, expected) => Err(format!(
-                "the database schema is at migration {}, newer than this version ({}): run the newer version",
-                applied.unwrap_or(0),
-                expected.unwrap_or(0)
-            )),
+            on_db!(self, |pool| sqlx::query_scalar(sql).fetch_one(pool).await).map_err(|e| {
+                tracing::debug!(error = %e, "readiness: the database did not answer");
+                "the database does not answer".to_owned()
+            })?;
+        let (applied, expected) = (applied.unwrap_or(0), expected.unwrap_or(0));
+        if applied >= expected {
+            Ok(())
+        } else {
+            Err(format!(
+                "the database schema is at migration {applied}, this version needs {expected}: run `flowshare migrate`"
+            ))
         }
     }
 

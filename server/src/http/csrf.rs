@@ -66,7 +66,7 @@ pub async fn same_origin_only(
         && carries_session(request.headers())
         && !from_own_pages(request.headers(), &origin)
     {
-        tracing::warn!(path = %request.uri().path(), "refused a cross-site request carrying a session");
+        tracing::warn!(path = %super::observe::loggable_path(request.uri().path()), "refused a cross-site request carrying a session");
         return (
             StatusCode::FORBIDDEN,
             [(CONTENT_TYPE, "application/json")],

@@ -179,11 +179,15 @@ impl LinkStore {
             Ok(counted) => counted,
             Err(err) => return Err(StartError::Backend(err.for_port("counting a start"))),
         };
-        crate::metrics::run_start(match &counted {
-            Ok(()) => Ok(()),
-            Err(StartError::Refused(refusal)) => Err(*refusal),
-            Err(StartError::Limited(_) | StartError::Backend(_)) => Err(LinkRefusal::TooManyStarts),
-        });
+        match &counted {
+            Ok(()) => crate::metrics::run_start(Ok(())),
+            Err(StartError::Refused(refusal)) => crate::metrics::run_start(Err(*refusal)),
+            Err(StartError::Limited(_)) => {
+                crate::metrics::run_start(Err(LinkRefusal::TooManyStarts))
+            }
+            // Not an outcome of the start: the failure is logged where it is answered.
+            Err(StartError::Backend(_)) => {}
+        }
         counted
     }
 
