@@ -141,6 +141,8 @@ pub enum CliError {
     Serve(#[source] std::io::Error),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("stopped with work still in flight {0} seconds after the signal (raise --shutdown-timeout if requests need longer)")]
+    CutShort(u64),
     #[error("the Leptos configuration is unusable: {0}")]
     Leptos(String),
 }

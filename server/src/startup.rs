@@ -216,10 +216,7 @@ pub async fn serve(
         .await
         .is_ok();
     if !(finished && closed) {
-        return Err(CliError::Usage(format!(
-            "stopped with work still in flight {} seconds after the signal (--shutdown-timeout)",
-            grace.as_secs()
-        )));
+        return Err(CliError::CutShort(grace.as_secs()));
     }
     tracing::info!("stopped");
     Ok(())
