@@ -12,6 +12,7 @@ async function makeLink(page) {
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Application').selectOption({ label: 'Order Status Widget' });
   await dialog.getByLabel('URL Parameters').fill('&name=Ada');
+  await dialog.getByRole('switch', { name: 'Shorten URL' }).check();
   await dialog.getByRole('button', { name: 'Generate Link' }).click();
   const link = dialog.getByLabel('Link', { exact: true });
   await expect(link).toHaveValue(/\/s\//);

@@ -63,7 +63,9 @@ test('a protected short link with two parameters, its embed code, and Copy', asy
   const dialog = await openShare(page);
   await dialog.getByLabel('Application').selectOption({ label: 'Order Status Widget' });
   await dialog.getByLabel('URL Parameters').fill('&name=Ada&order=A-17');
-  await expect(dialog.getByRole('switch', { name: 'Shorten URL' })).toBeChecked();
+  const shorten = dialog.getByRole('switch', { name: 'Shorten URL' });
+  await expect(shorten).not.toBeChecked();
+  await shorten.check();
   await dialog.getByLabel('Height').fill('520');
   await dialog.getByRole('button', { name: 'Generate Link' }).click();
 
@@ -100,7 +102,7 @@ test('Close and Esc close the dialog, focus returns to Share, and it opens again
 
 test('Generate Link shows progress and cannot be pressed twice', async ({ page }) => {
   const dialog = await openShare(page);
-  await dialog.getByRole('switch', { name: 'Shorten URL' }).uncheck();
+  await expect(dialog.getByRole('switch', { name: 'Shorten URL' })).not.toBeChecked();
   const generate = dialog.getByRole('button', { name: /Generate Link|Generating…/ });
   await generate.dblclick();
   await expect(dialog.getByLabel('Link', { exact: true })).toHaveValue(/\/f\/help-centre\/order-status-lookup\/[A-Za-z0-9_-]{22}\?fs_kv=\d+$/);

@@ -38,7 +38,8 @@ pub fn ShareDialog(
     let params_text = RwSignal::new(String::new());
     let params = Memo::new(move |_| UrlParams::parse(&params_text.get()));
     let protect = RwSignal::new(first_protected);
-    let shorten = RwSignal::new(true);
+    // Off until asked for, as in the console this one follows ("optionally, toggle Shorten URL to On").
+    let shorten = RwSignal::new(false);
     let width = RwSignal::new(DEFAULT_EMBED_WIDTH);
     let height = RwSignal::new(DEFAULT_EMBED_HEIGHT);
     let pending = RwSignal::new(false);
@@ -159,8 +160,9 @@ pub fn ShareDialog(
                     on:change=move |ev| { shorten.set(event_target_checked(&ev)); outcome.set(None); }/>" Shorten URL"</label>
             </div>
             {move || (!protect.get()).then(|| view! {
-                <p class="caution" role="note">"Caution: the application's security options will be ignored. \
-                    The only way to disable a leaked link is to regenerate the application key."</p>
+                <p class="caution" role="note">"Caution: the application's security options will be ignored: \
+                    anyone with this link can open it, as often as they like, until it is revoked. \
+                    Revoke one link under Shared links, or regenerate the application key to disable all of them."</p>
             })}
             {move || embeddable().then(|| view! {
                 <div class="embed-size">{size_input("Width", "share-width", width)}{size_input("Height", "share-height", height)}</div>
