@@ -200,14 +200,39 @@ impl Db {
 }
 
 /// A database URL fit for a log line or an error message: any password replaced.
+/// PostgreSQL also takes a password as a query option (`?password=…`, `?sslpassword=…`); a URL
+/// that does not parse is shown only when it cannot hold one (a bare file name, say).
 pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
+    let hidden = "(a URL that does not parse)";
+    let may_hold_secret = url.contains('@') || url.to_ascii_lowercase().contains("password");
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return if may_hold_secret { hidden } else { url }.to_owned();
+    };
+    // `user:secret@host` parses as scheme `user` with an opaque path: no field to mask.
+    if parsed.cannot_be_a_base() && may_hold_secret {
+        return hidden.to_owned();
     }
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    let secret = |name: &str| {
+        name.eq_ignore_ascii_case("password") || name.eq_ignore_ascii_case("sslpassword")
+    };
+    if parsed.query_pairs().any(|(name, _)| secret(&name)) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(name, value)| {
+                let value = if secret(&name) {
+                    "***".to_owned()
+                } else {
+                    value.into_owned()
+                };
+                (name.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 /// The backend: one store per resource, each implementing its port, all on one database.
@@ -282,6 +307,16 @@ mod tests {
         assert_eq!(
             redact_url("sqlite://data/flowshare.db"),
             "sqlite://data/flowshare.db"
+        );
+        assert_eq!(
+            redact_url("postgres://db/flowshare?user=app&password=hunter2&sslmode=require"),
+            "postgres://db/flowshare?user=app&password=***&sslmode=require"
+        );
+        assert!(!redact_url("user:hunter2@db").contains("hunter2"));
+        assert_eq!(
+            redact_url("flowshare.db"),
+            "flowshare.db",
+            "nothing secret to hide"
         );
     }
 
