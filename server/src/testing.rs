@@ -342,6 +342,41 @@ impl TestApp {
         .await
     }
 
+    /// A plain HTML form's post, as a browser without JavaScript sends it (`Accept: text/html`),
+    /// from `client` (an IP address, forwarded by the test proxy) when given.
+    pub async fn browser_post(&self, path: &str, body: &str, client: Option<&str>) -> TestResponse {
+        let mut request = http::Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html");
+        if let Some(client) = client {
+            request = request.header("x-forwarded-for", client);
+        }
+        self.send(
+            request
+                .body(axum::body::Body::from(body.to_owned()))
+                .expect("valid request"),
+        )
+        .await
+    }
+
+    /// The Shared links list of `flow` as the session `cookie` sees it (which must be allowed to).
+    pub async fn shared_links(
+        &self,
+        cookie: &str,
+        flow: &str,
+    ) -> Vec<app::domain::links_list::SharedLink> {
+        use leptos::server_fn::ServerFn;
+        let response = self
+            .call(
+                app::api::share::SharedLinks::PATH,
+                &[("slug", flow)],
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(response.status, http::StatusCode::OK, "{response:?}");
+        serde_json::from_str(&response.body).expect("links")
+    }
+
     /// Signs in and returns the `Cookie` header value for the new session.
     pub async fn log_in(&self, name: &str, password: &str) -> String {
         use leptos::server_fn::ServerFn;

@@ -102,12 +102,9 @@ app_tests!(
         assert!(admin.header("set-cookie").is_some(), "{admin:?}");
 
         // A browser's form post comes back to the form, which says how long to wait.
-        let form = http::Request::post(Login::PATH)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "text/html")
-            .body(axum::body::Body::from("name=Publisher&password=guess"))
-            .expect("request");
-        let back = app.send(form).await;
+        let back = app
+            .browser_post(Login::PATH, "name=Publisher&password=guess", None)
+            .await;
         let location = back
             .header("location")
             .expect("back to the form")

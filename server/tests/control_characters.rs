@@ -4,24 +4,14 @@
 
 use app::api::applications::SaveApplication;
 use app::api::review::ReviewFlow;
-use app::api::share::{GenerateLink, SharedLinks};
-use app::domain::links_list::SharedLink;
+use app::api::share::GenerateLink;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::app_tests;
 use server::testing::TestApp;
 
 async fn link_count(app: &TestApp, cookie: &str) -> usize {
-    let listed = app
-        .call(
-            SharedLinks::PATH,
-            &[("slug", "order-status-lookup")],
-            Some(cookie),
-        )
-        .await;
-    serde_json::from_str::<Vec<SharedLink>>(&listed.body)
-        .expect("links")
-        .len()
+    app.shared_links(cookie, "order-status-lookup").await.len()
 }
 
 app_tests!(

@@ -2,7 +2,7 @@
 //! signed-in user's cookie. Each attempt is refused with 403 and writes nothing.
 
 use app::api::applications::RegenerateKey;
-use app::api::share::{GenerateLink, SharedLinks};
+use app::api::share::GenerateLink;
 use app::domain::links_list::SharedLink;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
@@ -32,15 +32,7 @@ async fn post_with(
 }
 
 async fn links(app: &TestApp, cookie: &str) -> Vec<SharedLink> {
-    let listed = app
-        .call(
-            SharedLinks::PATH,
-            &[("slug", "order-status-lookup")],
-            Some(cookie),
-        )
-        .await;
-    assert_eq!(listed.status, StatusCode::OK, "{listed:?}");
-    serde_json::from_str(&listed.body).expect("links")
+    app.shared_links(cookie, "order-status-lookup").await
 }
 
 const GENERATE: &str =

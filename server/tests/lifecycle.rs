@@ -42,15 +42,7 @@ async fn start(app: &TestApp, link: &GeneratedLink) -> Result<(), LinkRefusal> {
 }
 
 async fn list(app: &TestApp, cookie: &str) -> Vec<SharedLink> {
-    let response = app
-        .call(
-            SharedLinks::PATH,
-            &[("slug", "order-status-lookup")],
-            Some(cookie),
-        )
-        .await;
-    assert_eq!(response.status, StatusCode::OK, "{response:?}");
-    serde_json::from_str(&response.body).expect("links")
+    app.shared_links(cookie, "order-status-lookup").await
 }
 
 fn local(url: &str) -> String {

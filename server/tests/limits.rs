@@ -4,7 +4,7 @@
 
 use app::api::auth::Login;
 use app::api::links::StartFlow;
-use app::api::share::{GenerateLink, SharedLinks};
+use app::api::share::GenerateLink;
 use app::domain::link::LinkRefusal;
 use app::domain::links_list::SharedLink;
 use app::domain::share::GeneratedLink;
@@ -53,10 +53,7 @@ async fn start_from(app: &TestApp, client: &str, link: &GeneratedLink) -> TestRe
 }
 
 async fn listed(app: &TestApp, cookie: &str) -> Vec<SharedLink> {
-    let form = [("slug", "order-status-lookup")];
-    let response = app.call(SharedLinks::PATH, &form, Some(cookie)).await;
-    assert_eq!(response.status, StatusCode::OK, "{response:?}");
-    serde_json::from_str(&response.body).expect("links")
+    app.shared_links(cookie, "order-status-lookup").await
 }
 
 /// The `Retry-After` of a 429, which must be there and sensible.
@@ -290,13 +287,9 @@ app_tests!(
             7
         );
         // A browser's form post goes back to the form, which says how long to wait.
-        let form = http::Request::post(Login::PATH)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "text/html")
-            .header("x-forwarded-for", "198.51.100.20")
-            .body(axum::body::Body::from("name=admin&password=x"))
-            .expect("a request");
-        let back = app.send(form).await;
+        let back = app
+            .browser_post(Login::PATH, "name=admin&password=x", Some("198.51.100.20"))
+            .await;
         let location = back
             .header("location")
             .expect("back to the form")

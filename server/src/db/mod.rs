@@ -42,10 +42,12 @@ pub(crate) use on_db;
 /// Runs `$body` in one transaction on whichever engine the store holds, for changes that may find
 /// nothing to change. The body returns `Ok(Some(_))` to commit (the change and its audit entry
 /// land together) or `Ok(None)` to roll back; on an error it is rolled back too. Either way the
-/// transaction ends here, never left to the pool to roll back lazily on its next use.
+/// transaction ends here, never left to the pool to roll back lazily on its next use. Every
+/// failure, beginning and committing included, comes back as the `Err` of the one
+/// `Result<Option<_>, sqlx::Error>` it evaluates to.
 macro_rules! conditional_change {
     ($db:expr, |$tx:ident| $body:expr) => {
-        $crate::db::on_db!($db, |pool| {
+        $crate::db::on_db!($db, |pool| async {
             let mut $tx = pool.begin().await?;
             let outcome: Result<Option<_>, sqlx::Error> = async { $body }.await;
             match outcome {
@@ -63,7 +65,8 @@ macro_rules! conditional_change {
                     Err(err)
                 }
             }
-        })
+        }
+        .await)
     };
 }
 pub(crate) use conditional_change;

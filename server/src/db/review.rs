@@ -21,24 +21,21 @@ impl ReviewStore {
     pub async fn publish_flow(&self, slug: &FlowSlug, by: &str) -> Result<(), ReviewError> {
         let sql = "UPDATE flows SET publication = 'published', approval = 'pending', review_comment = '', \
                    updated_at = $1, updated_by = $2 WHERE slug = $3 AND publication = 'draft'";
-        let published = async {
-            Ok::<_, StoreError>(conditional_change!(&self.db, |tx| {
-                let changed = sqlx::query(sql)
-                    .bind(now_millis())
-                    .bind(by)
-                    .bind(slug.as_str())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed != 1 {
-                    return Ok(None);
-                }
-                audit!(tx, by, AuditAction::FlowPublished, slug.as_str(), "")?;
-                Ok(Some(()))
-            })?)
-        }
-        .await
-        .map_err(backend)?;
+        let published = conditional_change!(&self.db, |tx| {
+            let changed = sqlx::query(sql)
+                .bind(now_millis())
+                .bind(by)
+                .bind(slug.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed != 1 {
+                return Ok(None);
+            }
+            audit!(tx, by, AuditAction::FlowPublished, slug.as_str(), "")?;
+            Ok(Some(()))
+        })
+        .map_err(|e| backend(e.into()))?;
         if published.is_none() {
             return Err(self
                 .state_error(slug, DetailsProblem::AlreadyPublished)
@@ -74,26 +71,23 @@ impl ReviewStore {
         };
         let sql = "UPDATE flows SET approval = $1, review_comment = $2, updated_at = $3, updated_by = $4 \
                    WHERE slug = $5 AND publication = 'published'";
-        let reviewed = async {
-            Ok::<_, StoreError>(conditional_change!(&self.db, |tx| {
-                let changed = sqlx::query(sql)
-                    .bind(approval)
-                    .bind(comment)
-                    .bind(now_millis())
-                    .bind(by)
-                    .bind(slug.as_str())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed != 1 {
-                    return Ok(None);
-                }
-                audit!(tx, by, action, slug.as_str(), comment)?;
-                Ok(Some(()))
-            })?)
-        }
-        .await
-        .map_err(backend)?;
+        let reviewed = conditional_change!(&self.db, |tx| {
+            let changed = sqlx::query(sql)
+                .bind(approval)
+                .bind(comment)
+                .bind(now_millis())
+                .bind(by)
+                .bind(slug.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed != 1 {
+                return Ok(None);
+            }
+            audit!(tx, by, action, slug.as_str(), comment)?;
+            Ok(Some(()))
+        })
+        .map_err(|e| backend(e.into()))?;
         if reviewed.is_none() {
             return Err(self.state_error(slug, DetailsProblem::NotPublished).await);
         }
