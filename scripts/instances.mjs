@@ -147,10 +147,12 @@ step(`key regeneration on A refused by B after ${keyMs} ms`);
 const limited = await generate(a.base, publisher, 'order-widget');
 const u = new URL(limited.full_url);
 const racers = Array.from({ length: 55 }, (_, i) =>
-  call(i % 2 ? a.base : b.base, 'start_flow', { path: u.pathname, query: u.search.slice(1) }),
+  call(i % 2 ? a.base : b.base, 'run/start', {
+    path: u.pathname, query: u.search.slice(1), action: 'answer', at: '0', step: 'welcome',
+  }),
 );
 const results = await Promise.all(racers);
-const started = results.filter((r) => r.status === 200 && r.body.includes('"Ok"')).length;
+const started = results.filter((r) => r.status === 200 && r.body.includes('"token"')).length;
 assert.equal(started, 5, results.map((r) => `${r.status} ${r.body}`).join('\n'));
 step('exactly 5 of 55 racing starts across A and B succeeded');
 

@@ -27,6 +27,12 @@ pub enum AppError {
     /// Input that was understood but refused; the message says what to change.
     #[error("{0}")]
     Invalid(String),
+    /// A recipient's link does not (or no longer) work.
+    #[error("{} {}", .0.title(), .0.explanation())]
+    Link(crate::domain::link::LinkRefusal),
+    /// A recipient's move in a run was not taken; the run is unchanged.
+    #[error("{0}")]
+    Run(crate::domain::run::RunProblem),
     #[error("Something went wrong on the server. It has been logged; please try again.")]
     Internal,
     /// The request never got a proper answer (network down, server restarting).
@@ -84,6 +90,8 @@ impl AppError {
             Self::Internal => 500,
             Self::Busy => 503,
             Self::Unreachable(_) => 502,
+            Self::Link(refusal) => refusal.status(),
+            Self::Run(problem) => problem.status(),
         }
     }
 }

@@ -7,6 +7,8 @@ use crate::domain::applications_page::{
 use crate::domain::audit::{AuditPage, Decision, DetailsProblem};
 use crate::domain::link::{LinkAddress, LinkRefusal};
 use crate::domain::links_list::SharedLink;
+use crate::domain::results::{ResultsPage, ResultsQuery};
+use crate::domain::run::{Move, RunProblem, RunToken, RunView};
 use crate::domain::share::{GeneratedLink, ShareRequest};
 use crate::domain::{
     AccessProtection, FlowDetails, FlowPage, FlowQuery, FlowSlug, ShareBlocker, UserName, UserView,
@@ -124,21 +126,41 @@ pub trait Sharing: Send + Sync {
     async fn revoke(&self, link_id: &str, by: &UserView) -> Result<(), ShareError>;
 }
 
-/// What recipients' pages ask of links beyond opening them (which the server's page handler does
-/// itself, once): counting a start. Public, no session.
+/// Recipients' runs through flows, walked on the server. Public: the link or the run's token is
+/// the only authority, no session.
 #[async_trait]
-pub trait PublicLinks: Send + Sync {
-    /// Counts a recipient starting the flow (exactly, against the link's limit). Once the link is
-    /// found good, and before it is counted, `limits` must admit one more start of it: so forged
-    /// addresses never use up a real link's budget.
-    async fn start(&self, address: LinkAddress, limits: &dyn RateLimits) -> Result<(), StartError>;
+pub trait Runs: Send + Sync {
+    /// The recipient's first move on a link's first step: checks the link in full, takes one of
+    /// `limits`' starts of it (only once it is found good, so forged addresses never use up a real
+    /// link's budget), and counts the start and creates the run in one transaction, exactly
+    /// against the link's limit. A move that does not fit the first step counts nothing.
+    async fn start(
+        &self,
+        address: LinkAddress,
+        first: &Move,
+        limits: &dyn RateLimits,
+    ) -> Result<RunView, RunError>;
+    /// Where the run stands now.
+    async fn current(&self, token: &RunToken) -> Result<RunView, RunError>;
+    /// Takes one move in the run: one read, one conditional write.
+    async fn take(&self, token: &RunToken, action: &Move) -> Result<RunView, RunError>;
+    /// A page of a flow's runs, newest first, with their answers (for the Details tab).
+    async fn results(
+        &self,
+        flow: &FlowSlug,
+        query: &ResultsQuery,
+    ) -> Result<ResultsPage, CatalogError>;
 }
 
-/// Why a start was not counted.
+/// Why a run did not start or move.
 #[derive(Debug, thiserror::Error)]
-pub enum StartError {
+pub enum RunError {
+    /// The link does not work (or no longer: revoked, key regenerated, flow withdrawn).
     #[error("{}", .0.title())]
-    Refused(LinkRefusal),
+    Link(LinkRefusal),
+    /// The move did not fit the run; the run is unchanged and, unless the problem ends it, goes on.
+    #[error(transparent)]
+    Problem(RunProblem),
     /// The link is good but was started too often just now.
     #[error("too many starts of this link")]
     Limited(Limited),
@@ -281,7 +303,7 @@ pub struct Ports {
     pub accounts: Arc<dyn Accounts>,
     pub flows: Arc<dyn FlowCatalog>,
     pub sharing: Arc<dyn Sharing>,
-    pub links: Arc<dyn PublicLinks>,
+    pub runs: Arc<dyn Runs>,
     pub reviews: Arc<dyn Reviews>,
     pub audit: Arc<dyn AuditLog>,
     pub applications: Arc<dyn Applications>,

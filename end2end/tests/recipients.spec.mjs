@@ -1,11 +1,12 @@
-// Recipients: a link made in the Share dialog, opened by someone with no account, run to its end;
+// Recipients: a link made in the Share dialog, opened by someone with no account, run to its end
+// (with JavaScript and without) and its answers under Results;
 // a tampered copy refused; the embed code working only from the application's allowed origins.
 import { test, expect } from '@playwright/test';
 import { logIn, hydrated } from './helpers.mjs';
 
 /** Generates a protected short link for Order Status Lookup through the Order Status Widget. */
-async function makeLink(page) {
-  await logIn(page, 'publisher');
+async function makeLink(page, user = 'publisher') {
+  await logIn(page, user);
   await page.goto('/flows/order-status-lookup');
   await hydrated(page);
   await page.getByRole('button', { name: 'Share' }).click();
@@ -29,8 +30,12 @@ test('a recipient with no account opens the short link and runs the flow to its 
   await expect(tab.getByText('Hello Ada, this is the order status lookup assistant.')).toBeVisible();
   await tab.waitForFunction(() => window.__flowshare_hydrated === true);
 
+  // Until the first move the page holds the first step and nothing more.
+  expect(await tab.content()).not.toContain('What would you like to do?');
   await tab.getByRole('button', { name: 'Next' }).click();
   await expect(tab.getByText('What would you like to do?')).toBeVisible();
+  // The run has begun: its own page is in the address bar, so a reload does not start another.
+  await expect(tab).toHaveURL(/\/r\/[A-Za-z0-9_-]{22}$/);
   await tab.getByRole('button', { name: 'Start a new request' }).click();
   await tab.getByLabel('Please enter your customer number.').fill('C-1001');
   await tab.getByRole('button', { name: 'Next' }).click();
@@ -46,6 +51,35 @@ test('a recipient with no account opens the short link and runs the flow to its 
   await expect(tab.getByText('Hello Ada, this is the order status lookup assistant.')).toBeVisible();
   await recipient.close();
 });
+
+for (const javaScript of [true, false]) {
+  test(`a recipient ${javaScript ? 'with' : 'without'} JavaScript answers a question and an input, and the admin sees the answers under Results`, async ({ page, browser }) => {
+    const { link } = await makeLink(page, 'admin');
+    const recipient = await browser.newContext({ javaScriptEnabled: javaScript });
+    const tab = await recipient.newPage();
+    await tab.goto(link);
+    if (javaScript) await tab.waitForFunction(() => window.__flowshare_hydrated === true);
+    await tab.getByRole('button', { name: 'Next' }).click();
+    await tab.getByRole('button', { name: 'Start a new request' }).click();
+    const customer = `C-${javaScript ? 'script' : 'forms'}-${Date.now()}`;
+    await tab.getByLabel('Please enter your customer number.').fill(customer);
+    await tab.getByRole('button', { name: 'Next' }).click();
+    await tab.getByLabel('Briefly describe what you need.').fill('A <b>late</b> parcel');
+    await tab.getByRole('button', { name: 'Next' }).click();
+    await expect(tab.getByText('Thank you, Ada. Your order status lookup request is registered.')).toBeVisible();
+    await expect(tab.getByRole('status').filter({ hasText: 'Finished' })).toBeVisible();
+    await expect(tab).toHaveURL(/\/r\/[A-Za-z0-9_-]{22}$/);
+    await recipient.close();
+
+    await page.goto('/flows/order-status-lookup');
+    await expect(page.getByRole('heading', { name: 'Results' })).toBeVisible();
+    const row = page.getByRole('table', { name: 'Runs, newest first' }).locator('tr', { hasText: customer });
+    await expect(row).toContainText('Finished');
+    await expect(row).toContainText('choose: Start a new request');
+    await expect(row).toContainText('details: A <b>late</b> parcel');
+    await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute('href', '/flows/order-status-lookup/results.csv');
+  });
+}
 
 test('a tampered copy of the link shows the "not valid" page', async ({ page, browser }) => {
   const { link } = await makeLink(page);

@@ -9,6 +9,7 @@ pub mod http;
 pub mod import;
 pub mod links;
 pub mod metrics;
+pub mod runs;
 pub mod security;
 pub mod startup;
 #[doc(hidden)]

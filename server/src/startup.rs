@@ -4,7 +4,7 @@
 use crate::db::Store;
 use crate::http;
 use crate::security::limits::Limits;
-use app::domain::link::FULL_PREFIX;
+use app::domain::link::is_public_path;
 use app::ports::{CookiePolicy, Ports};
 use app::{shell, App};
 use axum::routing::get;
@@ -49,7 +49,7 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
         accounts: Arc::new(store.accounts.clone()),
         flows: Arc::new(store.flows.clone()),
         sharing: Arc::new(store.links.clone()),
-        links: Arc::new(store.links.clone()),
+        runs: Arc::new(store.runs.clone()),
         reviews: Arc::new(store.reviews.clone()),
         audit: Arc::new(store.audit.clone()),
         applications: Arc::new(store.applications.clone()),
@@ -60,12 +60,21 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
     // everything else is routed by Leptos.
     let (player_routes, console_routes): (Vec<_>, Vec<_>) = route_list()
         .into_iter()
-        .partition(|route| route.path().starts_with(FULL_PREFIX));
-    debug_assert_eq!(player_routes.len(), 1, "one player route");
+        .partition(|route| is_public_path(route.path()));
+    debug_assert_eq!(
+        player_routes.len(),
+        3,
+        "the link's, a run's and a refusal's page"
+    );
     let player = Arc::new(http::player::PlayerState {
         links: store.links.clone(),
+        runs: store.runs.clone(),
         ports: ports.clone(),
         options: options.clone(),
+    });
+    let export = Arc::new(http::export::ExportState {
+        ports: ports.clone(),
+        runs: store.runs.clone(),
     });
     let context = move || provide_context(ports.clone());
     let public_routes = Router::new()
@@ -80,7 +89,14 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
                     "/f/{application}/{flow}/{link}",
                     get(http::player::open_page),
                 )
+                .route("/r/{token}", get(http::player::run_page))
+                .route("/refused/{code}", get(http::player::refused_page))
                 .with_state(player),
+        )
+        .merge(
+            Router::new()
+                .route("/flows/{slug}/results.csv", get(http::export::results_csv))
+                .with_state(export),
         );
     let router = Router::new()
         .leptos_routes_with_context(&options, console_routes, context, {

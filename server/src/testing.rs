@@ -207,6 +207,34 @@ impl Default for TestOptions {
     }
 }
 
+/// A first move on a link's page: see [`TestApp::first_move`].
+#[derive(Debug, Clone)]
+pub struct FirstMove {
+    pub step: String,
+    pub choice: Option<String>,
+    pub value: Option<String>,
+}
+
+/// What a recipient's move came to, as the player's script reads it: the step shown next, or why not.
+pub fn run_outcome(
+    response: &TestResponse,
+) -> Result<app::domain::run::RunView, app::error::AppError> {
+    if response.status == http::StatusCode::OK {
+        Ok(serde_json::from_str(&response.body).expect("a run's step"))
+    } else {
+        Err(serde_json::from_str(&response.body).expect("an error"))
+    }
+}
+
+/// The path and query of a full URL, as a request to this server names them.
+pub fn local_path(url: &str) -> String {
+    let parsed = url::Url::parse(url).expect("a URL");
+    match parsed.query() {
+        Some(query) => format!("{}?{query}", parsed.path()),
+        None => parsed.path().to_owned(),
+    }
+}
+
 /// A response reduced to what tests look at.
 #[derive(Debug)]
 pub struct TestResponse {
@@ -357,6 +385,64 @@ impl TestApp {
                 .expect("valid request"),
         )
         .await
+    }
+
+    /// The first move a recipient can make on a link's page, read from the page as served: its
+    /// step, and the first choice when the step is a question (an input step gets a value).
+    pub async fn first_move(&self, link_url: &str) -> FirstMove {
+        let page = self.get(&local_path(link_url), None).await;
+        assert_eq!(page.status, http::StatusCode::OK, "{page:?}");
+        let field = |name: &str| {
+            let marker = format!("name=\"{name}\" value=\"");
+            let at = page.body.find(&marker)? + marker.len();
+            Some(page.body[at..].split('"').next()?.to_owned())
+        };
+        let step = field("step").expect("the page names its step");
+        let choice = field("choice");
+        let value = page
+            .body
+            .contains("name=\"value\"")
+            .then(|| "A-1".to_owned());
+        FirstMove {
+            step,
+            choice,
+            value,
+        }
+    }
+
+    /// A recipient's first move on `link_url` (the way the player's script posts it, JSON back),
+    /// from `client` when given: starts a run.
+    pub async fn start_run(
+        &self,
+        link_url: &str,
+        first: &FirstMove,
+        client: Option<&str>,
+    ) -> TestResponse {
+        use leptos::server_fn::ServerFn;
+        let url = url::Url::parse(link_url).expect("a link URL");
+        let mut form = vec![
+            ("path", url.path()),
+            ("query", url.query().unwrap_or_default()),
+            ("action", "answer"),
+            ("at", "0"),
+            ("step", first.step.as_str()),
+        ];
+        if let Some(choice) = &first.choice {
+            form.push(("choice", choice));
+        }
+        if let Some(value) = &first.value {
+            form.push(("value", value));
+        }
+        self.call_from(client, app::api::runs::StartRun::PATH, &form, None)
+            .await
+    }
+
+    /// A later move in the run `token` (script caller): `fields` beside the token.
+    pub async fn run_step(&self, token: &str, fields: &[(&str, &str)]) -> TestResponse {
+        use leptos::server_fn::ServerFn;
+        let mut form = vec![("token", token)];
+        form.extend_from_slice(fields);
+        self.call(app::api::runs::RunStep::PATH, &form, None).await
     }
 
     /// The Shared links list of `flow` as the session `cookie` sees it (which must be allowed to).

@@ -1,15 +1,15 @@
 //! After a link is made: counting starts exactly against its limit, revoking one link, and the
 //! Shared links list that shows what became of each.
 
-use app::api::links::StartFlow;
 use app::api::share::{GenerateLink, RevokeLink, SharedLinks};
 use app::domain::link::LinkRefusal;
 use app::domain::links_list::{LinkState, SharedLink};
 use app::domain::share::GeneratedLink;
+use app::error::AppError;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::app_tests;
-use server::testing::TestApp;
+use server::testing::{run_outcome, FirstMove, TestApp};
 
 async fn generate(app: &TestApp, cookie: &str, application: &str) -> GeneratedLink {
     let form = [
@@ -32,13 +32,13 @@ fn path_and_query(url: &str) -> (String, String) {
     )
 }
 
-async fn start(app: &TestApp, link: &GeneratedLink) -> Result<(), LinkRefusal> {
-    let (path, query) = path_and_query(&link.full_url);
-    let response = app
-        .call(StartFlow::PATH, &[("path", &path), ("query", &query)], None)
-        .await;
-    assert_eq!(response.status, StatusCode::OK, "{response:?}");
-    serde_json::from_str(&response.body).expect("a start result")
+/// A recipient's first move on `link`: starts a run, or says why the link refused.
+async fn start(app: &TestApp, link: &GeneratedLink, first: &FirstMove) -> Result<(), LinkRefusal> {
+    match run_outcome(&app.start_run(&link.full_url, first, None).await) {
+        Ok(_) => Ok(()),
+        Err(AppError::Link(refusal)) => Err(refusal),
+        Err(other) => panic!("a start is run or refused by its link: {other:?}"),
+    }
 }
 
 async fn list(app: &TestApp, cookie: &str) -> Vec<SharedLink> {
@@ -63,10 +63,11 @@ app_tests!(
                 StatusCode::OK
             );
         }
+        let first = app.first_move(&link.full_url).await;
         let app = std::sync::Arc::new(app);
         let racers = (0..15).map(|_| {
-            let (app, link) = (app.clone(), link.clone());
-            async move { start(&app, &link).await }
+            let (app, link, first) = (app.clone(), link.clone(), first.clone());
+            async move { start(&app, &link, &first).await }
         });
         let results = race(racers).await;
         assert_eq!(
@@ -129,6 +130,7 @@ app_tests!(
             .expect("the publisher's own link")
             .to_owned();
         assert!(doomed_row.can_revoke && doomed_row.state == LinkState::Active);
+        let first = app.first_move(&doomed.full_url).await;
         let revoked = app
             .call(
                 RevokeLink::PATH,
@@ -146,7 +148,10 @@ app_tests!(
         let full = app.get(&local(&doomed.full_url), None).await;
         assert_eq!(full.status, StatusCode::GONE);
         assert!(full.body.contains("This link has been disabled"));
-        assert_eq!(start(&app, &doomed).await, Err(LinkRefusal::Disabled));
+        assert_eq!(
+            start(&app, &doomed, &first).await,
+            Err(LinkRefusal::Disabled)
+        );
         assert_eq!(
             app.get(&local(&kept.full_url), None).await.status,
             StatusCode::OK,

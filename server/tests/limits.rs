@@ -3,7 +3,6 @@
 //! refused requests wrote nothing.
 
 use app::api::auth::Login;
-use app::api::links::StartFlow;
 use app::api::share::GenerateLink;
 use app::domain::link::LinkRefusal;
 use app::domain::links_list::SharedLink;
@@ -12,7 +11,7 @@ use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::app_tests;
 use server::security::limits::{LimitSettings, Rate};
-use server::testing::{TestApp, TestOptions, TestResponse};
+use server::testing::{run_outcome, FirstMove, TestApp, TestOptions, TestResponse};
 
 fn rate(text: &str) -> Option<Rate> {
     Rate::parse(text).expect("a rate")
@@ -42,14 +41,14 @@ async fn link(app: &TestApp, cookie: &str) -> GeneratedLink {
     serde_json::from_str(&response.body).expect("a link")
 }
 
+/// A recipient's first move on `link` (the order status flow's greeting: Next), from `client`.
 async fn start_from(app: &TestApp, client: &str, link: &GeneratedLink) -> TestResponse {
-    let url = url::Url::parse(&link.full_url).expect("a URL");
-    let form = [
-        ("path", url.path()),
-        ("query", url.query().unwrap_or_default()),
-    ];
-    app.call_from(Some(client), StartFlow::PATH, &form, None)
-        .await
+    let next = FirstMove {
+        step: "welcome".into(),
+        choice: None,
+        value: None,
+    };
+    app.start_run(&link.full_url, &next, Some(client)).await
 }
 
 async fn listed(app: &TestApp, cookie: &str) -> Vec<SharedLink> {
@@ -85,9 +84,7 @@ app_tests!(
             let response = start_from(&app, "198.51.100.7", &link).await;
             match response.status {
                 StatusCode::OK => {
-                    let result: Result<(), LinkRefusal> =
-                        serde_json::from_str(&response.body).expect("a start result");
-                    assert_eq!(result, Ok(()));
+                    run_outcome(&response).expect("a run started");
                     started += 1;
                 }
                 _ => {
@@ -104,6 +101,11 @@ app_tests!(
         assert_eq!((started, limited), (20, 4_980));
         let row = listed(&app, &publisher).await.remove(0);
         assert_eq!(row.invocations, 20, "refused starts are not counted");
+        assert_eq!(
+            app.test_store.scalar("SELECT COUNT(*) FROM runs").await,
+            20,
+            "every counted start is one run, and only those"
+        );
         assert_eq!(row.daily_uses.iter().sum::<u32>(), 20);
         assert_eq!(
             app.test_store
@@ -166,14 +168,14 @@ app_tests!(
         let link = link(&app, &publisher).await;
         let url = url::Url::parse(&link.full_url).expect("a URL");
         let body = format!(
-            "path={}&query={}",
+            "path={}&query={}&action=answer&at=0&step=welcome",
             app::domain::query::encode_component(url.path()),
             app::domain::query::encode_component(url.query().unwrap_or_default())
         );
         // Straight from the internet (no trusted proxy): each request names a new address.
         let mut statuses = Vec::new();
         for i in 0..6 {
-            let mut request = http::Request::post(StartFlow::PATH)
+            let mut request = http::Request::post(app::api::runs::StartRun::PATH)
                 .header("content-type", "application/x-www-form-urlencoded")
                 .header("x-forwarded-for", format!("203.0.113.{i}"))
                 .body(axum::body::Body::from(body.clone()))
@@ -408,10 +410,11 @@ app_tests!(
         forged.full_url = real.full_url.replace("name=Ada", "name=Eve");
         for client in ["198.51.100.30", "198.51.100.31", "198.51.100.32"] {
             let response = start_from(&app, client, &forged).await;
-            assert_eq!(response.status, StatusCode::OK, "{response:?}");
-            let refused: Result<(), LinkRefusal> =
-                serde_json::from_str(&response.body).expect("a start result");
-            assert_eq!(refused, Err(LinkRefusal::NotValid));
+            assert_eq!(response.status, StatusCode::FORBIDDEN, "{response:?}");
+            assert_eq!(
+                run_outcome(&response).map(|_| ()),
+                Err(app::error::AppError::Link(LinkRefusal::NotValid))
+            );
         }
         for client in ["198.51.100.33", "198.51.100.34"] {
             assert_eq!(

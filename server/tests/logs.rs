@@ -1,14 +1,13 @@
 //! What the server writes to its log: JSON lines that parse, each request's id on its lines and in
-//! its `X-Request-Id`, and never a password, session token, link id, short code, signature or a
-//! recipient's parameter. (A file of its own: it captures the log of everything it does.)
+//! its `X-Request-Id`, and never a password, session token, link id, short code, signature, run
+//! token, or a recipient's parameter or answer. (A file of its own: it captures the log of everything it does.)
 
 use app::api::auth::Login;
-use app::api::links::StartFlow;
 use app::api::share::GenerateLink;
 use app::domain::share::GeneratedLink;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
-use server::testing::{Engine, TestApp};
+use server::testing::{run_outcome, Engine, TestApp};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -77,14 +76,38 @@ async fn logs_are_json_with_request_ids_and_hold_no_secrets() {
         .path()
         .to_owned();
     assert_eq!(app.get(&short, None).await.status, StatusCode::FOUND);
-    let start = [
-        ("path", url.path()),
-        ("query", url.query().unwrap_or_default()),
-    ];
-    assert_eq!(
-        app.call(StartFlow::PATH, &start, None).await.status,
-        StatusCode::OK
-    );
+    // A run: its token and the recipient's answer are secrets too.
+    let first = app.first_move(&link.full_url).await;
+    let run = run_outcome(&app.start_run(&link.full_url, &first, None).await).expect("a run");
+    let run_token = run.token.expect("a token").as_str().to_owned();
+    let chose = run_outcome(
+        &app.run_step(
+            &run_token,
+            &[
+                ("action", "answer"),
+                ("at", "1"),
+                ("step", "choose"),
+                ("choice", "0"),
+            ],
+        )
+        .await,
+    )
+    .expect("a choice");
+    assert_eq!(chose.step.id, "reference");
+    let answered = app
+        .run_step(
+            &run_token,
+            &[
+                ("action", "answer"),
+                ("at", "2"),
+                ("step", "reference"),
+                ("value", "Customer-Quokka-77"),
+            ],
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::OK, "{answered:?}");
+    let run_page = app.get(&format!("/r/{run_token}"), None).await;
+    assert_eq!(run_page.status, StatusCode::OK);
     // A request id a proxy sent along is kept; one that could smuggle text is not.
     let mut with_id = http::Request::get("/login")
         .header("x-request-id", "lb-1234")
@@ -118,6 +141,8 @@ async fn logs_are_json_with_request_ids_and_hold_no_secrets() {
         signature.as_str(),
         code,
         "Secretariat",
+        run_token.as_str(),
+        "Customer-Quokka-77",
     ] {
         assert!(!log.contains(secret), "{secret:?} is in the log:\n{log}");
     }

@@ -2,7 +2,6 @@
 //! file of its own: the recorder is process-wide, so no other test may count alongside.)
 
 use app::api::auth::Login;
-use app::api::links::StartFlow;
 use app::api::share::GenerateLink;
 use app::domain::share::GeneratedLink;
 use http::StatusCode;
@@ -107,12 +106,9 @@ async fn counters_move_with_the_events_they_count() {
         app.get("/s/23456789abc", None).await.status,
         StatusCode::NOT_FOUND
     );
-    let start = [
-        ("path", url.path()),
-        ("query", url.query().unwrap_or_default()),
-    ];
+    let first = app.first_move(&link.full_url).await;
     assert_eq!(
-        app.call(StartFlow::PATH, &start, None).await.status,
+        app.start_run(&link.full_url, &first, None).await.status,
         StatusCode::OK
     );
     for _ in 0..3 {
@@ -134,7 +130,8 @@ async fn counters_move_with_the_events_they_count() {
     };
     for (series, by) in [
         (r#"flowshare_links_generated_total{via="dialog"}"#, 1.0),
-        (r#"flowshare_link_opens_total{outcome="ok"}"#, 2.0),
+        // Two opens, and the one that reads the first step before starting a run.
+        (r#"flowshare_link_opens_total{outcome="ok"}"#, 3.0),
         (r#"flowshare_link_opens_total{outcome="not_valid"}"#, 1.0),
         (r#"flowshare_short_links_total{outcome="found"}"#, 1.0),
         (r#"flowshare_short_links_total{outcome="missing"}"#, 1.0),

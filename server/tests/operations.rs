@@ -190,6 +190,26 @@ app_tests!(retention_removes_exactly_what_is_older, |app| async move {
         ),
     )
     .await;
+    // Runs 6 and 8 days old on the link's application, which keeps runs 7 days; an application
+    // without a setting keeps its runs (none here to remove).
+    execute(
+        db,
+        &format!(
+            "UPDATE applications SET run_retention_days = 7 WHERE id = (SELECT application_id FROM links WHERE id = '{id}')"
+        ),
+    )
+    .await;
+    for (n, age_days) in [(1, 6), (2, 8)] {
+        execute(
+            db,
+            &format!(
+                "INSERT INTO runs (token_hash, link_id, flow_id, started_at, updated_at, moves, state, params) \
+                 SELECT 'run-{n}', id, flow_id, {at}, {at}, 0, '{{}}', '[]' FROM links WHERE id = '{id}'",
+                at = now - age_days * DAY_MS
+            ),
+        )
+        .await;
+    }
     let audit_before = app
         .test_store
         .scalar("SELECT COUNT(*) FROM audit_log")
@@ -206,7 +226,15 @@ app_tests!(retention_removes_exactly_what_is_older, |app| async move {
             sign_in_failures: 1,
             daily_uses: 3,
             audit_entries: 1,
+            runs: 1,
         }
+    );
+    assert_eq!(
+        app.test_store
+            .scalar("SELECT COUNT(*) FROM runs WHERE token_hash = 'run-1'")
+            .await,
+        1,
+        "the younger run stays"
     );
     let days = app
         .test_store

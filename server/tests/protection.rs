@@ -2,7 +2,6 @@
 //! the audit trail, and new links following the saved settings.
 
 use app::api::flows::GetFlowDetails;
-use app::api::links::StartFlow;
 use app::api::protection::SaveAccessProtection;
 use app::api::review::AuditLog;
 use app::api::share::GenerateLink;
@@ -13,7 +12,7 @@ use app::domain::{AccessProtection, Expiry, ExpiryUnit, FlowDetails};
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::app_tests;
-use server::testing::TestApp;
+use server::testing::{run_outcome, TestApp};
 
 /// The form as the browser sends it for Order Status Lookup's two applications.
 fn form(help_invocations: &str, help_amount: &str) -> Vec<(&'static str, String)> {
@@ -120,21 +119,14 @@ app_tests!(
         let expires = link.expires_at.expect("expires in a day");
         assert!((expires - server::db::now_millis() / 1_000 - 86_400).abs() < 60);
         let url = url::Url::parse(&link.full_url).expect("url");
-        let fields = [
-            ("path", url.path()),
-            ("query", url.query().unwrap_or_default()),
-        ];
-        let start = || app.call(StartFlow::PATH, &fields, None);
+        let first = app.first_move(&link.full_url).await;
+        let start = || app.start_run(&link.full_url, &first, None);
         for _ in 0..2 {
-            let started: Result<(), LinkRefusal> =
-                serde_json::from_str(&start().await.body).expect("result");
-            assert_eq!(started, Ok(()));
+            assert!(run_outcome(&start().await).is_ok());
         }
-        let third: Result<(), LinkRefusal> =
-            serde_json::from_str(&start().await.body).expect("result");
         assert_eq!(
-            third,
-            Err(LinkRefusal::UsedUp),
+            run_outcome(&start().await).map(|_| ()),
+            Err(app::error::AppError::Link(LinkRefusal::UsedUp)),
             "the third start is refused"
         );
         let page = app

@@ -76,6 +76,7 @@ pub async fn application_form(
                         kind: app.kind.as_str().to_owned(),
                         base_url: app.base_url,
                         embed_origins: app.embed_origins.join("\n"),
+                        results_days: app.results_days.map(|d| d.to_string()).unwrap_or_default(),
                         flows: choices
                             .iter()
                             .filter(|c| c.available)
@@ -101,6 +102,7 @@ pub async fn save_application(
     kind: String,
     base_url: String,
     embed_origins: Option<String>,
+    results_days: Option<String>,
     flows: Option<Vec<String>>,
 ) -> Result<String, AppError> {
     use super::request::*;
@@ -115,6 +117,7 @@ pub async fn save_application(
             kind,
             base_url,
             embed_origins: embed_origins.unwrap_or_default(),
+            results_days: results_days.unwrap_or_default(),
             flows: flows.unwrap_or_default(),
         };
         match ports.applications.save(&form, creating, &user).await {
@@ -135,12 +138,13 @@ pub async fn save_application(
                     .map(|f| format!("&flow={}", enc(f)))
                     .collect();
                 let back_to = format!(
-                    "{page}?refill=1&name={}&slug={}&kind={}&base_url={}&embed_origins={}{flows}&invalid={}",
+                    "{page}?refill=1&name={}&slug={}&kind={}&base_url={}&embed_origins={}&results_days={}{flows}&invalid={}",
                     enc(&form.name),
                     enc(&form.slug),
                     enc(&form.kind),
                     enc(&form.base_url),
                     enc(&form.embed_origins),
+                    enc(&form.results_days),
                     enc(&invalid.join(","))
                 );
                 Err(FormError::Refused {

@@ -10,6 +10,8 @@ pub struct ApplicationSummary {
     pub kind: ApplicationKind,
     pub base_url: String,
     pub embed_origins: Vec<String>,
+    /// Days recipients' runs (their answers) are kept; `None` keeps them until deleted.
+    pub results_days: Option<u32>,
     pub key_version: u32,
     /// The first characters of the key's SHA-256: tells keys apart, reveals nothing of them.
     pub key_fingerprint: String,
@@ -28,6 +30,7 @@ pub enum ApplicationField {
     Kind,
     BaseUrl,
     EmbedOrigins,
+    ResultsDays,
     Flows,
 }
 
@@ -39,6 +42,7 @@ impl ApplicationField {
             Self::Kind => "kind",
             Self::BaseUrl => "base_url",
             Self::EmbedOrigins => "embed_origins",
+            Self::ResultsDays => "results_days",
             Self::Flows => "flows",
         }
     }
@@ -54,6 +58,7 @@ impl ApplicationField {
             Self::Kind => "Choose Web page or Embeddable widget.",
             Self::BaseUrl => "The base URL must start with http:// or https://, name a host, and carry no query or fragment.",
             Self::EmbedOrigins => "Embed origins: one per line, each like https://shop.example.com (no path); a web page has none.",
+            Self::ResultsDays => "Keep results for a whole number of days from 1 to 3650, or leave it empty to keep them until deleted.",
             Self::Flows => "One of the chosen flows does not exist.",
         }
     }
@@ -69,9 +74,14 @@ pub struct ApplicationForm {
     pub base_url: String,
     /// One origin per line.
     pub embed_origins: String,
+    /// Days to keep recipients' runs, as typed; empty keeps them until deleted.
+    pub results_days: String,
     /// Slugs of the flows available to the application.
     pub flows: Vec<String>,
 }
+
+/// The longest a retention setting may be: ten years.
+pub const MAX_RESULTS_DAYS: u32 = 3_650;
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,8 @@ pub mod link;
 pub mod links_list;
 pub mod params;
 pub mod query;
+pub mod results;
+pub mod run;
 pub mod share;
 pub mod slug;
 pub mod text;

@@ -49,6 +49,7 @@ fn FormView(stored: ApplicationForm, choices: Vec<FlowChoice>, creating: bool) -
         kind: value("kind", &stored.kind),
         base_url: value("base_url", &stored.base_url),
         embed_origins: value("embed_origins", &stored.embed_origins),
+        results_days: value("results_days", &stored.results_days),
         flows: if refill {
             q.get_all("flow").unwrap_or_default()
         } else {
@@ -101,6 +102,11 @@ fn FormView(stored: ApplicationForm, choices: Vec<FlowChoice>, creating: bool) -
             <label for="app-origins">"Allowed embed origins"</label>
             <textarea id="app-origins" name="embed_origins" rows="3" placeholder="https://shop.example.com (one per line; widgets only)">{form.embed_origins}</textarea>
             {fault(ApplicationField::EmbedOrigins)}
+            <label for="app-results-days">"Keep results (days)"</label>
+            <input id="app-results-days" name="results_days" value=form.results_days inputmode="numeric"
+                placeholder="empty: until deleted" aria-describedby="app-results-days-hint"/>
+            <p id="app-results-days-hint" class="hint">"Recipients' runs and answers through this application's links are deleted this many days after they started."</p>
+            {fault(ApplicationField::ResultsDays)}
             <fieldset class="flow-choices">
                 <legend>"Flows available to this application"</legend>
                 {flows}

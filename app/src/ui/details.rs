@@ -1,8 +1,10 @@
 //! A flow's Details tab: its metadata, the applications available to it with their access
-//! protection, and the Share button, disabled with the reason when the flow cannot be shared.
+//! protection, the Share button (disabled with the reason when the flow cannot be shared), its
+//! shared links and the results of recipients' runs.
 
 use super::access::FlowTabs;
 use super::format::utc_minute;
+use super::results::FlowResults;
 use super::share::ShareDialog;
 use super::shared_links::SharedLinks;
 use super::ErrorPanel;
@@ -41,7 +43,10 @@ pub fn FlowDetailsPage() -> impl IntoView {
                         <DetailsView details/>
                         <h2 id="shared-links">"Shared links"</h2>
                         {match links.await {
-                            Ok(links) => Either::Left(view! { <SharedLinks slug=slug.get_untracked() links/> }),
+                            Ok(links) => Either::Left(view! {
+                                <SharedLinks slug=slug.get_untracked() links=links.clone()/>
+                                <FlowResults slug=slug.get_untracked() links/>
+                            }),
                             Err(error) => Either::Right(view! { <ErrorPanel error/> }),
                         }}
                     }),

@@ -12,6 +12,7 @@ pub mod format;
 mod layout;
 mod login;
 mod player;
+mod results;
 mod share;
 mod shared_links;
 
@@ -50,6 +51,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/f/:app/:flow/:link") view=player::PlayerPage ssr=SsrMode::Async/>
+                <Route path=path!("/r/:token") view=player::PlayerPage ssr=SsrMode::Async/>
+                <Route path=path!("/refused/:code") view=player::PlayerPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=layout::ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=|| view! { <Redirect path="/flows"/> } ssr=SsrMode::Async/>
                     <Route path=path!("flows") view=flows::FlowsPage ssr=SsrMode::Async/>

@@ -1,34 +1,42 @@
-//! The page a recipient opens: the flow player, or a plain page saying why the link does not work.
-//! Rendered on the server (the first step shows without JavaScript); the player is an island.
+//! The page a recipient opens: one step of the flow, or a plain page saying why the link or the
+//! run does not work. The server walks the flow; the page only shows the step it was given and
+//! posts what the recipient did. Every step is a plain HTML form, so the whole flow runs without
+//! JavaScript (each post leads to the next page); with JavaScript the island posts the same
+//! fields with fetch and shows the next step in place.
 
-use crate::domain::definition::{FlowDefinition, StepKind};
-use crate::domain::link::{fill_in, LinkRefusal, OpenedLink};
+use crate::domain::link::LinkRefusal;
+use crate::domain::run::{
+    Playing, RecipientPage, Refusal, RunProblem, RunView, StepViewKind, MAX_INPUT_CHARS,
+};
+use crate::error::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use std::collections::HashMap;
 
-/// Rendered only on the server (it is not an island), from the `OpenedLink` the page's handler
-/// provides after its one check of the link. Without one (a route reached some other way) the
-/// link is "not valid".
+/// Rendered only on the server (it is not an island), from the [`RecipientPage`] the page's
+/// handler provides after its one check. Without one (a route reached some other way) the link
+/// is "not valid".
 #[component]
 pub fn PlayerPage() -> impl IntoView {
-    let opened = use_context::<OpenedLink>().map_or(Err(LinkRefusal::NotValid), |o| o.0);
+    let page =
+        use_context::<RecipientPage>().map_or(Err(Refusal::Link(LinkRefusal::NotValid)), |p| p.0);
     view! {
         <main class="player-page">
-            {match opened {
-                Ok(flow) => Either::Left(view! {
-                    <Title text=flow.flow_name.clone()/>
-                    <FlowPlayer flow_name=flow.flow_name definition=flow.definition variables=flow.variables/>
-                }),
-                Err(refusal) => Either::Right(view! { <Refusal refusal/> }),
+            {match page {
+                // Erased: the two pages' view types together overflow the compiler's type depth.
+                Ok(playing) => view! {
+                    <Title text=playing.run.flow_name.clone()/>
+                    <FlowPlayer playing/>
+                }
+                .into_any(),
+                Err(refusal) => view! { <RefusalNotice refusal/> }.into_any(),
             }}
         </main>
     }
 }
 
 #[component]
-fn Refusal(refusal: LinkRefusal) -> impl IntoView {
+fn RefusalNotice(refusal: Refusal) -> impl IntoView {
     view! {
         <Title text=refusal.title()/>
         <section class="refusal" aria-labelledby="refusal-title">
@@ -38,171 +46,271 @@ fn Refusal(refusal: LinkRefusal) -> impl IntoView {
     }
 }
 
-/// Walks a flow's steps: Back and Restart, a progress indicator, keyboard operable. URL
-/// parameters are variables: `{{name}}` in a text shows the value (as text), and an input step
-/// whose variable came with the link starts filled in.
-#[island]
-fn FlowPlayer(
-    flow_name: String,
-    definition: FlowDefinition,
-    variables: Vec<(String, String)>,
-) -> impl IntoView {
-    let start = definition.start().to_owned();
-    let total = definition.steps().len();
-    let definition = StoredValue::new(definition);
-    let initial: HashMap<String, String> = variables.into_iter().collect();
-    let values = RwSignal::new(initial.clone());
-    let path = RwSignal::new(vec![start.clone()]);
-    let draft = RwSignal::new(String::new());
+/// What the player knows: the step shown, and whether the page is still the link's own.
+#[derive(Clone)]
+struct Shown {
+    playing: Playing,
+    /// Set when the run cannot go on: the step gives way to the reason.
+    ended: Option<Refusal>,
+}
 
-    // An input step starts with what is known for its variable: typed earlier, or from the link.
-    let prefill = move |step: &str| {
-        draft.set(
-            definition.with_value(|d| match d.step(step).map(|s| &s.kind) {
-                Some(StepKind::Input { variable, .. }) => {
-                    values.with_untracked(|v| v.get(variable).cloned().unwrap_or_default())
-                }
-                _ => String::new(),
-            }),
-        );
-    };
-    // The first action on the first step is the recipient starting the flow: counted on the
-    // server (exactly, against the link's limit) before the player moves on.
-    let started = RwSignal::new(false);
-    let starting = RwSignal::new(false);
-    let refused = RwSignal::new(None::<LinkRefusal>);
-    let advance = move |next: String| {
-        prefill(&next);
-        path.update(|p| p.push(next));
-    };
-    let go = move |next: String| {
-        if started.get_untracked() {
-            advance(next);
+/// One step at a time: the step's form, Back and Restart, a progress indicator, keyboard operable.
+#[island]
+fn FlowPlayer(playing: Playing) -> impl IntoView {
+    let flow_name = playing.run.flow_name.clone();
+    let shown = RwSignal::new(Shown {
+        playing,
+        ended: None,
+    });
+    let busy = RwSignal::new(false);
+    // Which choice was clicked: the click comes before the form's submit event.
+    let chosen = RwSignal::new(None::<usize>);
+    let typed = NodeRef::<leptos::html::Input>::new();
+
+    let post = move |action: &'static str| {
+        if busy.get_untracked() {
             return;
         }
-        if starting.get_untracked() {
-            return;
-        }
-        starting.set(true);
+        let now = shown.get_untracked().playing;
+        let choice = chosen.get_untracked().map(|c| c.to_string());
+        chosen.set(None);
+        let value = typed.get_untracked().map(|input| input.value());
+        busy.set(true);
         leptos::task::spawn_local(async move {
-            match count_start().await {
-                Ok(()) => {
-                    started.set(true);
-                    advance(next);
-                }
-                Err(refusal) => refused.set(Some(refusal)),
-            }
-            starting.set(false);
+            let outcome = send(&now, action, choice, value).await;
+            shown.update(|s| apply(s, outcome));
+            busy.set(false);
         });
     };
-    let back = move |_| {
-        path.update(|p| {
-            if p.len() > 1 {
-                p.pop();
-            }
-        });
-        prefill(&path.with_untracked(|p| p.last().cloned().unwrap_or_default()));
-    };
-    let restart = {
-        let start = start.clone();
-        move |_| {
-            values.set(initial.clone());
-            path.set(vec![start.clone()]);
-            prefill(&start);
+    let on_submit = move |action: &'static str| {
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            post(action);
         }
     };
-    let text = move |raw: &str| values.with(|v| fill_in(raw, |name| v.get(name).cloned()));
-    prefill(&start);
 
     let step_view = move || {
-        let id = path.with(|p| p.last().cloned().unwrap_or_default());
-        let Some(step) = definition.with_value(|d| d.step(&id).cloned()) else {
-            return view! { <p>"This flow cannot continue."</p> }.into_any();
-        };
-        match step.kind {
-            StepKind::Message { text: t, next } => (view! {
-                <p class="step-text">{text(&t)}</p>
-                <button type="button" class="primary" on:click=move |_| go(next.clone())>"Next"</button>
-            })
+        let Shown { playing, ended } = shown.get();
+        if let Some(refusal) = ended {
+            return view! {
+                <div class="refusal-inline" role="alert">
+                    <h2>{refusal.title()}</h2>
+                    <p>{refusal.explanation()}</p>
+                </div>
+            }
+            .into_any();
+        }
+        let step = playing.run.step.clone();
+        let body = match step.kind {
+            StepViewKind::Message => view! {
+                <p class="step-text">{step.text}</p>
+                <button type="submit" class="primary">"Next"</button>
+            }
             .into_any(),
-            StepKind::Question { text: t, choices } => (view! {
+            StepViewKind::Question { choices } => view! {
                 <fieldset class="choices">
-                    <legend class="step-text">{text(&t)}</legend>
-                    {choices.into_iter().map(|c| {
-                        let next = c.next.clone();
-                        view! { <button type="button" on:click=move |_| go(next.clone())>{text(&c.label)}</button> }
+                    <legend class="step-text">{step.text}</legend>
+                    {choices.into_iter().enumerate().map(|(i, label)| view! {
+                        <button type="submit" name="choice" value=i.to_string() on:click=move |_| chosen.set(Some(i))>{label}</button>
                     }).collect_view()}
                 </fieldset>
-            })
+            }
             .into_any(),
-            StepKind::Input { text: t, variable, next } => (view! {
-                <form class="input-step" on:submit=move |ev| {
-                    ev.prevent_default();
-                    let value = draft.get_untracked();
-                    values.update(|v| { v.insert(variable.clone(), value); });
-                    go(next.clone());
-                }>
-                    <label for="player-input" class="step-text">{text(&t)}</label>
-                    <input id="player-input" prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev)) autofocus/>
-                    <button type="submit" class="primary">"Next"</button>
+            StepViewKind::Input { value } => view! {
+                <label for="player-input" class="step-text">{step.text}</label>
+                <input id="player-input" name="value" node_ref=typed value=value required
+                    maxlength=MAX_INPUT_CHARS.to_string() autocomplete="off" autofocus/>
+                <button type="submit" class="primary">"Next"</button>
+            }
+            .into_any(),
+            StepViewKind::End => view! {
+                <p class="step-text">{step.text}</p>
+                <p class="finished" role="status">"Finished"</p>
+            }
+            .into_any(),
+        };
+        // An end step takes no answer: it is shown without a form.
+        let content = if matches!(playing.run.step.kind, StepViewKind::End) {
+            Either::Left(body)
+        } else {
+            Either::Right(view! {
+                <form method="post" action=endpoint(&playing) class="step-form" on:submit=on_submit("answer")>
+                    <StepFields playing=playing.clone() action="answer"/>
+                    {body}
                 </form>
             })
-            .into_any(),
-            StepKind::End { text: t } => (view! {
-                <p class="step-text">{text(&t)}</p>
-                <p class="finished" role="status">"Finished"</p>
-            })
-            .into_any(),
+        };
+        view! {
+            {playing.problem.map(|problem| view! {
+                <p class="problem" role="alert">{problem.to_string()}</p>
+            })}
+            {content}
         }
+        .into_any()
     };
-    let blocked = move || {
-        refused.get().map(|r| {
+
+    let nav = move || {
+        let Shown { playing, ended } = shown.get();
+        // Back and Restart move a run; before the first move there is none.
+        (ended.is_none() && playing.run.token.is_some()).then(|| {
+            let first = playing.run.step.position <= 1;
             view! {
-                <div class="refusal-inline" role="alert">
-                    <h2>{r.title()}</h2>
-                    <p>{r.explanation()}</p>
+                <div class="player-nav">
+                    <form method="post" action=endpoint(&playing) on:submit=on_submit("back")>
+                        <StepFields playing=playing.clone() action="back"/>
+                        <button type="submit" disabled=first>"Back"</button>
+                    </form>
+                    <form method="post" action=endpoint(&playing) on:submit=on_submit("restart")>
+                        <StepFields playing=playing.clone() action="restart"/>
+                        <button type="submit">"Restart"</button>
+                    </form>
                 </div>
             }
         })
     };
+    let progress = move || shown.with(|s| (s.playing.run.step.position, s.playing.run.step.total));
+
     view! {
-        <article class="player" aria-labelledby="player-title" aria-busy=move || starting.get().to_string()>
+        <article class="player" aria-labelledby="player-title" aria-busy=move || busy.get().to_string()>
             <h1 id="player-title">{flow_name}</h1>
             <p class="progress-label" aria-live="polite">
-                {move || format!("Step {} of at most {total}", path.with(Vec::len))}
+                {move || { let (at, total) = progress(); format!("Step {at} of at most {total}") }}
             </p>
-            <progress max=total.to_string() value=move || path.with(Vec::len).to_string() aria-label="Progress"></progress>
-            {blocked}
-            <div class="step" aria-live="polite" hidden=move || refused.get().is_some()>{step_view}</div>
-            <div class="player-nav">
-                <button type="button" on:click=back disabled=move || path.with(|p| p.len() <= 1)>"Back"</button>
-                <button type="button" on:click=restart>"Restart"</button>
-            </div>
-            <noscript><p class="hint">"This flow needs JavaScript to go past the first step."</p></noscript>
+            <progress max=move || progress().1.to_string() value=move || progress().0.to_string() aria-label="Progress"></progress>
+            <div class="step" aria-live="polite">{step_view}</div>
+            {nav}
         </article>
     }
 }
 
-/// Asks the server to count this start; the page's own location names the link.
-async fn count_start() -> Result<(), LinkRefusal> {
+/// The hidden fields every form of a step posts: which run (or which link, before the first
+/// move), which step at which move, and what to do.
+#[component]
+fn StepFields(playing: Playing, action: &'static str) -> impl IntoView {
+    let step = playing.run.step;
+    let whose = match (playing.run.token, playing.start) {
+        (Some(token), _) => Either::Left(view! {
+            <input type="hidden" name="token" value=token.as_str().to_owned()/>
+        }),
+        (None, start) => {
+            let (path, query) = start.map(|s| (s.path, s.query)).unwrap_or_default();
+            Either::Right(view! {
+                <input type="hidden" name="path" value=path/>
+                <input type="hidden" name="query" value=query/>
+            })
+        }
+    };
+    view! {
+        {whose}
+        <input type="hidden" name="action" value=action/>
+        <input type="hidden" name="at" value=step.at.to_string()/>
+        <input type="hidden" name="step" value=step.id/>
+    }
+}
+
+/// Where a step's forms post: the link's first move starts a run, every later one takes a step.
+fn endpoint(playing: &Playing) -> &'static str {
+    use leptos::server_fn::ServerFn;
+    if playing.run.token.is_some() {
+        crate::api::runs::RunStep::PATH
+    } else {
+        crate::api::runs::StartRun::PATH
+    }
+}
+
+/// Posts a move through the same server functions the forms post to.
+async fn send(
+    playing: &Playing,
+    action: &'static str,
+    choice: Option<String>,
+    value: Option<String>,
+) -> Result<RunView, AppError> {
+    use crate::api::runs::{run_step, start_run};
+    let step = &playing.run.step;
+    let (at, id) = (step.at.to_string(), step.id.clone());
+    let value = value.filter(|_| matches!(step.kind, StepViewKind::Input { .. }));
+    let choice = choice.filter(|_| matches!(step.kind, StepViewKind::Question { .. }));
+    match (&playing.run.token, &playing.start) {
+        (Some(token), _) => {
+            run_step(
+                token.as_str().to_owned(),
+                action.into(),
+                at,
+                id,
+                choice,
+                value,
+            )
+            .await
+        }
+        (None, Some(start)) => {
+            start_run(
+                start.path.clone(),
+                start.query.clone(),
+                action.into(),
+                at,
+                id,
+                choice,
+                value,
+            )
+            .await
+        }
+        (None, None) => Err(AppError::Link(LinkRefusal::NotValid)),
+    }
+}
+
+/// Shows what a move came to: the next step, the same step with the problem named, or the reason
+/// the run cannot go on.
+fn apply(shown: &mut Shown, outcome: Result<RunView, AppError>) {
+    match outcome {
+        Ok(run) => {
+            remember(&run);
+            shown.playing = Playing {
+                run,
+                start: None,
+                problem: None,
+            };
+        }
+        Err(AppError::Run(problem)) if !problem.ends_the_run() => {
+            shown.playing.problem = Some(problem);
+            if problem == RunProblem::NotCurrentStep {
+                // Another tab moved the run on: its own page shows where it is now.
+                reload_run(&shown.playing, problem);
+            }
+        }
+        Err(AppError::Run(problem)) => shown.ended = Some(Refusal::Run(problem)),
+        Err(AppError::Link(refusal)) => shown.ended = Some(Refusal::Link(refusal)),
+        Err(AppError::RateLimited(..)) => {
+            shown.ended = Some(Refusal::Link(LinkRefusal::TooManyStarts))
+        }
+        // The server could not be reached or failed: nothing was taken, so the step stays.
+        Err(_) => shown.ended = Some(Refusal::Link(LinkRefusal::FlowUnavailable)),
+    }
+}
+
+/// Puts the run's own page in the address bar, so a reload shows the run where it is rather
+/// than starting (and counting) a new one.
+fn remember(run: &RunView) {
     #[cfg(feature = "hydrate")]
-    {
-        let location = web_sys::window().map(|w| w.location());
-        let path = location
-            .as_ref()
-            .and_then(|l| l.pathname().ok())
-            .unwrap_or_default();
-        let query = location
-            .as_ref()
-            .and_then(|l| l.search().ok())
-            .unwrap_or_default();
-        match crate::api::links::start_flow(path, query).await {
-            Ok(result) => result,
-            Err(crate::error::AppError::RateLimited(..)) => Err(LinkRefusal::TooManyStarts),
-            // Unreachable: limits must stay exact, so the flow does not start uncounted.
-            Err(_) => Err(LinkRefusal::FlowUnavailable),
+    if let (Some(token), Some(window)) = (&run.token, web_sys::window()) {
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&token.page()),
+            );
         }
     }
     #[cfg(not(feature = "hydrate"))]
-    Ok(())
+    let _ = run;
+}
+
+fn reload_run(playing: &Playing, problem: RunProblem) {
+    #[cfg(feature = "hydrate")]
+    if let (Some(token), Some(window)) = (&playing.run.token, web_sys::window()) {
+        let _ = window
+            .location()
+            .assign(&format!("{}?problem={}", token.page(), problem.code()));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (playing, problem);
 }

@@ -300,12 +300,13 @@ struct ApplicationRow {
     secret_key: Vec<u8>,
     key_version: i64,
     rotated_at: i64,
+    run_retention_days: Option<i64>,
     flow_count: i64,
 }
 
 impl ApplicationStore {
     pub async fn applications(&self) -> StoreResult<Vec<ApplicationSummary>> {
-        let sql = "SELECT a.slug, a.name, a.kind, a.base_url, a.embed_origins, a.secret_key, a.key_version, a.rotated_at, \
+        let sql = "SELECT a.slug, a.name, a.kind, a.base_url, a.embed_origins, a.secret_key, a.key_version, a.rotated_at, a.run_retention_days, \
                    (SELECT COUNT(*) FROM flow_applications fa WHERE fa.application_id = a.id) AS flow_count \
                    FROM applications a ORDER BY a.name, a.id";
         let rows: Vec<ApplicationRow> =
@@ -320,6 +321,11 @@ impl ApplicationStore {
                     key_version: u32::try_from(r.key_version)
                         .map_err(|_| corrupt("key version"))?,
                     flow_count: u32::try_from(r.flow_count).map_err(|_| corrupt("flow count"))?,
+                    results_days: r
+                        .run_retention_days
+                        .map(u32::try_from)
+                        .transpose()
+                        .map_err(|_| corrupt("results retention"))?,
                     key_fingerprint: digest.iter().take(4).map(|b| format!("{b:02x}")).collect(),
                     embed_origins: r
                         .embed_origins

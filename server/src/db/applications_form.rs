@@ -4,7 +4,9 @@
 use super::applications::{parse_base_url, parse_origin, ApplicationStore};
 use super::{audit, now_millis, on_db, StoreError, StoreResult};
 use crate::security::random_bytes;
-use app::domain::applications_page::{ApplicationField, ApplicationForm, MAX_APPLICATION_NAME};
+use app::domain::applications_page::{
+    ApplicationField, ApplicationForm, MAX_APPLICATION_NAME, MAX_RESULTS_DAYS,
+};
 use app::domain::audit::AuditAction;
 use app::domain::text::is_single_line;
 use app::domain::{ApplicationKind, FlowSlug};
@@ -16,6 +18,7 @@ struct CheckedApplication {
     kind: ApplicationKind,
     base_url: String,
     origins: Vec<String>,
+    results_days: Option<u32>,
     flows: Vec<FlowSlug>,
 }
 
@@ -61,23 +64,38 @@ fn check(
     if origins.is_none() {
         faults.push(ApplicationField::EmbedOrigins);
     }
+    let results_days = match form.results_days.trim() {
+        "" => Some(None),
+        days => days
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=MAX_RESULTS_DAYS).contains(d))
+            .map(Some),
+    };
+    if results_days.is_none() {
+        faults.push(ApplicationField::ResultsDays);
+    }
     let flows: Option<Vec<FlowSlug>> = form.flows.iter().map(|f| FlowSlug::parse(f).ok()).collect();
     if flows.is_none() {
         faults.push(ApplicationField::Flows);
     }
-    match (slug, kind, base_url, origins, flows) {
-        (Some(slug), Some(kind), Some(base_url), Some(origins), Some(flows))
-            if faults.is_empty() =>
-        {
-            Ok(CheckedApplication {
-                slug,
-                name,
-                kind,
-                base_url,
-                origins,
-                flows,
-            })
-        }
+    match (slug, kind, base_url, origins, results_days, flows) {
+        (
+            Some(slug),
+            Some(kind),
+            Some(base_url),
+            Some(origins),
+            Some(results_days),
+            Some(flows),
+        ) if faults.is_empty() => Ok(CheckedApplication {
+            slug,
+            name,
+            kind,
+            base_url,
+            origins,
+            results_days,
+            flows,
+        }),
         _ => Err(faults),
     }
 }
@@ -97,9 +115,9 @@ impl ApplicationStore {
         };
         let key = random_bytes::<32>()?;
         let now = now_millis();
-        let insert = "INSERT INTO applications (slug, name, kind, base_url, embed_origins, secret_key, key_version, created_at, rotated_at) \
-                      VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)";
-        let update = "UPDATE applications SET name = $2, kind = $3, base_url = $4, embed_origins = $5 WHERE slug = $1";
+        let insert = "INSERT INTO applications (slug, name, kind, base_url, embed_origins, secret_key, key_version, created_at, rotated_at, run_retention_days) \
+                      VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8)";
+        let update = "UPDATE applications SET name = $2, kind = $3, base_url = $4, embed_origins = $5, run_retention_days = $6 WHERE slug = $1";
         let outcome = on_db!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
             let written = if creating {
@@ -111,6 +129,7 @@ impl ApplicationStore {
                     .bind(app.origins.join("\n"))
                     .bind(key.to_vec())
                     .bind(now)
+                    .bind(app.results_days.map(i64::from))
                     .execute(&mut *tx)
                     .await;
                 match inserted {
@@ -126,6 +145,7 @@ impl ApplicationStore {
                     .bind(app.kind.as_str())
                     .bind(&app.base_url)
                     .bind(app.origins.join("\n"))
+                    .bind(app.results_days.map(i64::from))
                     .execute(&mut *tx)
                     .await?
                     .rows_affected()
@@ -209,7 +229,27 @@ mod tests {
             kind: kind.into(),
             base_url: base_url.into(),
             embed_origins: origins.into(),
+            results_days: String::new(),
             flows: vec![],
+        }
+    }
+
+    #[test]
+    fn results_are_kept_for_whole_days_or_until_deleted() {
+        let with = |days: &str| {
+            let mut typed = form("Shop", "web_page", "https://shop.example", "");
+            typed.results_days = days.into();
+            check(&typed, true).map(|app| app.results_days)
+        };
+        assert_eq!(with(""), Ok(None));
+        assert_eq!(with(" 30 "), Ok(Some(30)));
+        assert_eq!(with("3650"), Ok(Some(3650)));
+        for bad in ["0", "-1", "1.5", "3651", "ten"] {
+            assert_eq!(
+                with(bad),
+                Err(vec![ApplicationField::ResultsDays]),
+                "{bad:?}"
+            );
         }
     }
 

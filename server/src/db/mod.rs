@@ -248,6 +248,8 @@ pub struct Store {
     /// The links' own store (their SQL, cache and lifecycle): what every other resource tells
     /// when it changes something links depend on.
     pub links: crate::links::LinkStore,
+    /// Recipients' runs, which read their links through the links' store and cache.
+    pub runs: crate::runs::RunStore,
     pub reviews: ReviewStore,
     pub audit: AuditStore,
 }
@@ -279,6 +281,7 @@ impl Store {
                 links: links.clone(),
             },
             audit: AuditStore { db: db.clone() },
+            runs: crate::runs::RunStore::new(db.clone(), links.clone()),
             flows,
             links,
             db,

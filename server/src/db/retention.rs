@@ -1,5 +1,5 @@
 //! Retention: what the database forgets, and when. Expired sessions and sign-in failures older
-//! than any lock always go; per-day start counts and the audit log go after the configured number
+//! than any lock always go; recipients' runs after their application's retention setting; per-day start counts and the audit log go after the configured number
 //! of days (the audit log is kept longest). Deleting happens in batches of a thousand rows, each
 //! its own short statement, so a large backlog never holds SQLite's one write lock for long.
 
@@ -20,6 +20,7 @@ pub struct Removed {
     pub sign_in_failures: u64,
     pub daily_uses: u64,
     pub audit_entries: u64,
+    pub runs: u64,
 }
 
 const BATCH: i64 = 1_000;
@@ -60,6 +61,15 @@ impl Retention {
                 "DELETE FROM sign_in_failures WHERE name IN \
                  (SELECT name FROM sign_in_failures WHERE last_failure_at < $1 LIMIT $2)",
                 throttle::forget_before(now),
+            )
+            .await?,
+            // Recipients' answers, after their application's own number of days, where it set one.
+            runs: in_batches(
+                db,
+                "DELETE FROM runs WHERE id IN (SELECT r.id FROM runs r JOIN links l ON l.id = r.link_id \
+                 JOIN applications a ON a.id = l.application_id WHERE a.run_retention_days IS NOT NULL \
+                 AND r.started_at <= $1 - a.run_retention_days * 86400000 LIMIT $2)",
+                now,
             )
             .await?,
             ..Removed::default()

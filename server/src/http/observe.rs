@@ -2,7 +2,7 @@
 //! `client_ip`), which request it is (an id, returned in `X-Request-Id` and on every log line
 //! written while it is served, so a person reporting a problem can quote it), and how long it took
 //! (the latency histogram). Log lines name a path without what would open a link: `/s/{code}` and
-//! the link id in `/f/…` are replaced, and no query string, header or body is ever logged.
+//! the link id in `/f/…` and a run's token in `/r/…` are replaced, and no query string, header or body is ever logged.
 
 use super::client_ip::TrustedProxies;
 use crate::metrics;
@@ -55,6 +55,8 @@ pub fn loggable_path(path: &str) -> String {
     let mut segments = path.split('/');
     match (segments.next(), segments.next()) {
         (Some(""), Some("s")) => "/s/…".to_owned(),
+        // A run's token is its bearer secret.
+        (Some(""), Some("r")) => "/r/…".to_owned(),
         (Some(""), Some("f")) => {
             let named: Vec<&str> = segments.take(2).collect();
             format!("/f/{}/…", named.join("/"))
@@ -147,6 +149,7 @@ mod tests {
     #[test]
     fn logged_paths_leave_out_what_opens_a_link() {
         assert_eq!(loggable_path("/s/23456789abc"), "/s/…");
+        assert_eq!(loggable_path("/r/abcdefghijklmnopqrstuv"), "/r/…");
         assert_eq!(
             loggable_path("/f/help-centre/order-status/AAAAAAAAAAAAAAAAAAAAAA"),
             "/f/help-centre/order-status/…"

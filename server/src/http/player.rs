@@ -1,8 +1,12 @@
-//! `GET /f/{application}/{flow}/{link}`: the recipient's page, on the hot path.
+//! Recipients' pages: `GET /f/{application}/{flow}/{link}` (the link's own page, on the hot path),
+//! `GET /r/{token}` (a run's current step) and `GET /refused/{code}` (why a link or run does not
+//! work, for browsers without JavaScript). None of them writes anything: link previews and mail
+//! scanners use nothing up.
 //!
-//! Every request is checked once, in full (through the link cache: address grammar, key version,
-//! flow state, token, expiry), so revocation, key regeneration and expiry always hold. The verdict
-//! goes to the render through context as an `OpenedLink`; the headers (status, CSP with this
+//! A link's page is checked once, in full (through the link cache: address grammar, key version,
+//! flow state, token, expiry), so revocation, key regeneration and expiry always hold. It shows
+//! the flow's first step only, filled in: nothing of any later step is on the page. The verdict
+//! goes to the render through context as a `RecipientPage`; the headers (status, CSP with this
 //! response's nonce, `frame-ancestors`, `Cache-Control`) are set here from the same verdict.
 //!
 //! A page that passed depends only on its link's canonical address, apart from its nonce, so the
@@ -14,12 +18,15 @@ use super::headers::{player_policy, CONTENT_SECURITY_POLICY};
 use crate::links::cache::CachedPage;
 use crate::links::open::{CheckedLink, LinkRecord, Verdict};
 use crate::links::LinkStore;
+use crate::runs::RunStore;
 use crate::security::random_bytes;
-use app::domain::link::{LinkRefusal, OpenedLink, PlayerFlow};
-use app::domain::FlowDefinition;
-use app::ports::Ports;
+use app::domain::link::LinkRefusal;
+use app::domain::run::{
+    Playing, RecipientPage, Refusal, RunProblem, RunState, RunToken, RunView, StartFrom,
+};
+use app::ports::{Ports, RunError};
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -32,6 +39,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct PlayerState {
     pub links: LinkStore,
+    pub runs: RunStore,
     pub ports: Ports,
     pub options: LeptosOptions,
 }
@@ -91,7 +99,13 @@ pub async fn open_page(State(state): State<Arc<PlayerState>>, request: Request) 
                 record: None,
                 no_store: true,
             };
-            return refusal_page(&state, request, LinkRefusal::FlowUnavailable, headers).await;
+            return refusal_page(
+                &state,
+                request,
+                Refusal::Link(LinkRefusal::FlowUnavailable),
+                headers,
+            )
+            .await;
         }
     };
     let checked = match verdict {
@@ -106,7 +120,7 @@ pub async fn open_page(State(state): State<Arc<PlayerState>>, request: Request) 
                 record: own.as_deref(),
                 no_store: true,
             };
-            return refusal_page(&state, request, refusal, headers).await;
+            return refusal_page(&state, request, Refusal::Link(refusal), headers).await;
         }
     };
     let headers = PageHeaders {
@@ -118,22 +132,21 @@ pub async fn open_page(State(state): State<Arc<PlayerState>>, request: Request) 
     if let Some(page) = state.links.cache().page(&key) {
         return serve(&page, &headers);
     }
-    let flow = match player_flow(&checked) {
-        Ok(flow) => flow,
-        Err(err) => {
-            tracing::error!(error = %err, flow = %checked.record.flow, "a stored flow definition does not parse");
+    let first = match first_step(&checked) {
+        Ok(first) => first,
+        Err(refusal) => {
             let headers = PageHeaders {
                 status: StatusCode::NOT_FOUND,
                 no_store: true,
                 ..headers
             };
-            return refusal_page(&state, request, LinkRefusal::FlowUnavailable, headers).await;
+            return refusal_page(&state, request, Refusal::Link(refusal), headers).await;
         }
     };
     let Some(nonce) = fresh_nonce() else {
         return unavailable();
     };
-    let mut rendered = render(&state, request, OpenedLink(Ok(flow)), &nonce).await;
+    let mut rendered = render(&state, request, RecipientPage(Ok(first)), &nonce).await;
     if rendered.status() != StatusCode::OK {
         // Not a page to keep; it still carries the link's policy and, if protected, no-store.
         headers.apply_policy(&mut rendered, &nonce);
@@ -149,28 +162,110 @@ pub async fn open_page(State(state): State<Arc<PlayerState>>, request: Request) 
     serve(&page, &headers)
 }
 
-fn player_flow(checked: &CheckedLink) -> Result<PlayerFlow, app::domain::DefinitionError> {
-    Ok(PlayerFlow {
-        flow_name: checked.record.flow_name.clone(),
-        definition: FlowDefinition::parse_json(&checked.record.definition)?,
-        variables: checked
-            .params()
-            .iter()
-            .map(|p| (p.name().to_owned(), p.value().to_owned()))
-            .collect(),
+/// The link's first step, filled in with its parameters: all a page that counts nothing shows.
+fn first_step(checked: &CheckedLink) -> Result<Playing, LinkRefusal> {
+    let definition = checked.record.definition()?;
+    let params: Vec<(String, String)> = checked
+        .params()
+        .iter()
+        .map(|p| (p.name().to_owned(), p.value().to_owned()))
+        .collect();
+    let step = RunState::new(&definition)
+        .view(&definition, &params)
+        .map_err(|_| LinkRefusal::FlowUnavailable)?;
+    Ok(Playing {
+        run: RunView {
+            flow_name: checked.record.flow_name.clone(),
+            token: None,
+            step,
+        },
+        start: Some(StartFrom {
+            path: checked.address.path(),
+            query: checked.address.query(),
+        }),
+        problem: None,
     })
+}
+
+/// `GET /r/{token}`: the step a run stands at, with the problem of the last move if a browser
+/// without JavaScript was sent back here with one (`?problem=…`, a closed set of codes). Never
+/// cached anywhere: the token is the run's bearer secret.
+pub async fn run_page(
+    State(state): State<Arc<PlayerState>>,
+    Path(token): Path<String>,
+    request: Request,
+) -> Response {
+    let problem = request
+        .uri()
+        .query()
+        .and_then(|q| q.strip_prefix("problem="))
+        .and_then(RunProblem::parse);
+    let (shown, record) = match RunToken::parse(&token) {
+        Ok(token) => state.runs.page(&token).await,
+        Err(problem) => (Err(RunError::Problem(problem)), None),
+    };
+    let (page, status) = match shown {
+        Ok(run) => (
+            Ok(Playing {
+                run,
+                start: None,
+                problem,
+            }),
+            StatusCode::OK,
+        ),
+        Err(err) => {
+            let refusal = match err {
+                RunError::Link(refusal) => Refusal::Link(refusal),
+                RunError::Problem(problem) => Refusal::Run(problem),
+                RunError::Limited(_) => Refusal::Link(LinkRefusal::TooManyStarts),
+                RunError::Backend(err) => {
+                    tracing::error!(error = %err, "showing a run");
+                    Refusal::Link(LinkRefusal::FlowUnavailable)
+                }
+            };
+            let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN);
+            (Err(refusal), status)
+        }
+    };
+    let headers = PageHeaders {
+        status,
+        record: record.as_deref(),
+        no_store: true,
+    };
+    let Some(nonce) = fresh_nonce() else {
+        return unavailable();
+    };
+    let mut response = render(&state, request, RecipientPage(page), &nonce).await;
+    headers.apply(&mut response, &nonce);
+    response
+}
+
+/// `GET /refused/{code}`: why a link or a run does not work, where a browser without JavaScript is
+/// sent when its post could not go on. Any other code is a link that is not valid.
+pub async fn refused_page(
+    State(state): State<Arc<PlayerState>>,
+    Path(code): Path<String>,
+    request: Request,
+) -> Response {
+    let refusal = Refusal::parse(&code).unwrap_or(Refusal::Link(LinkRefusal::NotValid));
+    let headers = PageHeaders {
+        status: StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN),
+        record: None,
+        no_store: true,
+    };
+    refusal_page(&state, request, refusal, headers).await
 }
 
 async fn refusal_page(
     state: &PlayerState,
     request: Request,
-    refusal: LinkRefusal,
+    refusal: Refusal,
     headers: PageHeaders<'_>,
 ) -> Response {
     let Some(nonce) = fresh_nonce() else {
         return unavailable();
     };
-    let mut response = render(state, request, OpenedLink(Err(refusal)), &nonce).await;
+    let mut response = render(state, request, RecipientPage(Err(refusal)), &nonce).await;
     headers.apply(&mut response, &nonce);
     response
 }
@@ -179,7 +274,7 @@ async fn refusal_page(
 async fn render(
     state: &PlayerState,
     request: Request,
-    opened: OpenedLink,
+    opened: RecipientPage,
     nonce: &str,
 ) -> Response {
     let ports = state.ports.clone();

@@ -1,16 +1,12 @@
-//! What happens to links after they are generated: the Shared links list, revoking one link, and
-//! counting starts. A start is counted with one conditional UPDATE, so when a link allows N
-//! invocations and more recipients race for it, exactly N succeed; the chart's per-day counter is
-//! bumped in the same transaction.
+//! What happens to links after they are generated: the Shared links list and revoking one link.
+//! (A start is counted where its run is created, in `crate::runs`.)
 
-use super::open::Verdict;
 use super::LinkStore;
 use crate::db::{audit, conditional_change, now_millis, on_db, StoreError, StoreResult};
 use app::domain::audit::AuditAction;
-use app::domain::link::{LinkAddress, LinkRefusal};
 use app::domain::links_list::{LinkHandle, LinkState, SharedLink, CHART_DAYS};
 use app::domain::{FlowSlug, Role, UserView};
-use app::ports::{RateLimits, ShareError, StartError};
+use app::ports::ShareError;
 
 #[derive(sqlx::FromRow)]
 struct ListRow {
@@ -166,77 +162,5 @@ impl LinkStore {
             Some((true, _)) => Revoked::Already,
             Some((false, _)) => Revoked::NotYours,
         })
-    }
-
-    /// Counts a recipient starting the flow: the link's checks, the link's start budget, then one
-    /// atomic increment.
-    pub async fn start(
-        &self,
-        address: LinkAddress,
-        limits: &dyn RateLimits,
-    ) -> Result<(), StartError> {
-        let counted = match self.count_start(address, limits).await {
-            Ok(counted) => counted,
-            Err(err) => return Err(StartError::Backend(err.for_port("counting a start"))),
-        };
-        match &counted {
-            Ok(()) => crate::metrics::run_start(Ok(())),
-            Err(StartError::Refused(refusal)) => crate::metrics::run_start(Err(*refusal)),
-            Err(StartError::Limited(_)) => {
-                crate::metrics::run_start(Err(LinkRefusal::TooManyStarts))
-            }
-            // Not an outcome of the start: the failure is logged where it is answered.
-            Err(StartError::Backend(_)) => {}
-        }
-        counted
-    }
-
-    async fn count_start(
-        &self,
-        address: LinkAddress,
-        limits: &dyn RateLimits,
-    ) -> StoreResult<Result<(), StartError>> {
-        let link_id = match self.check_address(address).await? {
-            Verdict::Open(checked) => checked.address.link,
-            Verdict::Refused { refusal, .. } => return Ok(Err(StartError::Refused(refusal))),
-        };
-        if let Err(limited) = limits.run_start_of(&link_id) {
-            return Ok(Err(StartError::Limited(limited)));
-        }
-        let link_id = link_id.as_str();
-        let now = now_millis();
-        let sql = "UPDATE links SET invocations = invocations + 1, last_used_at = $1 WHERE id = $2 AND revoked_at IS NULL \
-                   AND (allowed_invocations IS NULL OR invocations < allowed_invocations) RETURNING invocations, allowed_invocations";
-        let counted = conditional_change!(&self.db, |tx| {
-            let counted: Option<(i64, Option<i64>)> = sqlx::query_as(sql)
-                .bind(now)
-                .bind(link_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if counted.is_some() {
-                // One row per link and day, bumped: starts add no rows.
-                sqlx::query(
-                    "INSERT INTO link_daily_uses (link_id, day, uses) VALUES ($1, $2, 1) \
-                     ON CONFLICT (link_id, day) DO UPDATE SET uses = link_daily_uses.uses + 1",
-                )
-                .bind(link_id)
-                .bind(now.div_euclid(DAY_MS))
-                .execute(&mut *tx)
-                .await?;
-            }
-            Ok(counted)
-        })?;
-        match counted {
-            // The last allowed start: from now on the link opens to the "used up" page.
-            Some((used, Some(allowed))) if used >= allowed => {
-                self.changed().await;
-                Ok(Ok(()))
-            }
-            Some(_) => Ok(Ok(())),
-            None => {
-                self.changed().await;
-                Ok(Err(StartError::Refused(LinkRefusal::UsedUp)))
-            }
-        }
     }
 }

@@ -1,8 +1,9 @@
 //! Everything about a link after the console asked for it: generating (`generate`), signing
 //! (`signing`), short codes (`short_code`), opening and checking (`open`), what happens to it
-//! afterwards (`lifecycle`: starts, revocation, the Shared links list) and the cache the public
+//! afterwards (`lifecycle`: revocation, the Shared links list) and the cache the public
 //! paths read through (`cache`). Each holds its own SQL. The address grammar itself is
 //! `app::domain::link::LinkAddress`; the public pages' HTTP handlers are in `crate::http`.
+//! A start is counted where its run is created (`crate::runs`).
 
 pub mod cache;
 mod generate;
@@ -14,11 +15,10 @@ mod sqlite_reader;
 mod synthetic;
 
 use crate::db::{on_db, Db, StoreResult};
-use app::domain::link::LinkAddress;
 use app::domain::links_list::SharedLink;
 use app::domain::share::{GeneratedLink, ShareRequest};
 use app::domain::{FlowSlug, UserView};
-use app::ports::{BackendError, PublicLinks, RateLimits, ShareError, Sharing, StartError};
+use app::ports::{BackendError, ShareError, Sharing};
 use async_trait::async_trait;
 use cache::LinkCache;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -124,12 +124,5 @@ impl Sharing for LinkStore {
 
     async fn revoke(&self, link_id: &str, by: &UserView) -> Result<(), ShareError> {
         self.revoke_link(link_id, by).await
-    }
-}
-
-#[async_trait]
-impl PublicLinks for LinkStore {
-    async fn start(&self, address: LinkAddress, limits: &dyn RateLimits) -> Result<(), StartError> {
-        LinkStore::start(self, address, limits).await
     }
 }

@@ -8,13 +8,14 @@ use super::LinkStore;
 use crate::db::{now_millis, on_db, StoreResult};
 use app::domain::link::{LinkAddress, LinkRefusal, ShortCode};
 use app::domain::params::UrlParams;
-use app::domain::{ApprovalStatus, PublicationStatus};
+use app::domain::{ApprovalStatus, FlowDefinition, PublicationStatus};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Everything about one link that opening it needs, read in one query and cached.
 #[derive(Debug, sqlx::FromRow)]
 pub struct LinkRecord {
+    pub link_id: String,
     pub application_id: i64,
     pub application: String,
     pub flow_id: i64,
@@ -37,6 +38,9 @@ pub struct LinkRecord {
     pub allowed_invocations: Option<i64>,
     /// The full link as generated.
     pub url: String,
+    /// The flow's definition, parsed once per cached record rather than once per step.
+    #[sqlx(skip)]
+    parsed: OnceLock<Option<Arc<FlowDefinition>>>,
 }
 
 impl LinkRecord {
@@ -45,13 +49,45 @@ impl LinkRecord {
         self.application == address.application.as_str() && self.flow == address.flow.as_str()
     }
 
+    /// Whether the link still lets its flow be run: not revoked, its key not regenerated, the flow
+    /// still published and approved. Asked at the open and at every step of a run, so switching
+    /// a link off ends its runs at their next step.
+    pub fn still_runs(&self) -> Result<(), LinkRefusal> {
+        if self.revoked || self.link_key_version != self.current_key_version {
+            return Err(LinkRefusal::Disabled);
+        }
+        let shareable = self.flow_type == "interaction"
+            && self.publication == PublicationStatus::Published.as_str()
+            && self.approval == ApprovalStatus::Approved.as_str();
+        if shareable {
+            Ok(())
+        } else {
+            Err(LinkRefusal::FlowUnavailable)
+        }
+    }
+
+    /// The flow's definition; one that does not parse (it was checked when stored, so this is a
+    /// fault, logged) makes the flow unavailable.
+    pub fn definition(&self) -> Result<Arc<FlowDefinition>, LinkRefusal> {
+        self.parsed
+            .get_or_init(|| match FlowDefinition::parse_json(&self.definition) {
+                Ok(definition) => Some(Arc::new(definition)),
+                Err(err) => {
+                    tracing::error!(error = %err, flow = %self.flow, "a stored flow definition does not parse");
+                    None
+                }
+            })
+            .clone()
+            .ok_or(LinkRefusal::FlowUnavailable)
+    }
+
     /// The origins allowed to frame this link's pages, one per line in the store.
     pub fn embed_origins(&self) -> impl Iterator<Item = &str> {
         self.embed_origins.lines().filter(|o| !o.is_empty())
     }
 }
 
-const LINK_SQL: &str = "SELECT a.id AS application_id, a.slug AS application, f.id AS flow_id, f.slug AS flow, \
+const LINK_SQL: &str = "SELECT l.id AS link_id, a.id AS application_id, a.slug AS application, f.id AS flow_id, f.slug AS flow, \
     f.name AS flow_name, f.flow_type, f.publication, f.approval, f.definition, a.secret_key, \
     a.key_version AS current_key_version, a.embed_origins, l.key_version AS link_key_version, l.protected, \
     l.validate_params, (l.revoked_at IS NOT NULL) AS revoked, l.short_code, l.invocations, l.allowed_invocations, l.url \
@@ -177,16 +213,8 @@ impl LinkStore {
         if address.key_version != record.link_key_version {
             return Err(LinkRefusal::NotValid);
         }
-        if record.revoked || record.link_key_version != record.current_key_version {
-            return Err(LinkRefusal::Disabled);
-        }
-        // 2. The flow is still there to be run.
-        let shareable = record.flow_type == "interaction"
-            && record.publication == PublicationStatus::Published.as_str()
-            && record.approval == ApprovalStatus::Approved.as_str();
-        if !shareable {
-            return Err(LinkRefusal::FlowUnavailable);
-        }
+        // 2. Not switched off, and the flow still there to be run.
+        record.still_runs()?;
         // 3. A protected link's token, then its expiry (a moved expiry fails the token first).
         if !record.protected {
             // The grammar lets only signed links expire; an open link carries no token.

@@ -156,9 +156,13 @@ pub struct LinkAddress {
     pub token: Option<LinkToken>,
 }
 
-/// Whether a request path is a recipient's (a full or a short link) rather than the console's.
+/// Whether a request path is a recipient's (a full or a short link, a run, a refusal) rather
+/// than the console's.
 pub fn is_public_path(path: &str) -> bool {
-    path.starts_with(FULL_PREFIX) || path.starts_with(SHORT_PREFIX)
+    use crate::domain::run::{REFUSED_PREFIX, RUN_PREFIX};
+    [FULL_PREFIX, SHORT_PREFIX, RUN_PREFIX, REFUSED_PREFIX]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
 }
 
 /// Strictly decodes a canonical query component: refused unless encoding the decoded text again

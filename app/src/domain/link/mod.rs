@@ -1,14 +1,13 @@
-//! Opening a shared link: why it can be refused, and what a recipient's player receives when it is
-//! not. Refusals say what happened in plain words and nothing that would help forge a token.
+//! A shared link: its address (`address`), why opening it can be refused, and filling in its
+//! variables. Refusals say what happened in plain words and nothing that would help forge a token.
 
 mod address;
 
 pub use address::*;
 
-use super::definition::FlowDefinition;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter)]
 pub enum LinkRefusal {
     /// Altered or made up: any part of it does not match what was generated.
     NotValid,
@@ -24,6 +23,23 @@ pub enum LinkRefusal {
 }
 
 impl LinkRefusal {
+    /// A stable code for a page's address (`/refused/{code}`): a closed set, never free text.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotValid => "not-valid",
+            Self::Disabled => "disabled",
+            Self::Expired => "expired",
+            Self::UsedUp => "used-up",
+            Self::FlowUnavailable => "flow-unavailable",
+            Self::TooManyStarts => "too-many-starts",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        use strum::IntoEnumIterator;
+        Self::iter().find(|r| r.code() == code)
+    }
+
     pub fn status(self) -> u16 {
         match self {
             Self::NotValid => 403,
@@ -55,21 +71,6 @@ impl LinkRefusal {
         }
     }
 }
-
-/// What the player needs to run a flow for a recipient.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlayerFlow {
-    pub flow_name: String,
-    pub definition: FlowDefinition,
-    /// The link's URL parameters, decoded: the flow's variables.
-    pub variables: Vec<(String, String)>,
-}
-
-/// What the server's one check of a link gave the recipient's page: the flow to play, or why not.
-/// The page handler provides it through context to the render; nothing on the page looks the link
-/// up again.
-#[derive(Debug, Clone)]
-pub struct OpenedLink(pub Result<PlayerFlow, LinkRefusal>);
 
 /// Replaces `{{name}}` with the variable's value; unknown names become empty. The result is text:
 /// the page renders it as a text node, never as HTML.
@@ -104,6 +105,15 @@ mod tests {
         assert_eq!(LinkRefusal::Disabled.status(), 410);
         assert_eq!(LinkRefusal::Expired.status(), 410);
         assert_eq!(LinkRefusal::FlowUnavailable.status(), 404);
+    }
+
+    #[test]
+    fn every_refusal_has_a_code_that_parses_back() {
+        use strum::IntoEnumIterator;
+        for refusal in LinkRefusal::iter() {
+            assert_eq!(LinkRefusal::parse(refusal.code()), Some(refusal));
+        }
+        assert_eq!(LinkRefusal::parse("whatever"), None);
     }
 
     #[test]
