@@ -424,6 +424,14 @@ app_tests!(
             .body
             .contains("Your order status lookup request is registered."));
         assert!(end.body.contains("Finished"));
+        // Restarting after finishing leaves the finished run's answers as its results.
+        let restart = [
+            ("token", token.as_str()),
+            ("action", "restart"),
+            ("at", "4"),
+            ("step", "done"),
+        ];
+        assert_eq!(post_form(&app, step_path, &restart).await, run_page);
 
         // The answers, as Results shows them.
         let results = app
@@ -492,7 +500,7 @@ app_tests!(
         assert_eq!(lines.len(), 2, "{}", csv.body);
         assert!(
             lines[1].ends_with(
-                ",finished,4,Start a new request,\"'=HYPERLINK(\"\"http://evil\"\")\",\"<b>\"\"Broken\"\", lid</b>\",,"
+                ",finished,5,Start a new request,\"'=HYPERLINK(\"\"http://evil\"\")\",\"<b>\"\"Broken\"\", lid</b>\",,"
             ),
             "{}",
             lines[1]
@@ -543,9 +551,103 @@ app_tests!(
             ],
         )
         .await;
-        assert_eq!(gone, "/refused/disabled");
+        assert_eq!(gone, second, "the run's page says why it cannot go on");
         let said = app.get(&gone, None).await;
         assert_eq!(said.status, StatusCode::GONE);
         assert!(said.body.contains("This link has been disabled"));
+        assert!(!said.body.contains("What would you like to do?"));
+    }
+);
+
+app_tests!(
+    a_first_move_that_does_not_fit_says_why_and_leads_back_to_the_link,
+    |app| async move {
+        let admin = app.log_in("admin", "demo-admin-pass").await;
+        let link = link(&app, &admin, "help-centre").await;
+        let url = url::Url::parse(&link.full_url).expect("a URL");
+        let (path, query) = (
+            url.path().to_owned(),
+            url.query().unwrap_or_default().to_owned(),
+        );
+        // A choice on the greeting (a message): altered or stale, it starts nothing.
+        let refused = post_form(
+            &app,
+            app::api::runs::StartRun::PATH,
+            &[
+                ("path", &path),
+                ("query", &query),
+                ("action", "answer"),
+                ("at", "0"),
+                ("step", "welcome"),
+                ("choice", "0"),
+            ],
+        )
+        .await;
+        let link_page = local_path(&link.full_url);
+        assert_eq!(
+            refused,
+            format!(
+                "/refused/not-a-question?from={}",
+                app::domain::query::encode_component(&link_page)
+            )
+        );
+        let page = app.get(&refused, None).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            page.body.contains("This step takes no answer"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("Back to the first step"));
+        assert!(
+            page.body.contains(&link_page.replace('&', "&amp;")),
+            "{}",
+            page.body
+        );
+        assert_eq!(app.test_store.scalar("SELECT COUNT(*) FROM runs").await, 0);
+        // A made-up `from` is no way back and frames nothing.
+        let made_up = app
+            .get("/refused/not-a-question?from=%2Ff%2Fx%2Fy%2Fz", None)
+            .await;
+        assert!(!made_up.body.contains("Back to the first step"));
+        assert!(made_up
+            .header("content-security-policy")
+            .is_some_and(|p| p.ends_with("frame-ancestors 'none'")));
+    }
+);
+
+app_tests!(
+    a_signed_in_console_user_runs_a_flow_without_javascript_too,
+    |app| async move {
+        // Public pages send no Referer, so a browser posts their forms with `Origin: null`; the
+        // session cookie goes along. A recipient's move acts for no one: it is not refused.
+        let admin = app.log_in("admin", "demo-admin-pass").await;
+        let link = link(&app, &admin, "help-centre").await;
+        let url = url::Url::parse(&link.full_url).expect("a URL");
+        let body = format!(
+            "path={}&query={}&action=answer&at=0&step=welcome",
+            app::domain::query::encode_component(url.path()),
+            app::domain::query::encode_component(url.query().unwrap_or_default())
+        );
+        let request = http::Request::post(app::api::runs::StartRun::PATH)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .header("origin", "null")
+            .header("cookie", admin.as_str())
+            .body(axum::body::Body::from(body))
+            .expect("a request");
+        let response = app.send(request).await;
+        assert_eq!(response.status, StatusCode::FOUND, "{response:?}");
+        assert!(response
+            .header("location")
+            .is_some_and(|l| l.starts_with("/r/")));
+        // The console's own state-changing calls are still refused from elsewhere.
+        let revoke = http::Request::post(RevokeLink::PATH)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", "null")
+            .header("cookie", admin.as_str())
+            .body(axum::body::Body::from("slug=order-status-lookup&link=x"))
+            .expect("a request");
+        assert_eq!(app.send(revoke).await.status, StatusCode::FORBIDDEN);
     }
 );

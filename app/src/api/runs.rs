@@ -34,12 +34,13 @@ pub async fn start_run(
         choice,
         value,
     };
+    let query = query.strip_prefix('?').unwrap_or(&query);
+    let address = LinkAddress::parse(&path, query);
+    let link_page = address.as_ref().ok().map(LinkAddress::path_and_query);
     let started = async {
         let ports = ports().map_err(|_| RunError::Link(LinkRefusal::FlowUnavailable))?;
         let first = form.parse().map_err(RunError::Problem)?;
-        let query = query.strip_prefix('?').unwrap_or(&query);
-        let address =
-            LinkAddress::parse(&path, query).map_err(|_| RunError::Link(LinkRefusal::NotValid))?;
+        let address = address.map_err(|_| RunError::Link(LinkRefusal::NotValid))?;
         ports
             .limits
             .run_start_from(client_ip())
@@ -47,7 +48,7 @@ pub async fn start_run(
         ports.runs.start(address, &first, &*ports.limits).await
     }
     .await;
-    end_move(started, None)
+    end_move(started, SendBack::Link(link_page))
 }
 
 /// A later move in a run: an answer, Back or Restart.
@@ -71,73 +72,79 @@ pub async fn run_step(
         choice,
         value,
     };
-    let token = RunToken::parse(&token);
+    let token = match RunToken::parse(&token) {
+        Ok(token) => token,
+        Err(problem) => return end_move(Err(RunError::Problem(problem)), SendBack::Link(None)),
+    };
     let taken = async {
         let ports = ports().map_err(|_| RunError::Link(LinkRefusal::FlowUnavailable))?;
-        let token = token.as_ref().map_err(|p| RunError::Problem(*p))?;
         let action = form.parse().map_err(RunError::Problem)?;
-        ports.runs.take(token, &action).await
+        ports.runs.take(&token, &action).await
     }
     .await;
-    end_move(taken, token.ok())
+    end_move(taken, SendBack::Run(token))
+}
+
+/// Where a browser without JavaScript is sent after a move that did not go on.
+#[cfg(feature = "ssr")]
+enum SendBack {
+    /// The run's own page, which shows where the run stands (with the reason) or why it ended,
+    /// framed as its link allows.
+    Run(crate::domain::run::RunToken),
+    /// Before there is a run: a page with the reason, and a way back to the link's page when the
+    /// link is known (its path and query).
+    Link(Option<String>),
 }
 
 /// Ends every recipient's move the same way. A script gets the next step or the error (with its
-/// status); a browser posting a plain form goes on to the run's page, back to it with the problem
-/// named, or to a page saying why the run cannot go on. A recipient never sees a server error
-/// page: a failure reads as the flow being unavailable for a moment.
+/// status); a browser posting a plain form goes on to the run's page, or to a page saying why not.
+/// A recipient never sees a server error page: a failure reads as the flow being unavailable.
 #[cfg(feature = "ssr")]
 fn end_move(
     result: Result<RunView, crate::ports::RunError>,
-    run: Option<crate::domain::run::RunToken>,
+    back: SendBack,
 ) -> Result<RunView, AppError> {
     use super::request::{accepts_html, respond};
     use crate::domain::link::LinkRefusal;
+    use crate::domain::query::encode_component;
     use crate::domain::run::Refusal;
     use crate::ports::RunError;
     let html = accepts_html();
-    let refused = |refusal: Refusal| {
-        if html {
-            leptos_axum::redirect(&refusal.page());
-        }
-        match refusal {
-            Refusal::Link(refusal) => AppError::Link(refusal),
-            Refusal::Run(problem) => AppError::Run(problem),
-        }
-    };
-    let error = match result {
+    let (error, refusal) = match result {
         Ok(view) => {
             if let (true, Some(token)) = (html, &view.token) {
                 leptos_axum::redirect(&token.page());
             }
             return Ok(view);
         }
-        Err(RunError::Problem(problem)) => match run {
-            Some(token) if !problem.ends_the_run() => {
-                if html {
-                    leptos_axum::redirect(&format!("{}?problem={}", token.page(), problem.code()));
-                }
-                AppError::Run(problem)
-            }
-            _ => refused(Refusal::Run(problem)),
-        },
-        Err(RunError::Link(refusal)) => refused(Refusal::Link(refusal)),
+        Err(RunError::Problem(problem)) => (AppError::Run(problem), Refusal::Run(problem)),
+        Err(RunError::Link(refusal)) => (AppError::Link(refusal), Refusal::Link(refusal)),
         Err(RunError::Limited(limited)) => {
-            if html {
-                leptos_axum::redirect(&Refusal::Link(LinkRefusal::TooManyStarts).page());
-            }
-            limited.into()
+            (limited.into(), Refusal::Link(LinkRefusal::TooManyStarts))
         }
         Err(RunError::Backend(err)) => {
+            // Converting logs the cause; the recipient reads that the flow is unavailable.
             let _logged = AppError::from(err);
-            refused(Refusal::Link(LinkRefusal::FlowUnavailable))
+            let unavailable = LinkRefusal::FlowUnavailable;
+            (AppError::Link(unavailable), Refusal::Link(unavailable))
         }
     };
-    if html {
-        // The redirect above is the answer; its status must stay a redirect.
-        return Err(error);
+    if !html {
+        return respond(Err(error));
     }
-    respond(Err(error))
+    let page = match (back, refusal) {
+        (SendBack::Run(token), Refusal::Run(problem)) if !problem.ends_the_run() => {
+            format!("{}?problem={}", token.page(), problem.code())
+        }
+        (SendBack::Run(token), _) => token.page(),
+        (SendBack::Link(Some(link)), refusal) => {
+            format!("{}?from={}", refusal.page(), encode_component(&link))
+        }
+        (SendBack::Link(None), refusal) => refusal.page(),
+    };
+    leptos_axum::redirect(&page);
+    // The redirect is the answer: its status must stay a redirect.
+    Err(error)
 }
 
 /// A page of a flow's results (admins and publishers).

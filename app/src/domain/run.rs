@@ -23,6 +23,10 @@ pub const RUN_PREFIX: &str = "/r/";
 /// Where a page saying why a link or run does not work is: `/refused/{code}`.
 pub const REFUSED_PREFIX: &str = "/refused/";
 
+/// The most moves one run may take (answers, Back and Restart alike): far beyond any real run,
+/// and a bound on what one counted start can make the server do.
+pub const MAX_MOVES: u32 = 1_000;
+
 /// Characters in a run token: 16 random bytes in unpadded base64url.
 const TOKEN_CHARS: usize = 22;
 
@@ -107,6 +111,8 @@ pub enum RunProblem {
     FlowChanged,
     #[error("The form was incomplete or altered. Please use the buttons on the page.")]
     BadForm,
+    #[error("This run has gone round too many times. Please restart, or open the link again.")]
+    TooManySteps,
 }
 
 impl RunProblem {
@@ -126,6 +132,7 @@ impl RunProblem {
             Self::AtFirstStep => "at-first-step",
             Self::FlowChanged => "flow-changed",
             Self::BadForm => "bad-form",
+            Self::TooManySteps => "too-many-steps",
         }
     }
 
@@ -138,7 +145,11 @@ impl RunProblem {
         match self {
             Self::NoSuchRun => 404,
             Self::RunExpired => 410,
-            Self::NotCurrentStep | Self::Finished | Self::AtFirstStep | Self::FlowChanged => 409,
+            Self::NotCurrentStep
+            | Self::Finished
+            | Self::AtFirstStep
+            | Self::FlowChanged
+            | Self::TooManySteps => 409,
             Self::NoSuchChoice
             | Self::ChoiceMissing
             | Self::InputMissing
@@ -253,6 +264,10 @@ pub struct RunState {
     /// The answer Back just took away, shown again in its input (not a result: Back undid it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_behind: Option<Given>,
+    /// The answers of the last time the run reached an end step: what its results show, so
+    /// going Back or restarting after finishing does not erase a finished run's answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed: Option<Vec<Given>>,
 }
 
 impl RunState {
@@ -262,6 +277,7 @@ impl RunState {
             answers: Vec::new(),
             moves: 0,
             left_behind: None,
+            completed: None,
         }
     }
 
@@ -301,12 +317,40 @@ impl RunState {
         if at != self.moves {
             return Err(RunProblem::NotCurrentStep);
         }
+        if self.moves >= MAX_MOVES || self.path.len() > 2 * definition.steps().len() + 10 {
+            // Only Restart (which empties the path) is left, while moves remain.
+            let restarting = matches!(action, Move::Restart { .. });
+            if !restarting || self.moves >= MAX_MOVES {
+                return Err(RunProblem::TooManySteps);
+            }
+        }
         let left_behind = self.left_behind.take();
         let outcome = self.take(definition, params, action);
-        if outcome.is_err() {
-            self.left_behind = left_behind;
+        match &outcome {
+            Err(_) => self.left_behind = left_behind,
+            Ok(()) if self.finished(definition) => self.completed = Some(self.answers.clone()),
+            Ok(()) => {}
         }
         outcome
+    }
+
+    /// A run whose current step a changed flow no longer has goes back to the start (keeping its
+    /// move count, so forms shown before still read as out of date). Returns whether it did.
+    pub fn realign(&mut self, definition: &FlowDefinition) -> bool {
+        if definition.step(self.current()).is_some() {
+            return false;
+        }
+        *self = Self {
+            moves: self.moves,
+            completed: self.completed.take(),
+            ..Self::new(definition)
+        };
+        true
+    }
+
+    /// What the run's results show: the answers of its last completion, or of where it stands.
+    pub fn results(&self) -> &[Given] {
+        self.completed.as_deref().unwrap_or(&self.answers)
     }
 
     fn take(
@@ -319,6 +363,7 @@ impl RunState {
             Move::Restart { .. } => {
                 *self = Self {
                     moves: self.moves,
+                    completed: self.completed.take(),
                     ..Self::new(definition)
                 };
             }
@@ -466,6 +511,11 @@ pub struct RunView {
 /// handler provides it to the render through context; nothing on the page looks anything up again.
 #[derive(Debug, Clone)]
 pub struct RecipientPage(pub Result<Playing, Refusal>);
+
+/// On a refusal of a first move (before there is a run): the link's page (path and query), to go
+/// back to and try again. Provided beside the [`RecipientPage`] when the link is real and open.
+#[derive(Debug, Clone)]
+pub struct BackToLink(pub String);
 
 /// A step to show, on the link's own page (before the first move: `start` names the link the
 /// first move starts a run of) or on a run's page (`/r/{token}`).
@@ -766,7 +816,7 @@ mod tests {
     }
 
     #[test]
-    fn a_step_removed_from_the_flow_asks_for_a_restart() {
+    fn a_step_removed_from_the_flow_sends_the_run_back_to_the_start() {
         let (def, params) = (flow(), params());
         let mut run = RunState::new(&def);
         run.path = vec!["gone".into()];
@@ -775,6 +825,10 @@ mod tests {
             run.apply(&def, &params, &answer(0, "gone", Answer::Next)),
             Err(RunProblem::FlowChanged)
         );
+        let mut realigned = run.clone();
+        assert!(realigned.realign(&def));
+        assert_eq!(realigned.current(), "welcome");
+        assert!(!realigned.realign(&def), "once is enough");
         run.apply(&def, &params, &Move::Restart { at: 0 })
             .expect("restart");
         assert_eq!(run.current(), "welcome");
@@ -832,6 +886,54 @@ mod tests {
         ] {
             assert_eq!(RunToken::parse(bad), Err(RunProblem::NoSuchRun), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_finished_runs_answers_stay_its_results_after_back_or_restart() {
+        let (def, params) = (flow(), params());
+        let mut run = at_input();
+        run.apply(
+            &def,
+            &params,
+            &answer(2, "order", Answer::Input("B-7".into())),
+        )
+        .expect("typed");
+        let finished = run.answers.clone();
+        run.apply(&def, &params, &Move::Restart { at: 3 })
+            .expect("restart");
+        assert!(run.answers.is_empty());
+        assert_eq!(run.results(), finished.as_slice());
+    }
+
+    #[test]
+    fn a_run_that_goes_round_and_round_is_stopped() {
+        let def = FlowDefinition::parse_json(
+            r#"{"start":"q","steps":[
+                {"id":"q","kind":"question","text":"Again?","choices":[{"label":"Yes","next":"q"},{"label":"No","next":"e"}]},
+                {"id":"e","kind":"end","text":"Bye."}]}"#,
+        )
+        .expect("a loop with an exit");
+        let mut run = RunState::new(&def);
+        let mut refused = None;
+        for at in 0..100 {
+            if let Err(problem) = run.apply(&def, &[], &answer(at, "q", Answer::Choice(0))) {
+                refused = Some((at, problem));
+                break;
+            }
+        }
+        assert_eq!(
+            refused,
+            Some((14, RunProblem::TooManySteps)),
+            "2 × 2 steps + 10 on the path"
+        );
+        run.apply(&def, &[], &Move::Restart { at: 14 })
+            .expect("restart is still allowed");
+        assert_eq!(run.path.len(), 1);
+        run.moves = MAX_MOVES;
+        assert_eq!(
+            run.apply(&def, &[], &Move::Restart { at: MAX_MOVES }),
+            Err(RunProblem::TooManySteps)
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use crate::domain::link::LinkRefusal;
 use crate::domain::run::{
-    Playing, RecipientPage, Refusal, RunProblem, RunView, StepViewKind, MAX_INPUT_CHARS,
+    BackToLink, Playing, RecipientPage, Refusal, RunProblem, RunView, StepViewKind, MAX_INPUT_CHARS,
 };
 use crate::error::AppError;
 use leptos::either::Either;
@@ -29,19 +29,23 @@ pub fn PlayerPage() -> impl IntoView {
                     <FlowPlayer playing/>
                 }
                 .into_any(),
-                Err(refusal) => view! { <RefusalNotice refusal/> }.into_any(),
+                Err(refusal) => {
+                    let back = use_context::<BackToLink>().map(|b| b.0);
+                    view! { <RefusalNotice refusal back/> }.into_any()
+                }
             }}
         </main>
     }
 }
 
 #[component]
-fn RefusalNotice(refusal: Refusal) -> impl IntoView {
+fn RefusalNotice(refusal: Refusal, back: Option<String>) -> impl IntoView {
     view! {
         <Title text=refusal.title()/>
         <section class="refusal" aria-labelledby="refusal-title">
             <h1 id="refusal-title">{refusal.title()}</h1>
             <p>{refusal.explanation()}</p>
+            {back.map(|href| view! { <p><a href=href>"Back to the first step"</a></p> })}
         </section>
     }
 }

@@ -129,6 +129,11 @@ impl Db {
                 .map_err(StoreError::Connect)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
+                // With the write-ahead log, NORMAL syncs at checkpoints rather than at every
+                // commit (SQLite's advice for WAL): a process crash loses nothing committed; a
+                // power cut or OS crash can lose the last moments' commits. FULL cost an fsync
+                // per recipient's move: 3,200 moves a second instead of 21,000.
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5));
             let pool = SqlitePoolOptions::new()

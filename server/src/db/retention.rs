@@ -63,12 +63,13 @@ impl Retention {
                 throttle::forget_before(now),
             )
             .await?,
-            // Recipients' answers, after their application's own number of days, where it set one.
+            // Recipients' answers, their application's own number of days after the run's last
+            // move (a run still being played is never cut off), where it set one.
             runs: in_batches(
                 db,
                 "DELETE FROM runs WHERE id IN (SELECT r.id FROM runs r JOIN links l ON l.id = r.link_id \
                  JOIN applications a ON a.id = l.application_id WHERE a.run_retention_days IS NOT NULL \
-                 AND r.started_at <= $1 - a.run_retention_days * 86400000 LIMIT $2)",
+                 AND r.updated_at <= $1 - a.run_retention_days * 86400000 LIMIT $2)",
                 now,
             )
             .await?,

@@ -53,6 +53,16 @@ fn from_own_pages(headers: &HeaderMap, origin: &ConsoleOrigin) -> bool {
     }
 }
 
+/// A recipient's moves in a run: they use no one's authority (the run's token is the only one),
+/// so a session cookie that happens to come along does not make them cross-site requests. Public
+/// pages send no `Referer`, so a browser posts their forms with `Origin: null`; without this, a
+/// signed-in console user trying a link with JavaScript off would be refused.
+fn acts_for_no_one(path: &str) -> bool {
+    use app::api::runs::{RunStep, StartRun};
+    use leptos::server_fn::ServerFn;
+    path == StartRun::PATH || path == RunStep::PATH
+}
+
 pub async fn same_origin_only(
     State(origin): State<ConsoleOrigin>,
     request: Request,
@@ -63,6 +73,7 @@ pub async fn same_origin_only(
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     if state_changing
+        && !acts_for_no_one(request.uri().path())
         && carries_session(request.headers())
         && !from_own_pages(request.headers(), &origin)
     {

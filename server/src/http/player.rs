@@ -22,7 +22,7 @@ use crate::runs::RunStore;
 use crate::security::random_bytes;
 use app::domain::link::LinkRefusal;
 use app::domain::run::{
-    Playing, RecipientPage, Refusal, RunProblem, RunState, RunToken, RunView, StartFrom,
+    BackToLink, Playing, RecipientPage, Refusal, RunProblem, RunState, RunToken, RunView, StartFrom,
 };
 use app::ports::{Ports, RunError};
 use axum::body::Body;
@@ -146,7 +146,7 @@ pub async fn open_page(State(state): State<Arc<PlayerState>>, request: Request) 
     let Some(nonce) = fresh_nonce() else {
         return unavailable();
     };
-    let mut rendered = render(&state, request, RecipientPage(Ok(first)), &nonce).await;
+    let mut rendered = render(&state, request, RecipientPage(Ok(first)), None, &nonce).await;
     if rendered.status() != StatusCode::OK {
         // Not a page to keep; it still carries the link's policy and, if protected, no-store.
         headers.apply_policy(&mut rendered, &nonce);
@@ -235,25 +235,52 @@ pub async fn run_page(
     let Some(nonce) = fresh_nonce() else {
         return unavailable();
     };
-    let mut response = render(&state, request, RecipientPage(page), &nonce).await;
+    let mut response = render(&state, request, RecipientPage(page), None, &nonce).await;
     headers.apply(&mut response, &nonce);
     response
 }
 
-/// `GET /refused/{code}`: why a link or a run does not work, where a browser without JavaScript is
-/// sent when its post could not go on. Any other code is a link that is not valid.
+/// `GET /refused/{code}[?from={link}]`: why a first move on a link did not start a run, where a
+/// browser without JavaScript is sent. Any other code is a link that is not valid. `from` names
+/// the link's page; when it is a real link, its application's origins may frame this page (so an
+/// embedded flow says why inside its frame), and a problem with the move offers the link's page
+/// again. Nothing about the link is written or counted.
 pub async fn refused_page(
     State(state): State<Arc<PlayerState>>,
     Path(code): Path<String>,
     request: Request,
 ) -> Response {
     let refusal = Refusal::parse(&code).unwrap_or(Refusal::Link(LinkRefusal::NotValid));
+    let from = request.uri().query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(key, _)| key == "from")
+            .map(|(_, link)| link.into_owned())
+    });
+    let (mut record, mut back) = (None, None);
+    if let Some(link) = from {
+        let (path, query) = link.split_once('?').unwrap_or((link.as_str(), ""));
+        match state.links.check(path, query).await {
+            Ok(Verdict::Open(checked)) => {
+                if matches!(refusal, Refusal::Run(_)) {
+                    back = Some(BackToLink(checked.address.path_and_query()));
+                }
+                record = Some(checked.record);
+            }
+            Ok(Verdict::Refused { own, .. }) => record = own,
+            Err(err) => tracing::error!(error = %err, "checking the link of a refusal page"),
+        }
+    }
     let headers = PageHeaders {
         status: StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN),
-        record: None,
+        record: record.as_deref(),
         no_store: true,
     };
-    refusal_page(&state, request, refusal, headers).await
+    let Some(nonce) = fresh_nonce() else {
+        return unavailable();
+    };
+    let mut response = render(&state, request, RecipientPage(Err(refusal)), back, &nonce).await;
+    headers.apply(&mut response, &nonce);
+    response
 }
 
 async fn refusal_page(
@@ -265,16 +292,17 @@ async fn refusal_page(
     let Some(nonce) = fresh_nonce() else {
         return unavailable();
     };
-    let mut response = render(state, request, RecipientPage(Err(refusal)), &nonce).await;
+    let mut response = render(state, request, RecipientPage(Err(refusal)), None, &nonce).await;
     headers.apply(&mut response, &nonce);
     response
 }
 
-/// Renders the page with Leptos, the verdict and the nonce in context.
+/// Renders the page with Leptos, the verdict (and the way back, if any) and the nonce in context.
 async fn render(
     state: &PlayerState,
     request: Request,
     opened: RecipientPage,
+    back: Option<BackToLink>,
     nonce: &str,
 ) -> Response {
     let ports = state.ports.clone();
@@ -284,6 +312,9 @@ async fn render(
         move || {
             provide_context(ports.clone());
             provide_context(opened.clone());
+            if let Some(back) = &back {
+                provide_context(back.clone());
+            }
             provide_context(nonce.clone());
         },
         move || app::shell(options.clone()),

@@ -33,8 +33,16 @@ struct ResultRow {
 
 impl ResultRow {
     fn into_result(self, now: i64) -> StoreResult<RunResult> {
-        let state: RunState = serde_json::from_str(&self.state)
-            .map_err(|e| StoreError::Corrupt(format!("run {}: {e}", self.id)))?;
+        let state: RunState = serde_json::from_str(&self.state).map_err(|e| {
+            // Described without its content: the state holds recipients' answers.
+            StoreError::Corrupt(format!(
+                "run {}: {:?} at line {} column {}",
+                self.id,
+                e.classify(),
+                e.line(),
+                e.column()
+            ))
+        })?;
         Ok(RunResult {
             id: self.id,
             link_id: self.link_id.chars().take(LINK_REF_CHARS).collect(),
@@ -43,7 +51,7 @@ impl ResultRow {
             finished_at: self.finished_at,
             outcome: RunOutcome::of(self.finished_at, self.updated_at, now),
             steps_taken: u32::try_from(self.moves).unwrap_or(u32::MAX),
-            answers: state.answers,
+            answers: state.results().to_vec(),
         })
     }
 }
@@ -185,7 +193,12 @@ impl AnswerColumns {
             "steps_taken",
         ];
         let mut header: Vec<String> = fixed.iter().map(|s| (*s).to_owned()).collect();
-        header.extend(self.steps.iter().map(|(_, heading)| heading.clone()));
+        // Step ids and variables are the flow author's text: kept from being read as formulas too.
+        header.extend(
+            self.steps
+                .iter()
+                .map(|(_, heading)| spreadsheet_safe(heading).into_owned()),
+        );
         header.push("other_answers".to_owned());
         header
     }
@@ -209,6 +222,10 @@ impl AnswerColumns {
                 GivenAnswer::Input { value, .. } => value,
             };
             match self.steps.iter().position(|(step, _)| *step == given.step) {
+                // A step answered more than once (a flow that loops) keeps each answer, in order.
+                Some(column) if !answered[column].is_empty() => {
+                    answered[column] = format!("{}; {value}", answered[column])
+                }
                 Some(column) => answered[column] = value.clone(),
                 None => other.push(format!("{}={value}", given.step)),
             }
