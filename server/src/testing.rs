@@ -226,6 +226,32 @@ pub fn run_outcome(
     }
 }
 
+/// A form's fields as a browser encodes them in a POST body.
+pub fn form_body<K: AsRef<str>, V: AsRef<str>>(fields: &[(K, V)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                app::domain::query::encode_component(k.as_ref()),
+                app::domain::query::encode_component(v.as_ref())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The link id of a full link's URL (the last segment of its path).
+pub fn link_id(url: &str) -> String {
+    url::Url::parse(url)
+        .expect("a URL")
+        .path()
+        .rsplit('/')
+        .next()
+        .expect("an id")
+        .to_owned()
+}
+
 /// The path and query of a full URL, as a request to this server names them.
 pub fn local_path(url: &str) -> String {
     let parsed = url::Url::parse(url).expect("a URL");
@@ -342,17 +368,7 @@ impl TestApp {
         form: &[(&str, &str)],
         cookie: Option<&str>,
     ) -> TestResponse {
-        let body = form
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    app::domain::query::encode_component(k),
-                    app::domain::query::encode_component(v)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = form_body(form);
         let mut request = http::Request::post(path)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("origin", CONSOLE_URL);

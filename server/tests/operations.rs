@@ -130,13 +130,7 @@ app_tests!(retention_removes_exactly_what_is_older, |app| async move {
         .generate(&publisher(), &request())
         .await
         .expect("a link");
-    let id = url::Url::parse(&link.full_url)
-        .expect("a URL")
-        .path()
-        .rsplit('/')
-        .next()
-        .expect("an id")
-        .to_owned();
+    let id = server::testing::link_id(&link.full_url);
     let now = server::db::now_millis(); // one "now" for the whole test, so the cut-offs are exact
     let today = now / DAY_MS;
     // Start counts 0, 9, 10, 11 and 500 days old; keeping 10 days keeps today and the 9 before.

@@ -38,16 +38,7 @@ async fn save(
     fields: &[(&'static str, String)],
     html: bool,
 ) -> server::testing::TestResponse {
-    let body: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}={}",
-                app::domain::query::encode_component(k),
-                app::domain::query::encode_component(v)
-            )
-        })
-        .collect();
+    let body = server::testing::form_body(fields);
     let mut request = http::Request::post(SaveAccessProtection::PATH)
         .header("origin", server::testing::CONSOLE_URL)
         .header("content-type", "application/x-www-form-urlencoded")
@@ -55,12 +46,8 @@ async fn save(
     if html {
         request = request.header("accept", "text/html");
     }
-    app.send(
-        request
-            .body(axum::body::Body::from(body.join("&")))
-            .expect("request"),
-    )
-    .await
+    app.send(request.body(axum::body::Body::from(body)).expect("request"))
+        .await
 }
 
 async fn protection_of(app: &TestApp, cookie: &str, application: &str) -> AccessProtection {

@@ -12,7 +12,7 @@ use app::error::AppError;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::app_tests;
-use server::testing::{local_path, run_outcome, FirstMove, TestApp};
+use server::testing::{form_body, link_id, local_path, run_outcome, FirstMove, TestApp};
 
 /// The order status flow's texts after its first step (see `server::demo`).
 const LATER_TEXTS: [&str; 9] = [
@@ -287,13 +287,7 @@ app_tests!(
         let admin = app.log_in("admin", "demo-admin-pass").await;
         let link = link(&app, &admin, "help-centre").await;
         let run = start(&app, &link).await;
-        let id = url::Url::parse(&link.full_url)
-            .expect("a URL")
-            .path()
-            .rsplit('/')
-            .next()
-            .expect("an id")
-            .to_owned();
+        let id = link_id(&link.full_url);
         let revoked = app
             .call(
                 RevokeLink::PATH,
@@ -327,17 +321,7 @@ app_tests!(
 
 /// A plain form's post as a browser without JavaScript sends it; returns where it was sent.
 async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> String {
-    let body = fields
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}={}",
-                app::domain::query::encode_component(k),
-                app::domain::query::encode_component(v)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&");
+    let body = form_body(fields);
     let response = app.browser_post(path, &body, None).await;
     assert_eq!(response.status, StatusCode::FOUND, "{response:?}");
     response.header("location").expect("a redirect").to_owned()
@@ -624,11 +608,13 @@ app_tests!(
         let admin = app.log_in("admin", "demo-admin-pass").await;
         let link = link(&app, &admin, "help-centre").await;
         let url = url::Url::parse(&link.full_url).expect("a URL");
-        let body = format!(
-            "path={}&query={}&action=answer&at=0&step=welcome",
-            app::domain::query::encode_component(url.path()),
-            app::domain::query::encode_component(url.query().unwrap_or_default())
-        );
+        let body = form_body(&[
+            ("path", url.path()),
+            ("query", url.query().unwrap_or_default()),
+            ("action", "answer"),
+            ("at", "0"),
+            ("step", "welcome"),
+        ]);
         let request = http::Request::post(app::api::runs::StartRun::PATH)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "text/html")

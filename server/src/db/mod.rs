@@ -195,6 +195,17 @@ impl Db {
         }
     }
 
+    /// The file of an SQLite store, for connections of its own beside the pool (see
+    /// `links::sqlite_reader`, `runs::sqlite_direct`); `None` for PostgreSQL or an in-memory one.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        let Db::Sqlite(pool) = self else {
+            return None;
+        };
+        let file = pool.connect_options().get_filename().to_path_buf();
+        let in_memory = file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
+        (!in_memory).then_some(file)
+    }
+
     pub fn engine(&self) -> &'static str {
         match self {
             Db::Sqlite(_) => "SQLite",

@@ -21,6 +21,10 @@ pub struct ExportState {
     pub runs: RunStore,
 }
 
+const SERVER_FAULT: &str =
+    "Something went wrong on the server. It has been logged; please try again.";
+const NO_SUCH_FLOW: &str = "There is no such flow.";
+
 fn refused(status: StatusCode, message: &'static str) -> Response {
     (status, [(CACHE_CONTROL, "no-store")], message).into_response()
 }
@@ -51,24 +55,18 @@ pub async fn results_csv(
         Ok(None) => return refused(StatusCode::UNAUTHORIZED, "Please sign in to continue."),
         Err(err) => {
             tracing::error!(error = %err, "checking the session of an export");
-            return refused(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on the server. It has been logged; please try again.",
-            );
+            return refused(StatusCode::INTERNAL_SERVER_ERROR, SERVER_FAULT);
         }
     }
     let Ok(flow) = FlowSlug::parse(&slug) else {
-        return refused(StatusCode::NOT_FOUND, "There is no such flow.");
+        return refused(StatusCode::NOT_FOUND, NO_SUCH_FLOW);
     };
     let export = match state.runs.export(&flow).await {
         Ok(Some(export)) => export,
-        Ok(None) => return refused(StatusCode::NOT_FOUND, "There is no such flow."),
+        Ok(None) => return refused(StatusCode::NOT_FOUND, NO_SUCH_FLOW),
         Err(err) => {
             tracing::error!(error = %err, "starting an export");
-            return refused(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on the server. It has been logged; please try again.",
-            );
+            return refused(StatusCode::INTERNAL_SERVER_ERROR, SERVER_FAULT);
         }
     };
     let disposition = format!("attachment; filename=\"{}-results.csv\"", flow.as_str());

@@ -28,12 +28,7 @@ const CACHE_KIB: i64 = 32 * 1024;
 impl SqliteReader {
     /// A reader for a store on an SQLite file; `None` for PostgreSQL or an in-memory database.
     pub fn for_db(db: &Db) -> Option<Self> {
-        let Db::Sqlite(pool) = db else {
-            return None;
-        };
-        let file = pool.connect_options().get_filename().to_path_buf();
-        let in_memory = file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
-        (!in_memory).then(|| Self {
+        db.sqlite_file().map(|file| Self {
             file,
             idle: Mutex::new(Vec::new()),
         })
