@@ -5,6 +5,7 @@ use crate::configuration::{ConfigError, LogFormat, ServeArgs, SESSION_TTL};
 use crate::db::{backup, redact_url, Db, Store, StoreError};
 use crate::security::session::SessionKey;
 use crate::{demo, import, startup};
+use app::domain::api_key::ApiScope;
 use app::domain::{Role, UserName};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
@@ -65,6 +66,9 @@ pub enum Command {
     /// Shared links.
     #[command(subcommand)]
     Links(LinksCommand),
+    /// API keys, for systems that make links through `/api/v1`.
+    #[command(subcommand)]
+    Apikey(ApiKeyCommand),
     /// Copy the live SQLite database into FILE, consistently, while it serves (PostgreSQL: see pg_dump).
     Backup { file: PathBuf },
     /// Replace the SQLite database with the backup FILE, after checking it; the old one is kept
@@ -91,6 +95,31 @@ pub enum LinksCommand {
         #[arg(long)]
         application: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Make an API key and print its secret, this once (only a hash of it is kept).
+    Create {
+        /// What the key is for ("SMS gateway").
+        name: String,
+        /// What it may do, once per scope: links:create, links:read, links:revoke, flows:read.
+        #[arg(long = "scope", required = true, value_parser = parse_scope)]
+        scopes: Vec<ApiScope>,
+        /// Limit it to these applications (once per slug); without any, it may use all.
+        #[arg(long = "application")]
+        applications: Vec<String>,
+        /// Make it stop working after this many days.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires_days: Option<u32>,
+    },
+    /// Revoke the key whose secret starts with fsk_PREFIX_: it stops working at once.
+    Revoke { prefix: String },
+}
+
+fn parse_scope(raw: &str) -> Result<ApiScope, String> {
+    ApiScope::parse(raw)
+        .ok_or_else(|| format!("unknown scope {raw:?}: one of {}", ApiScope::names()))
 }
 
 #[derive(Debug, Subcommand)]
@@ -249,6 +278,58 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             store.db().close().await;
             Ok(())
+        }
+        Command::Apikey(ApiKeyCommand::Create {
+            name,
+            scopes,
+            applications,
+            expires_days,
+        }) => {
+            let name = app::domain::api_key::parse_key_name(&name).map_err(CliError::Usage)?;
+            let applications = applications
+                .iter()
+                .map(|a| {
+                    app::domain::FlowSlug::parse(a)
+                        .map_err(|e| CliError::Usage(format!("application {a:?}: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
+            for application in &applications {
+                if !store.applications.exists(application).await? {
+                    return Err(CliError::Usage(format!(
+                        "there is no application called {:?}",
+                        application.as_str()
+                    )));
+                }
+            }
+            let key = crate::api_v1::keys::NewKey {
+                name: name.clone(),
+                scopes,
+                applications,
+                expires_at: expires_days
+                    .map(|days| crate::db::now_millis() + i64::from(days) * 86_400_000),
+            };
+            let secret = store.keys.create(&key, "command line").await?;
+            store.db().close().await;
+            eprintln!(
+                "Created API key {name:?} (prefix {}). Its secret, shown this once:",
+                secret.prefix()
+            );
+            println!("{}", secret.expose());
+            Ok(())
+        }
+        Command::Apikey(ApiKeyCommand::Revoke { prefix }) => {
+            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
+            let revoked = store.keys.revoke(&prefix, "command line").await?;
+            store.db().close().await;
+            if revoked {
+                println!("Revoked API key {prefix}.");
+                Ok(())
+            } else {
+                Err(CliError::Usage(format!(
+                    "no live API key has the prefix {prefix:?}"
+                )))
+            }
         }
         Command::Flows(FlowsCommand::Generate { count }) => {
             let store = open_store(&database_url, SessionKey::from_secret("")).await?;

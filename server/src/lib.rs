@@ -1,6 +1,7 @@
 //! Flowshare's server: the store over SQLite or PostgreSQL, the secrets, the web application and
 //! the `flowshare` command line that runs them.
 
+pub mod api_v1;
 pub mod cli;
 pub mod configuration;
 pub mod db;

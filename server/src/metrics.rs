@@ -6,7 +6,7 @@
 //! - `flowshare_link_opens_total{outcome}`: recipients' page opens: `ok` or the refusal
 //! - `flowshare_short_links_total{outcome}`: `/s/` requests: `found`, `missing`, `limited`
 //! - `flowshare_run_starts_total{outcome}`: counted starts: `ok` or the refusal
-//! - `flowshare_links_generated_total{via}`: links made: `dialog` (the console)
+//! - `flowshare_links_generated_total{via}`: links made: `dialog` (the console), `api` (an API key)
 //! - `flowshare_sign_ins_total{outcome}`: `welcome`, `refused`, `locked`, `busy`
 //! - `flowshare_rate_limited_total{limit}`: 429s by the limit reached
 //! - `flowshare_link_cache_lookups_total{result}`: `hit`, `miss` (link records and short codes)
@@ -30,7 +30,7 @@ struct Handles {
     link_opens: [Counter; OUTCOMES.len()],
     run_starts: [Counter; OUTCOMES.len()],
     short_links: [Counter; SHORT_LINK_OUTCOMES.len()],
-    links_generated: Counter,
+    links_generated: [Counter; 2],
     sign_ins: [Counter; SIGN_IN_OUTCOMES.len()],
     rate_limited: [Counter; LIMITS.len()],
     cache_lookups: [Counter; 2],
@@ -68,7 +68,10 @@ impl Handles {
                 "outcome",
                 SHORT_LINK_OUTCOMES,
             ),
-            links_generated: counter!("flowshare_links_generated_total", "via" => "dialog"),
+            links_generated: [
+                counter!("flowshare_links_generated_total", "via" => "dialog"),
+                counter!("flowshare_links_generated_total", "via" => "api"),
+            ],
             sign_ins: each("flowshare_sign_ins_total", "outcome", SIGN_IN_OUTCOMES),
             rate_limited: each("flowshare_rate_limited_total", "limit", LIMITS),
             cache_lookups: each(
@@ -168,9 +171,11 @@ pub fn run_start(result: Result<(), LinkRefusal>) {
     }
 }
 
-pub fn link_generated() {
+/// A link made, by a console user or (`by` an API key's actor name) through the API.
+pub fn link_generated(by: &str) {
+    let via = usize::from(by.starts_with(app::domain::api_key::ACTOR_PREFIX));
     if let Some(h) = handles() {
-        h.links_generated.increment(1);
+        h.links_generated[via].increment(1);
     }
 }
 

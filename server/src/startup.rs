@@ -81,7 +81,7 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
         .route("/s/{code}", get(http::short::short_link))
         .with_state(Arc::new(http::short::ShortState {
             links: store.links.clone(),
-            limits,
+            limits: limits.clone(),
         }))
         .merge(
             Router::new()
@@ -97,7 +97,12 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
             Router::new()
                 .route("/flows/{slug}/results.csv", get(http::export::results_csv))
                 .with_state(export),
-        );
+        )
+        .merge(crate::api_v1::routes(crate::api_v1::ApiState {
+            keys: store.keys.clone(),
+            links: store.links.clone(),
+            limits,
+        }));
     let router = Router::new()
         .leptos_routes_with_context(&options, console_routes, context, {
             let options = options.clone();

@@ -13,6 +13,8 @@ pub enum AuditAction {
     LinkRevoked,
     ProtectionChanged,
     ApplicationSaved,
+    ApiKeyCreated,
+    ApiKeyRevoked,
 }
 
 impl AuditAction {
@@ -26,6 +28,8 @@ impl AuditAction {
             Self::LinkRevoked => "link.revoked",
             Self::ProtectionChanged => "protection.changed",
             Self::ApplicationSaved => "application.saved",
+            Self::ApiKeyCreated => "api_key.created",
+            Self::ApiKeyRevoked => "api_key.revoked",
         }
     }
 
@@ -43,6 +47,8 @@ impl AuditAction {
             Self::LinkRevoked => "Link revoked",
             Self::ProtectionChanged => "Access protection changed",
             Self::ApplicationSaved => "Application saved",
+            Self::ApiKeyCreated => "API key created",
+            Self::ApiKeyRevoked => "API key revoked",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What Flowshare talks about, independent of storage and screens: flows, applications,
 //! console users and the queries over them. Every type here is parsed once, then trusted.
 
+pub mod api_key;
 pub mod application;
 pub mod applications_page;
 pub mod audit;

@@ -305,6 +305,16 @@ struct ApplicationRow {
 }
 
 impl ApplicationStore {
+    /// Whether an application with this slug exists.
+    pub async fn exists(&self, slug: &FlowSlug) -> StoreResult<bool> {
+        let sql = "SELECT COUNT(*) FROM applications WHERE slug = $1";
+        let count: i64 = on_db!(&self.db, |pool| sqlx::query_scalar(sql)
+            .bind(slug.as_str())
+            .fetch_one(pool)
+            .await)?;
+        Ok(count > 0)
+    }
+
     pub async fn applications(&self) -> StoreResult<Vec<ApplicationSummary>> {
         let sql = "SELECT a.slug, a.name, a.kind, a.base_url, a.embed_origins, a.secret_key, a.key_version, a.rotated_at, a.run_retention_days, \
                    (SELECT COUNT(*) FROM flow_applications fa WHERE fa.application_id = a.id) AS flow_count \

@@ -266,6 +266,8 @@ pub struct Store {
     pub links: crate::links::LinkStore,
     /// Recipients' runs, which read their links through the links' store and cache.
     pub runs: crate::runs::RunStore,
+    /// API keys: how systems make links (`crate::api_v1`).
+    pub keys: crate::api_v1::keys::KeyStore,
     pub reviews: ReviewStore,
     pub audit: AuditStore,
 }
@@ -298,6 +300,7 @@ impl Store {
             },
             audit: AuditStore { db: db.clone() },
             runs: crate::runs::RunStore::new(db.clone(), links.clone()),
+            keys: crate::api_v1::keys::KeyStore::new(db.clone()),
             flows,
             links,
             db,

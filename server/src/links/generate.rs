@@ -297,7 +297,7 @@ impl LinkStore {
         let kind = ApplicationKind::parse(&target.kind)
             .ok_or_else(|| backend(corrupt("application kind")))?;
         let qr_svg = qr_svg(short_url.as_deref().unwrap_or(&plan.url)).map_err(backend)?;
-        crate::metrics::link_generated();
+        crate::metrics::link_generated(&by.name);
         Ok(GeneratedLink {
             qr_svg,
             full_url: plan.url,

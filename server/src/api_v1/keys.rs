@@ -1,0 +1,222 @@
+//! API keys' store: making one (its secret returned once, only its hash kept), revoking one, and
+//! finding the key behind a caller's secret. Every create and revoke is audited, never a secret.
+
+use crate::db::{audit, conditional_change, now_millis, on_db, Db, StoreResult};
+use crate::security::random_bytes;
+use app::domain::api_key::{ApiScope, ApiSecret, PREFIX_CHARS};
+use app::domain::audit::AuditAction;
+use app::domain::FlowSlug;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+#[derive(Debug, Clone)]
+pub struct KeyStore {
+    db: Db,
+}
+
+/// A key to make, checked.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub name: String,
+    pub scopes: Vec<ApiScope>,
+    /// Empty: every application.
+    pub applications: Vec<FlowSlug>,
+    /// Unix milliseconds.
+    pub expires_at: Option<i64>,
+}
+
+/// The key behind a request: what it may do.
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    pub name: String,
+    pub prefix: String,
+    scopes: Vec<ApiScope>,
+    applications: Vec<String>,
+}
+
+impl ApiCaller {
+    pub fn allows(&self, scope: ApiScope) -> bool {
+        self.scopes.contains(&scope)
+    }
+
+    /// Whether the key may make links for `application` (a key limited to none may use all).
+    pub fn may_use(&self, application: &FlowSlug) -> bool {
+        self.applications.is_empty() || self.applications.iter().any(|a| a == application.as_str())
+    }
+}
+
+/// Why a secret opens nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRefusal {
+    /// No key has this secret (or it is not a secret's shape).
+    Unknown,
+    Revoked,
+    Expired,
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    id: i64,
+    name: String,
+    secret_hash: String,
+    scopes: String,
+    applications: String,
+    expires_at: Option<i64>,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+fn secret_hash(secret: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// How often a key's "last used" time is written: once a minute at most, not once a call.
+const LAST_USED_EVERY_MS: i64 = 60_000;
+
+impl KeyStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Makes a key; its secret is in the answer and nowhere else.
+    pub async fn create(&self, key: &NewKey, by: &str) -> StoreResult<ApiSecret> {
+        // A prefix is drawn again on the (rare) clash with an existing one.
+        for _ in 0..5 {
+            let prefix: String = URL_SAFE_NO_PAD
+                .encode(random_bytes::<6>()?)
+                .chars()
+                .take(PREFIX_CHARS)
+                .collect();
+            let secret = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
+            let Some(secret) = ApiSecret::from_parts(&prefix, &secret) else {
+                continue;
+            };
+            if self.insert(key, &secret, by).await? {
+                return Ok(secret);
+            }
+        }
+        Err(crate::db::StoreError::Conflict(
+            "could not draw an unused key prefix".into(),
+        ))
+    }
+
+    async fn insert(&self, key: &NewKey, secret: &ApiSecret, by: &str) -> StoreResult<bool> {
+        let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
+        let applications: Vec<&str> = key.applications.iter().map(FlowSlug::as_str).collect();
+        let (scopes, applications) = (scopes.join(" "), applications.join(" "));
+        let sql = "INSERT INTO api_keys (name, prefix, secret_hash, scopes, applications, created_at, created_by, expires_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (prefix) DO NOTHING";
+        let hash = secret_hash(secret.expose());
+        let detail = format!(
+            "key {} {:?}: {}; applications: {}",
+            secret.prefix(),
+            key.name,
+            scopes,
+            if applications.is_empty() {
+                "all"
+            } else {
+                &applications
+            }
+        );
+        let inserted = conditional_change!(&self.db, |tx| {
+            let inserted = sqlx::query(sql)
+                .bind(&key.name)
+                .bind(secret.prefix())
+                .bind(&hash)
+                .bind(&scopes)
+                .bind(&applications)
+                .bind(now_millis())
+                .bind(by)
+                .bind(key.expires_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if inserted != 1 {
+                return Ok(None);
+            }
+            audit!(tx, by, AuditAction::ApiKeyCreated, &key.name, &detail)?;
+            Ok(Some(()))
+        })?;
+        Ok(inserted.is_some())
+    }
+
+    /// Revokes the key with `prefix`; `false` when there is no such live key.
+    pub async fn revoke(&self, prefix: &str, by: &str) -> StoreResult<bool> {
+        let sql = "UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL RETURNING name";
+        let revoked = conditional_change!(&self.db, |tx| {
+            let name: Option<String> = sqlx::query_scalar(sql)
+                .bind(now_millis())
+                .bind(prefix)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(name) = name else {
+                return Ok(None);
+            };
+            audit!(
+                tx,
+                by,
+                AuditAction::ApiKeyRevoked,
+                &name,
+                &format!("key {prefix}")
+            )?;
+            Ok(Some(()))
+        })?;
+        Ok(revoked.is_some())
+    }
+
+    /// The key whose secret this is, if it may still be used.
+    pub async fn authenticate(
+        &self,
+        secret: &ApiSecret,
+    ) -> StoreResult<Result<ApiCaller, KeyRefusal>> {
+        let sql = "SELECT id, name, secret_hash, scopes, applications, expires_at, last_used_at, revoked_at \
+                   FROM api_keys WHERE prefix = $1";
+        let row: Option<KeyRow> = on_db!(&self.db, |pool| sqlx::query_as(sql)
+            .bind(secret.prefix())
+            .fetch_optional(pool)
+            .await)?;
+        let Some(row) = row else {
+            return Ok(Err(KeyRefusal::Unknown));
+        };
+        // Compared in constant time: how much of a guess matched must not show in the timing.
+        let matches: bool = secret_hash(secret.expose())
+            .as_bytes()
+            .ct_eq(row.secret_hash.as_bytes())
+            .into();
+        if !matches {
+            return Ok(Err(KeyRefusal::Unknown));
+        }
+        let now = now_millis();
+        if row.revoked_at.is_some() {
+            return Ok(Err(KeyRefusal::Revoked));
+        }
+        if row.expires_at.is_some_and(|at| at <= now) {
+            return Ok(Err(KeyRefusal::Expired));
+        }
+        if row
+            .last_used_at
+            .is_none_or(|at| at < now - LAST_USED_EVERY_MS)
+        {
+            let touch = "UPDATE api_keys SET last_used_at = $1 WHERE id = $2";
+            on_db!(&self.db, |pool| sqlx::query(touch)
+                .bind(now)
+                .bind(row.id)
+                .execute(pool)
+                .await
+                .map(|_| ()))?;
+        }
+        Ok(Ok(ApiCaller {
+            name: row.name,
+            prefix: secret.prefix().to_owned(),
+            scopes: row.scopes.split(' ').filter_map(ApiScope::parse).collect(),
+            applications: row
+                .applications
+                .split(' ')
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }))
+    }
+}

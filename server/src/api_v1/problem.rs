@@ -1,0 +1,104 @@
+//! Every refusal of the `/api/v1` API, and the one place it becomes an HTTP answer: an
+//! `application/problem+json` document (RFC 9457) whose `type` names the refusal stably, so a
+//! script can branch on it, and whose `detail` says what to change.
+
+use app::domain::api_key::ApiScope;
+use axum::response::{IntoResponse, Response};
+use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::{HeaderValue, StatusCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("Send the API key as `Authorization: Bearer fsk_…`.")]
+    MissingKey,
+    #[error("This API key does not exist. Check that it was copied whole.")]
+    UnknownKey,
+    #[error("This API key was revoked. Ask an admin for a new one.")]
+    RevokedKey,
+    #[error("This API key has expired. Ask an admin for a new one.")]
+    ExpiredKey,
+    #[error("This API key lacks the scope {}.", .0.as_str())]
+    MissingScope(ApiScope),
+    #[error("This API key is not allowed to make links for application {0:?}.")]
+    ApplicationNotAllowed(String),
+    #[error("The body is not the JSON this call takes: {0}")]
+    BadBody(String),
+    #[error("{field}: {message}")]
+    InvalidField {
+        field: &'static str,
+        message: String,
+    },
+    #[error("There is no flow called {0:?}.")]
+    FlowNotFound(String),
+    #[error("Application {0:?} is not available to this flow.")]
+    ApplicationNotAvailable(String),
+    #[error("{0}")]
+    NotShareable(&'static str),
+    /// The number is seconds to wait.
+    #[error("Too many links from this API key in a short time. Try again in {0} seconds.")]
+    RateLimited(u64),
+    #[error("Something went wrong on the server. It has been logged; please try again.")]
+    Internal,
+}
+
+impl ApiError {
+    /// The status, the stable name in `type`, and the short title of each refusal.
+    fn kind(&self) -> (StatusCode, &'static str, &'static str) {
+        use StatusCode as S;
+        match self {
+            Self::MissingKey => (S::UNAUTHORIZED, "missing-api-key", "API key missing"),
+            Self::UnknownKey => (S::UNAUTHORIZED, "unknown-api-key", "Unknown API key"),
+            Self::RevokedKey => (S::UNAUTHORIZED, "revoked-api-key", "API key revoked"),
+            Self::ExpiredKey => (S::UNAUTHORIZED, "expired-api-key", "API key expired"),
+            Self::MissingScope(_) => (S::FORBIDDEN, "missing-scope", "Scope missing"),
+            Self::ApplicationNotAllowed(_) => (
+                S::FORBIDDEN,
+                "application-not-allowed",
+                "Application not allowed for this key",
+            ),
+            Self::BadBody(_) => (S::BAD_REQUEST, "invalid-body", "Invalid body"),
+            Self::InvalidField { .. } => {
+                (S::UNPROCESSABLE_ENTITY, "invalid-field", "Invalid field")
+            }
+            Self::FlowNotFound(_) => (S::NOT_FOUND, "flow-not-found", "Flow not found"),
+            Self::ApplicationNotAvailable(_) => (
+                S::UNPROCESSABLE_ENTITY,
+                "application-not-available",
+                "Application not available to the flow",
+            ),
+            Self::NotShareable(_) => (S::CONFLICT, "flow-not-shareable", "Flow not shareable"),
+            Self::RateLimited(_) => (S::TOO_MANY_REQUESTS, "rate-limited", "Too many requests"),
+            Self::Internal => (S::INTERNAL_SERVER_ERROR, "internal", "Server fault"),
+        }
+    }
+
+    /// The `type` URI of a refusal: relative to this server, stable across versions of it.
+    pub fn type_uri(name: &str) -> String {
+        format!("/api/v1/problems/{name}")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, name, title) = self.kind();
+        let body = serde_json::json!({
+            "type": Self::type_uri(name),
+            "title": title,
+            "status": status.as_u16(),
+            "detail": self.to_string(),
+        });
+        let mut response = (status, body.to_string()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Self::RateLimited(seconds) = self {
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}

@@ -1,0 +1,377 @@
+//! The API for systems, `/api/v1`, on both engines: an API key makes a protected short link a
+//! recipient opens; every refusal is `application/problem+json` with its own `type` and status,
+//! and writes nothing; keys are kept hashed and audited without their secret.
+
+use app::domain::api_key::{ApiScope, ApiSecret};
+use app::domain::audit::AuditAction;
+use app::domain::FlowSlug;
+use http::StatusCode;
+use server::api_v1::keys::NewKey;
+use server::api_v1::ApiLink;
+use server::app_tests;
+use server::security::limits::{LimitSettings, Rate};
+use server::testing::{local_path, TestApp, TestOptions, TestResponse};
+
+async fn key(app: &TestApp, scopes: &[ApiScope], applications: &[&str]) -> ApiSecret {
+    let new = NewKey {
+        name: "SMS gateway".into(),
+        scopes: scopes.to_vec(),
+        applications: applications
+            .iter()
+            .map(|a| FlowSlug::parse(a).expect("a slug"))
+            .collect(),
+        expires_at: None,
+    };
+    app.test_store
+        .store
+        .keys
+        .create(&new, "admin")
+        .await
+        .expect("a key")
+}
+
+async fn post(app: &TestApp, secret: Option<&str>, path: &str, body: &str) -> TestResponse {
+    let mut request = http::Request::post(path).header("content-type", "application/json");
+    if let Some(secret) = secret {
+        request = request.header("authorization", format!("Bearer {secret}"));
+    }
+    app.send(
+        request
+            .body(axum::body::Body::from(body.to_owned()))
+            .expect("a request"),
+    )
+    .await
+}
+
+const ORDER_LINK: &str = r#"{"flow":"order-status-lookup","application":"order-widget","params":"name=Ada","shorten":true}"#;
+
+/// A problem document's `type` and `detail`, checking its media type.
+fn problem(response: &TestResponse) -> (String, String) {
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/problem+json"),
+        "{response:?}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&response.body).expect("JSON");
+    assert_eq!(doc["status"], response.status.as_u16(), "{doc}");
+    assert!(doc["title"].is_string(), "{doc}");
+    (
+        doc["type"].as_str().expect("a type").to_owned(),
+        doc["detail"].as_str().expect("a detail").to_owned(),
+    )
+}
+
+async fn link_count(app: &TestApp) -> i64 {
+    app.test_store.scalar("SELECT COUNT(*) FROM links").await
+}
+
+app_tests!(
+    an_api_key_makes_a_protected_short_link_a_recipient_opens,
+    |app| async move {
+        let secret = key(&app, &[ApiScope::LinksCreate], &[]).await;
+        let made = post(&app, Some(secret.expose()), "/api/v1/links", ORDER_LINK).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{made:?}");
+        let link: ApiLink = serde_json::from_str(&made.body).expect("a link");
+        assert!(link.protected, "the order widget's links are protected");
+        assert!(link.full_url.contains("fs_sig="), "{}", link.full_url);
+        assert_eq!(link.short_url.as_deref(), Some(link.link.as_str()));
+        assert!(link.full_url.contains(&link.id));
+        assert!(link.qr_svg.is_none(), "no QR code unless asked for");
+        assert!(link.expires_at.is_some(), "the protection's expiry applies");
+        // The recipient opens it.
+        let short = local_path(&link.link);
+        let redirect = app.get(&short, None).await;
+        assert_eq!(redirect.status, StatusCode::FOUND);
+        let page = app
+            .get(redirect.header("location").expect("a target"), None)
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page
+            .body
+            .contains("Hello Ada, this is the order status lookup assistant."));
+        // Asked for, the QR code comes along.
+        let with_qr = post(
+            &app,
+            Some(secret.expose()),
+            "/api/v1/links?qr=svg",
+            ORDER_LINK,
+        )
+        .await;
+        let with_qr: ApiLink = serde_json::from_str(&with_qr.body).expect("a link");
+        assert!(with_qr.qr_svg.is_some_and(|svg| svg.contains("<svg")));
+        // Made by the key: its prefix, never its secret, in the store and the audit log.
+        let by_key = app
+            .test_store
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM links WHERE created_by = 'api-key:{}'",
+                secret.prefix()
+            ))
+            .await;
+        assert_eq!(by_key, 2);
+        for (action, count) in [
+            (AuditAction::ApiKeyCreated, 1),
+            (AuditAction::LinkGenerated, 2),
+        ] {
+            assert_eq!(
+                app.test_store
+                    .scalar(&format!(
+                        "SELECT COUNT(*) FROM audit_log WHERE action = '{}'",
+                        action.as_str()
+                    ))
+                    .await,
+                count,
+                "{action:?}"
+            );
+        }
+        let secret_part = &secret.expose()[13..];
+        assert_eq!(
+            app.test_store
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%{secret_part}%'"
+                ))
+                .await,
+            0
+        );
+        assert_eq!(
+            app.test_store
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM api_keys WHERE secret_hash LIKE '%{secret_part}%'"
+                ))
+                .await,
+            0,
+            "only a hash is kept"
+        );
+    }
+);
+
+app_tests!(
+    every_refusal_has_its_type_and_status_and_writes_nothing,
+    |app| async move {
+        let secret = key(
+            &app,
+            &[ApiScope::LinksCreate],
+            &["order-widget", "partner-portal"],
+        )
+        .await;
+        let reader = key(&app, &[ApiScope::LinksRead], &[]).await;
+        let expired = key(&app, &[ApiScope::LinksCreate], &[]).await;
+        app.test_store
+            .store
+            .keys
+            .revoke(reader.prefix(), "admin")
+            .await
+            .expect("revoked");
+        let reader_live = key(&app, &[ApiScope::LinksRead], &[]).await;
+        // Expire one key by moving its expiry into the past.
+        sqlx_expire(&app, expired.prefix()).await;
+        let before = link_count(&app).await;
+        let unknown = "fsk_AAAAAAAA_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+        let cases: Vec<(Option<&str>, &str, StatusCode, &str)> = vec![
+            (
+                None,
+                ORDER_LINK,
+                StatusCode::UNAUTHORIZED,
+                "missing-api-key",
+            ),
+            (
+                Some("not-a-key"),
+                ORDER_LINK,
+                StatusCode::UNAUTHORIZED,
+                "unknown-api-key",
+            ),
+            (
+                Some(unknown),
+                ORDER_LINK,
+                StatusCode::UNAUTHORIZED,
+                "unknown-api-key",
+            ),
+            (
+                Some(reader.expose()),
+                ORDER_LINK,
+                StatusCode::UNAUTHORIZED,
+                "revoked-api-key",
+            ),
+            (
+                Some(expired.expose()),
+                ORDER_LINK,
+                StatusCode::UNAUTHORIZED,
+                "expired-api-key",
+            ),
+            (
+                Some(reader_live.expose()),
+                ORDER_LINK,
+                StatusCode::FORBIDDEN,
+                "missing-scope",
+            ),
+            (
+                Some(secret.expose()),
+                r#"{"flow":"order-status-lookup","application":"help-centre"}"#,
+                StatusCode::FORBIDDEN,
+                "application-not-allowed",
+            ),
+            (
+                Some(secret.expose()),
+                "{not json",
+                StatusCode::BAD_REQUEST,
+                "invalid-body",
+            ),
+            (
+                Some(secret.expose()),
+                r#"{"flow":"order-status-lookup","application":"order-widget","colour":"red"}"#,
+                StatusCode::BAD_REQUEST,
+                "invalid-body",
+            ),
+            (
+                Some(secret.expose()),
+                r#"{"flow":"order-status-lookup","application":"order-widget","params":"a=1&a=2"}"#,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-field",
+            ),
+            (
+                Some(secret.expose()),
+                r#"{"flow":"no-such-flow","application":"order-widget"}"#,
+                StatusCode::NOT_FOUND,
+                "flow-not-found",
+            ),
+            (
+                Some(secret.expose()),
+                r#"{"flow":"order-status-lookup","application":"partner-portal"}"#,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "application-not-available",
+            ),
+            (
+                Some(secret.expose()),
+                r#"{"flow":"parking-permit-renewal","application":"order-widget"}"#,
+                StatusCode::CONFLICT,
+                "flow-not-shareable",
+            ),
+        ];
+        for (secret, body, status, kind) in cases {
+            let response = post(&app, secret, "/api/v1/links", body).await;
+            assert_eq!(response.status, status, "{kind}: {response:?}");
+            let (type_uri, detail) = problem(&response);
+            assert_eq!(type_uri, format!("/api/v1/problems/{kind}"), "{detail}");
+            assert!(!detail.is_empty());
+            if status == StatusCode::UNAUTHORIZED {
+                assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+            }
+        }
+        let unknown_field = post(
+            &app,
+            Some(secret.expose()),
+            "/api/v1/links",
+            r#"{"flow":"order-status-lookup","application":"order-widget","colour":"red"}"#,
+        )
+        .await;
+        assert!(
+            problem(&unknown_field).1.contains("colour"),
+            "the field is named"
+        );
+        let bad_qr = post(
+            &app,
+            Some(secret.expose()),
+            "/api/v1/links?qr=png",
+            ORDER_LINK,
+        )
+        .await;
+        assert_eq!(bad_qr.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(problem(&bad_qr).1.contains("svg"));
+        assert_eq!(
+            link_count(&app).await,
+            before,
+            "nothing refused was written"
+        );
+    }
+);
+
+/// Moves an API key's expiry into the past.
+async fn sqlx_expire(app: &TestApp, prefix: &str) {
+    let sql = format!("UPDATE api_keys SET expires_at = 1 WHERE prefix = '{prefix}'");
+    match app.test_store.store.db() {
+        server::db::Db::Sqlite(pool) => {
+            sqlx::query(&sql).execute(pool).await.expect("expired");
+        }
+        server::db::Db::Postgres(pool) => {
+            sqlx::query(&sql).execute(pool).await.expect("expired");
+        }
+    }
+}
+
+app_tests!(
+    a_keys_links_are_rate_limited_on_their_own,
+    TestOptions {
+        limits: LimitSettings {
+            link_generations_per_user: Rate::parse("2/h").expect("a rate"),
+            ..LimitSettings::OFF
+        },
+        ..TestOptions::default()
+    },
+    |app| async move {
+        let secret = key(&app, &[ApiScope::LinksCreate], &[]).await;
+        for _ in 0..2 {
+            let made = post(&app, Some(secret.expose()), "/api/v1/links", ORDER_LINK).await;
+            assert_eq!(made.status, StatusCode::CREATED, "{made:?}");
+        }
+        let limited = post(&app, Some(secret.expose()), "/api/v1/links", ORDER_LINK).await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            problem(&limited).0,
+            "/api/v1/problems/rate-limited".to_owned()
+        );
+        assert!(limited
+            .header("retry-after")
+            .and_then(|s| s.parse::<u64>().ok())
+            .is_some_and(|s| s >= 1));
+        // Another key has its own budget.
+        let other = key(&app, &[ApiScope::LinksCreate], &[]).await;
+        assert_eq!(
+            post(&app, Some(other.expose()), "/api/v1/links", ORDER_LINK)
+                .await
+                .status,
+            StatusCode::CREATED
+        );
+    }
+);
+
+/// The command line makes a key (its secret printed once, alone on standard output, so a script
+/// can capture it) and revokes it by its prefix; bad input is named.
+#[test]
+fn the_command_line_makes_and_revokes_keys() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("keys.db").display());
+    let flowshare = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_flowshare"))
+            .env("DATABASE_URL", &url)
+            .args(args)
+            .output()
+            .expect("flowshare runs")
+    };
+    let made = flowshare(&["apikey", "create", "SMS gateway", "--scope", "links:create"]);
+    assert!(made.status.success(), "{made:?}");
+    let printed = String::from_utf8(made.stdout).expect("UTF-8");
+    let secret = ApiSecret::parse(printed.trim()).expect("the secret, alone on stdout");
+    let told = String::from_utf8_lossy(&made.stderr);
+    assert!(
+        told.contains(secret.prefix()) && !told.contains(secret.expose()),
+        "{told}"
+    );
+    let bad_scope = flowshare(&["apikey", "create", "x", "--scope", "links:*"]);
+    assert!(!bad_scope.status.success());
+    assert!(String::from_utf8_lossy(&bad_scope.stderr).contains("links:create, links:read"));
+    let no_app = flowshare(&[
+        "apikey",
+        "create",
+        "x",
+        "--scope",
+        "links:create",
+        "--application",
+        "nowhere",
+    ]);
+    assert!(!no_app.status.success());
+    assert!(String::from_utf8_lossy(&no_app.stderr).contains("no application called \"nowhere\""));
+    let revoked = flowshare(&["apikey", "revoke", secret.prefix()]);
+    assert!(revoked.status.success(), "{revoked:?}");
+    let again = flowshare(&["apikey", "revoke", secret.prefix()]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no live API key"));
+}
