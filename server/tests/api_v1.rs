@@ -69,8 +69,10 @@ app_tests!(
     an_api_key_makes_a_protected_short_link_a_recipient_opens,
     |app| async move {
         let secret = key(&app, &[ApiScope::LinksCreate], &[]).await;
+        assert!(secret.prefix().bytes().all(|b| b.is_ascii_alphanumeric()));
         let made = post(&app, Some(secret.expose()), "/api/v1/links", ORDER_LINK).await;
         assert_eq!(made.status, StatusCode::CREATED, "{made:?}");
+        assert_eq!(made.header("cache-control"), Some("no-store"));
         let link: ApiLink = serde_json::from_str(&made.body).expect("a link");
         assert!(link.protected, "the order widget's links are protected");
         assert!(link.full_url.contains("fs_sig="), "{}", link.full_url);
@@ -89,6 +91,13 @@ app_tests!(
         assert!(page
             .body
             .contains("Hello Ada, this is the order status lookup assistant."));
+        // The scheme's name is case-insensitive.
+        let request = http::Request::post("/api/v1/links")
+            .header("content-type", "application/json")
+            .header("authorization", format!("bearer {}", secret.expose()))
+            .body(axum::body::Body::from(ORDER_LINK))
+            .expect("a request");
+        assert_eq!(app.send(request).await.status, StatusCode::CREATED);
         // Asked for, the QR code comes along.
         let with_qr = post(
             &app,
@@ -107,10 +116,17 @@ app_tests!(
                 secret.prefix()
             ))
             .await;
-        assert_eq!(by_key, 2);
+        assert_eq!(by_key, 3);
+        assert_eq!(
+            app.test_store
+                .scalar("SELECT COUNT(*) FROM api_keys WHERE last_used_at IS NOT NULL")
+                .await,
+            1,
+            "a key that made links was used"
+        );
         for (action, count) in [
             (AuditAction::ApiKeyCreated, 1),
-            (AuditAction::LinkGenerated, 2),
+            (AuditAction::LinkGenerated, 3),
         ] {
             assert_eq!(
                 app.test_store
@@ -245,6 +261,12 @@ app_tests!(
                 StatusCode::CONFLICT,
                 "flow-not-shareable",
             ),
+            (
+                Some(secret.expose()),
+                r#"{"flow":"order-status-lookup","application":"order-widget","protect":false}"#,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-field",
+            ),
         ];
         for (secret, body, status, kind) in cases {
             let response = post(&app, secret, "/api/v1/links", body).await;
@@ -276,6 +298,28 @@ app_tests!(
         .await;
         assert_eq!(bad_qr.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(problem(&bad_qr).1.contains("svg"));
+        let stray = post(
+            &app,
+            Some(secret.expose()),
+            "/api/v1/links?qr=svg&x=1",
+            ORDER_LINK,
+        )
+        .await;
+        assert_eq!(problem(&stray).0, "/api/v1/problems/invalid-field");
+        let huge = format!(
+            r#"{{"flow":"order-status-lookup","application":"order-widget","params":"a={}"}}"#,
+            "x".repeat(70_000)
+        );
+        let too_big = post(&app, Some(secret.expose()), "/api/v1/links", &huge).await;
+        assert_eq!(too_big.status, StatusCode::BAD_REQUEST);
+        assert!(problem(&too_big).1.contains("64 KiB"), "{too_big:?}");
+        assert_eq!(
+            app.test_store
+                .scalar("SELECT COUNT(*) FROM api_keys WHERE last_used_at IS NOT NULL")
+                .await,
+            0,
+            "refused calls leave no trace"
+        );
         assert_eq!(
             link_count(&app).await,
             before,

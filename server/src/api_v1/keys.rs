@@ -32,8 +32,11 @@ pub struct NewKey {
 pub struct ApiCaller {
     pub name: String,
     pub prefix: String,
+    id: i64,
     scopes: Vec<ApiScope>,
     applications: Vec<String>,
+    /// Whether its "last used" time is older than a minute (see [`KeyStore::used`]).
+    stale_use: bool,
 }
 
 impl ApiCaller {
@@ -84,10 +87,13 @@ impl KeyStore {
     pub async fn create(&self, key: &NewKey, by: &str) -> StoreResult<ApiSecret> {
         // A prefix is drawn again on the (rare) clash with an existing one.
         for _ in 0..5 {
-            let prefix: String = URL_SAFE_NO_PAD
-                .encode(random_bytes::<6>()?)
-                .chars()
-                .take(PREFIX_CHARS)
+            // Letters and digits only: a prefix starting with `-` would read as an option to
+            // `flowshare apikey revoke`, just when a leaked key must go fast.
+            const ALPHANUMERIC: &[u8] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+            let prefix: String = random_bytes::<PREFIX_CHARS>()?
+                .iter()
+                .map(|b| char::from(ALPHANUMERIC[usize::from(*b) % ALPHANUMERIC.len()]))
                 .collect();
             let secret = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
             let Some(secret) = ApiSecret::from_parts(&prefix, &secret) else {
@@ -166,7 +172,23 @@ impl KeyStore {
         Ok(revoked.is_some())
     }
 
-    /// The key whose secret this is, if it may still be used.
+    /// Notes that `caller` did something (a refused request does not count): once a minute at
+    /// most, not once a call.
+    pub async fn used(&self, caller: &ApiCaller) -> StoreResult<()> {
+        if !caller.stale_use {
+            return Ok(());
+        }
+        let touch = "UPDATE api_keys SET last_used_at = $1 WHERE id = $2";
+        on_db!(&self.db, |pool| sqlx::query(touch)
+            .bind(now_millis())
+            .bind(caller.id)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The key whose secret this is, if it may still be used. Reads only.
     pub async fn authenticate(
         &self,
         secret: &ApiSecret,
@@ -195,19 +217,11 @@ impl KeyStore {
         if row.expires_at.is_some_and(|at| at <= now) {
             return Ok(Err(KeyRefusal::Expired));
         }
-        if row
-            .last_used_at
-            .is_none_or(|at| at < now - LAST_USED_EVERY_MS)
-        {
-            let touch = "UPDATE api_keys SET last_used_at = $1 WHERE id = $2";
-            on_db!(&self.db, |pool| sqlx::query(touch)
-                .bind(now)
-                .bind(row.id)
-                .execute(pool)
-                .await
-                .map(|_| ()))?;
-        }
         Ok(Ok(ApiCaller {
+            stale_use: row
+                .last_used_at
+                .is_none_or(|at| at < now - LAST_USED_EVERY_MS),
+            id: row.id,
             name: row.name,
             prefix: secret.prefix().to_owned(),
             scopes: row.scopes.split(' ').filter_map(ApiScope::parse).collect(),

@@ -16,12 +16,13 @@ use app::domain::share::{ShareInputError, ShareRequest};
 use app::domain::{Role, UserView};
 use app::ports::{RateLimits, ShareError};
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use http::header::AUTHORIZATION;
-use http::{HeaderMap, StatusCode};
+use http::header::{AUTHORIZATION, CACHE_CONTROL};
+use http::{HeaderMap, HeaderValue, StatusCode};
 use keys::{ApiCaller, KeyRefusal, KeyStore};
 use problem::ApiError;
 use serde::{Deserialize, Serialize};
@@ -34,9 +35,13 @@ pub struct ApiState {
     pub limits: Arc<Limits>,
 }
 
+/// The largest body a call takes: a link's request is a few hundred bytes.
+const MAX_BODY: usize = 64 * 1024;
+
 pub fn routes(state: ApiState) -> Router {
     Router::new()
         .route("/api/v1/links", post(create_link))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(Arc::new(state))
 }
 
@@ -46,11 +51,13 @@ async fn caller(
     headers: &HeaderMap,
     scope: ApiScope,
 ) -> Result<ApiCaller, ApiError> {
+    // The scheme's name is case-insensitive (RFC 9110), the token is not.
     let sent = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
         .ok_or(ApiError::MissingKey)?;
     let secret = ApiSecret::parse(sent).ok_or(ApiError::UnknownKey)?;
     let caller = match state.keys.authenticate(&secret).await {
@@ -79,7 +86,9 @@ struct NewLink {
     /// `name=value&…`, as typed in the dialog's URL Parameters.
     #[serde(default)]
     params: String,
-    /// Sign the link when its flow × application is protected (the dialog's Protect URL).
+    /// The dialog's Protect URL. Links made with a key always follow the flow × application's
+    /// access protection: only `true` is accepted (a key kept in another system must not be
+    /// able to make unsigned links of a protected flow).
     #[serde(default = "yes")]
     protect: bool,
     #[serde(default)]
@@ -88,12 +97,6 @@ struct NewLink {
 
 fn yes() -> bool {
     true
-}
-
-#[derive(Debug, Deserialize)]
-struct LinkOptions {
-    /// `svg` adds the link's QR code to the answer.
-    qr: Option<String>,
 }
 
 /// A made link, as the API answers it.
@@ -114,35 +117,68 @@ pub struct ApiLink {
 
 async fn create_link(
     State(state): State<Arc<ApiState>>,
-    Query(options): Query<LinkOptions>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    match make_link(&state, options, &headers, &body).await {
-        Ok(link) => (StatusCode::CREATED, axum::Json(link)).into_response(),
+    match make_link(&state, query.as_deref(), &headers, body).await {
+        Ok(link) => {
+            // A signed link is a credential: no cache along the way keeps it.
+            let mut response = (StatusCode::CREATED, axum::Json(link)).into_response();
+            response
+                .headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
         Err(err) => err.into_response(),
     }
 }
 
+/// Whether the query asks for the QR code: `qr=svg`, the only format, or nothing.
+fn wants_qr(query: Option<&str>) -> Result<bool, ApiError> {
+    let mut qr = false;
+    for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match (name.as_ref(), value.as_ref()) {
+            ("qr", "svg") => qr = true,
+            ("qr", other) => {
+                return Err(ApiError::InvalidField {
+                    field: "qr",
+                    message: format!("the only QR format is svg (got {other:?})"),
+                })
+            }
+            (other, _) => {
+                return Err(ApiError::InvalidField {
+                    field: "query",
+                    message: format!("{other:?} is not a parameter of this call (only qr)"),
+                })
+            }
+        }
+    }
+    Ok(qr)
+}
+
 async fn make_link(
     state: &ApiState,
-    options: LinkOptions,
+    query: Option<&str>,
     headers: &HeaderMap,
-    body: &[u8],
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<ApiLink, ApiError> {
     let caller = caller(state, headers, ApiScope::LinksCreate).await?;
-    let qr = match options.qr.as_deref() {
-        None => false,
-        Some("svg") => true,
-        Some(other) => {
-            return Err(ApiError::InvalidField {
-                field: "qr",
-                message: format!("the only QR format is svg (got {other:?})"),
-            })
-        }
-    };
+    let qr = wants_qr(query)?;
+    let body = body.map_err(|rejection| {
+        ApiError::BadBody(format!(
+            "{rejection} (a call's body is at most {} KiB)",
+            MAX_BODY / 1024
+        ))
+    })?;
     let new: NewLink =
-        serde_json::from_slice(body).map_err(|e| ApiError::BadBody(e.to_string()))?;
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadBody(e.to_string()))?;
+    if !new.protect {
+        return Err(ApiError::InvalidField {
+            field: "protect",
+            message: "links made with an API key follow the flow's access protection; leave it out or send true".into(),
+        });
+    }
     let request = ShareRequest::parse(
         &new.flow,
         &new.application,
@@ -194,6 +230,10 @@ async fn make_link(
                 ApiError::Internal
             }
         })?;
+    if let Err(err) = state.keys.used(&caller).await {
+        // The link was made; a key's "last used" time is not worth failing the call for.
+        tracing::warn!(error = %err, "noting an API key's use");
+    }
     Ok(ApiLink {
         id: link
             .full_url
