@@ -9,7 +9,7 @@
 pub mod results;
 mod sqlite_direct;
 
-use crate::db::{conditional_change, now_millis, on_db, Db, StoreError, StoreResult};
+use crate::db::{conditional_change, now_millis, on_db, Db, StoreError, StoreResult, WriteTurn};
 use crate::links::open::{LinkRecord, Verdict};
 use crate::links::LinkStore;
 use crate::security::random_bytes;
@@ -30,11 +30,8 @@ const DAY_MS: i64 = 86_400_000;
 pub struct RunStore {
     db: Db,
     links: LinkStore,
-    /// On SQLite, runs' writes take turns here. SQLite has one writer at a time; connections that
-    /// race for it back off in sleeps of up to 100 ms, which showed as a p99 of 70 ms with 64 runs
-    /// moving at once. Waiting in this queue instead keeps every write's wait to the writes ahead
-    /// of it. (PostgreSQL locks rows and needs no turn.)
-    write_turn: Option<Arc<tokio::sync::Semaphore>>,
+    /// Runs' writes take turns on SQLite (see `WriteTurn`).
+    write_turn: WriteTurn,
     /// On an SQLite file, a move's read and write without sqlx's thread hops (`sqlite_direct`).
     direct: Option<Arc<sqlite_direct::DirectRuns>>,
 }
@@ -83,22 +80,11 @@ fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
 
 impl RunStore {
     pub fn new(db: Db, links: LinkStore) -> Self {
-        let write_turn =
-            matches!(db, Db::Sqlite(_)).then(|| Arc::new(tokio::sync::Semaphore::new(1)));
         Self {
+            write_turn: WriteTurn::for_db(&db),
             direct: sqlite_direct::DirectRuns::for_db(&db).map(Arc::new),
             db,
             links,
-            write_turn,
-        }
-    }
-
-    /// This store's turn to write on SQLite (held until dropped); nothing to wait for elsewhere.
-    async fn turn_to_write(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        match &self.write_turn {
-            // The semaphore is never closed, so acquiring cannot fail.
-            Some(turn) => turn.acquire().await.ok(),
-            None => None,
         }
     }
 
@@ -182,7 +168,7 @@ impl RunStore {
         let link_id = record.link_id.as_str();
         let (state_json, params_json) = (to_json(state)?, to_json(&params)?);
         let hash = token_hash(token);
-        let _turn = self.turn_to_write().await;
+        let _turn = self.write_turn.take().await;
         Ok(conditional_change!(&self.db, |tx| {
             let counted: Option<(i64, Option<i64>)> = sqlx::query_as(count)
                 .bind(now)
@@ -309,7 +295,7 @@ impl RunStore {
                    AND f.publication = 'published' AND f.approval = 'approved')";
         let moves = i64::from(run.state.moves);
         let idle_since = now - RUN_IDLE_MS;
-        let _turn = self.turn_to_write().await;
+        let _turn = self.write_turn.take().await;
         let changed = match &self.direct {
             Some(direct) => direct
                 .write(
