@@ -31,9 +31,22 @@ async fn key(app: &TestApp, scopes: &[ApiScope], applications: &[&str]) -> ApiSe
 }
 
 async fn post(app: &TestApp, secret: Option<&str>, path: &str, body: &str) -> TestResponse {
+    post_with(app, secret, path, body, None).await
+}
+
+async fn post_with(
+    app: &TestApp,
+    secret: Option<&str>,
+    path: &str,
+    body: &str,
+    idempotency_key: Option<&str>,
+) -> TestResponse {
     let mut request = http::Request::post(path).header("content-type", "application/json");
     if let Some(secret) = secret {
         request = request.header("authorization", format!("Bearer {secret}"));
+    }
+    if let Some(key) = idempotency_key {
+        request = request.header("idempotency-key", key);
     }
     app.send(
         request
@@ -419,3 +432,95 @@ fn the_command_line_makes_and_revokes_keys() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("no live API key"));
 }
+
+app_tests!(
+    a_retried_call_gets_the_first_answer_and_never_a_second_link,
+    |app| async move {
+        let secret = key(&app, &[ApiScope::LinksCreate], &[]).await;
+        let secret = secret.expose();
+        let first = post_with(
+            &app,
+            Some(secret),
+            "/api/v1/links",
+            ORDER_LINK,
+            Some("order-42"),
+        )
+        .await;
+        assert_eq!(first.status, StatusCode::CREATED, "{first:?}");
+        let again = post_with(
+            &app,
+            Some(secret),
+            "/api/v1/links",
+            ORDER_LINK,
+            Some("order-42"),
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::CREATED);
+        assert_eq!(again.body, first.body, "the same link, not a new one");
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+        assert_eq!(link_count(&app).await, 1);
+        // The same key for another request is a mistake, said as such.
+        let other =
+            r#"{"flow":"order-status-lookup","application":"order-widget","params":"name=Bob"}"#;
+        let reused = post_with(&app, Some(secret), "/api/v1/links", other, Some("order-42")).await;
+        assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            problem(&reused).0,
+            "/api/v1/problems/idempotency-key-reused"
+        );
+        // A refused call keeps nothing: corrected, the same key works.
+        let refused =
+            r#"{"flow":"order-status-lookup","application":"order-widget","params":"a=1&a=2"}"#;
+        let bad = post_with(
+            &app,
+            Some(secret),
+            "/api/v1/links",
+            refused,
+            Some("order-43"),
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fixed = post_with(&app, Some(secret), "/api/v1/links", other, Some("order-43")).await;
+        assert_eq!(fixed.status, StatusCode::CREATED, "{fixed:?}");
+        assert_eq!(link_count(&app).await, 2);
+        let malformed = post_with(
+            &app,
+            Some(secret),
+            "/api/v1/links",
+            ORDER_LINK,
+            Some("two words"),
+        )
+        .await;
+        assert_eq!(problem(&malformed).0, "/api/v1/problems/invalid-field");
+        // Racing retries: one link, whatever the order.
+        let app = std::sync::Arc::new(app);
+        let racers: Vec<_> = (0..10)
+            .map(|_| {
+                let (app, secret) = (app.clone(), secret.to_owned());
+                tokio::spawn(async move {
+                    post_with(
+                        &app,
+                        Some(&secret),
+                        "/api/v1/links",
+                        ORDER_LINK,
+                        Some("order-44"),
+                    )
+                    .await
+                    .status
+                })
+            })
+            .collect();
+        for racer in racers {
+            let status = racer.await.expect("a racer");
+            assert!(
+                status == StatusCode::CREATED || status == StatusCode::CONFLICT,
+                "{status}"
+            );
+        }
+        assert_eq!(
+            link_count(&app).await,
+            3,
+            "exactly one link for the racing retries"
+        );
+    }
+);

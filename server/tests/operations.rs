@@ -221,6 +221,7 @@ app_tests!(retention_removes_exactly_what_is_older, |app| async move {
             daily_uses: 3,
             audit_entries: 1,
             runs: 1,
+            idempotent_answers: 0,
         }
     );
     assert_eq!(

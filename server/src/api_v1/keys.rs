@@ -40,6 +40,11 @@ pub struct ApiCaller {
 }
 
 impl ApiCaller {
+    /// The key's row, for what is kept per key (idempotent answers).
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
     pub fn allows(&self, scope: ApiScope) -> bool {
         self.scopes.contains(&scope)
     }

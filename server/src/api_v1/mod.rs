@@ -4,8 +4,10 @@
 //!
 //! `POST /api/v1/links` makes one link exactly as the Share dialog would: the same checks of the
 //! flow, the application and the parameters, the application's access protection, the audit log
-//! entry, the per-caller rate limit.
+//! entry, the per-caller rate limit. With an `Idempotency-Key`, a retry gets the first answer
+//! (`idempotency`).
 
+pub mod idempotency;
 pub mod keys;
 pub mod problem;
 
@@ -21,8 +23,9 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use http::header::{AUTHORIZATION, CACHE_CONTROL};
+use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, StatusCode};
+use idempotency::Found;
 use keys::{ApiCaller, KeyRefusal, KeyStore};
 use problem::ApiError;
 use serde::{Deserialize, Serialize};
@@ -31,6 +34,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct ApiState {
     pub keys: KeyStore,
+    pub idempotency: idempotency::Idempotency,
     pub links: LinkStore,
     pub limits: Arc<Limits>,
 }
@@ -121,16 +125,64 @@ async fn create_link(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    match make_link(&state, query.as_deref(), &headers, body).await {
-        Ok(link) => {
+    match answer_create(&state, query.as_deref(), &headers, body).await {
+        Ok((status, json, replayed)) => {
+            let mut response = (status, json).into_response();
+            let headers = response.headers_mut();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             // A signed link is a credential: no cache along the way keeps it.
-            let mut response = (StatusCode::CREATED, axum::Json(link)).into_response();
-            response
-                .headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            if replayed {
+                headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+            }
             response
         }
         Err(err) => err.into_response(),
+    }
+}
+
+/// The answer to a create: its status and JSON, and whether it is a retry's stored answer.
+async fn answer_create(
+    state: &ApiState,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, String, bool), ApiError> {
+    let caller = caller(state, headers, ApiScope::LinksCreate).await?;
+    let body = body.map_err(|rejection| {
+        ApiError::BadBody(format!(
+            "{rejection} (a call's body is at most {} KiB)",
+            MAX_BODY / 1024
+        ))
+    })?;
+    let claim = match idempotency::requested_key(headers)? {
+        None => None,
+        Some(key) => {
+            let hash = idempotency::request_hash("POST", "/api/v1/links", query, &body);
+            match state.idempotency.claim(&caller, &key, &hash).await? {
+                Found::Answered { status, body } => {
+                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                    return Ok((status, body, true));
+                }
+                Found::New(claim) => Some(claim),
+            }
+        }
+    };
+    let made = make_link(state, &caller, query, &body)
+        .await
+        .and_then(|link| serde_json::to_string(&link).map_err(|_| ApiError::Internal));
+    match (made, claim) {
+        (Ok(json), claim) => {
+            if let Some(claim) = claim {
+                state.idempotency.keep(claim, 201, &json).await;
+            }
+            Ok((StatusCode::CREATED, json, false))
+        }
+        (Err(err), Some(claim)) => {
+            state.idempotency.release(claim).await;
+            Err(err)
+        }
+        (Err(err), None) => Err(err),
     }
 }
 
@@ -159,20 +211,13 @@ fn wants_qr(query: Option<&str>) -> Result<bool, ApiError> {
 
 async fn make_link(
     state: &ApiState,
+    caller: &ApiCaller,
     query: Option<&str>,
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: &[u8],
 ) -> Result<ApiLink, ApiError> {
-    let caller = caller(state, headers, ApiScope::LinksCreate).await?;
     let qr = wants_qr(query)?;
-    let body = body.map_err(|rejection| {
-        ApiError::BadBody(format!(
-            "{rejection} (a call's body is at most {} KiB)",
-            MAX_BODY / 1024
-        ))
-    })?;
     let new: NewLink =
-        serde_json::from_slice(&body).map_err(|e| ApiError::BadBody(e.to_string()))?;
+        serde_json::from_slice(body).map_err(|e| ApiError::BadBody(e.to_string()))?;
     if !new.protect {
         return Err(ApiError::InvalidField {
             field: "protect",
@@ -230,7 +275,7 @@ async fn make_link(
                 ApiError::Internal
             }
         })?;
-    if let Err(err) = state.keys.used(&caller).await {
+    if let Err(err) = state.keys.used(caller).await {
         // The link was made; a key's "last used" time is not worth failing the call for.
         tracing::warn!(error = %err, "noting an API key's use");
     }

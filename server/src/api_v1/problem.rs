@@ -37,6 +37,12 @@ pub enum ApiError {
     /// The number is seconds to wait.
     #[error("Too many links from this API key in a short time. Try again in {0} seconds.")]
     RateLimited(u64),
+    #[error(
+        "This Idempotency-Key was used with a different request. Use a new key for a new request."
+    )]
+    IdempotencyKeyReused,
+    #[error("A call with this Idempotency-Key is still being answered. Retry in a moment.")]
+    IdempotencyKeyInUse,
     #[error("Something went wrong on the server. It has been logged; please try again.")]
     Internal,
 }
@@ -68,6 +74,16 @@ impl ApiError {
             ),
             Self::NotShareable(_) => (S::CONFLICT, "flow-not-shareable", "Flow not shareable"),
             Self::RateLimited(_) => (S::TOO_MANY_REQUESTS, "rate-limited", "Too many requests"),
+            Self::IdempotencyKeyReused => (
+                S::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency-Key used for another request",
+            ),
+            Self::IdempotencyKeyInUse => (
+                S::CONFLICT,
+                "idempotency-key-in-use",
+                "Idempotency-Key in use",
+            ),
             Self::Internal => (S::INTERNAL_SERVER_ERROR, "internal", "Server fault"),
         }
     }

@@ -21,6 +21,7 @@ pub struct Removed {
     pub daily_uses: u64,
     pub audit_entries: u64,
     pub runs: u64,
+    pub idempotent_answers: u64,
 }
 
 const BATCH: i64 = 1_000;
@@ -71,6 +72,14 @@ impl Retention {
                  JOIN applications a ON a.id = l.application_id WHERE a.run_retention_days IS NOT NULL \
                  AND r.updated_at <= $1 - a.run_retention_days * 86400000 LIMIT $2)",
                 now,
+            )
+            .await?,
+            // An API call's stored answer serves retries for a day.
+            idempotent_answers: in_batches(
+                db,
+                "DELETE FROM api_idempotency WHERE (key_id, idempotency_key) IN \
+                 (SELECT key_id, idempotency_key FROM api_idempotency WHERE created_at < $1 LIMIT $2)",
+                now - DAY_MS,
             )
             .await?,
             ..Removed::default()
