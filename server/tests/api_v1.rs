@@ -524,3 +524,108 @@ app_tests!(
         );
     }
 );
+
+app_tests!(
+    a_key_reads_and_revokes_the_links_it_made,
+    |app| async move {
+        let maker = key(
+            &app,
+            &[
+                ApiScope::LinksCreate,
+                ApiScope::LinksRead,
+                ApiScope::LinksRevoke,
+            ],
+            &["order-widget"],
+        )
+        .await;
+        let made = post(&app, Some(maker.expose()), "/api/v1/links", ORDER_LINK).await;
+        let link: ApiLink = serde_json::from_str(&made.body).expect("a link");
+        let get = |secret: String, id: String| {
+            let app = &app;
+            async move {
+                let request = http::Request::get(format!("/api/v1/links/{id}"))
+                    .header("authorization", format!("Bearer {secret}"))
+                    .body(axum::body::Body::empty())
+                    .expect("a request");
+                app.send(request).await
+            }
+        };
+        let read = get(maker.expose().to_owned(), link.id.clone()).await;
+        assert_eq!(read.status, StatusCode::OK, "{read:?}");
+        let status: server::api_v1::ApiLinkStatus =
+            serde_json::from_str(&read.body).expect("a status");
+        assert_eq!(
+            (
+                status.state.as_str(),
+                status.uses,
+                status.allowed_uses,
+                status.application.as_str()
+            ),
+            ("active", 0, Some(5), "order-widget")
+        );
+        assert_eq!(status.short_url, link.short_url, "its own link's URLs");
+        assert_eq!(status.created_by, format!("api-key:{}", maker.prefix()));
+        // Another key, limited to other applications, cannot see it; one without the scope may not read.
+        let elsewhere = key(
+            &app,
+            &[ApiScope::LinksRead, ApiScope::LinksRevoke],
+            &["help-centre"],
+        )
+        .await;
+        let hidden = get(elsewhere.expose().to_owned(), link.id.clone()).await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+        assert_eq!(problem(&hidden).0, "/api/v1/problems/link-not-found");
+        let writer = key(&app, &[ApiScope::LinksCreate], &[]).await;
+        assert_eq!(
+            get(writer.expose().to_owned(), link.id.clone())
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            get(maker.expose().to_owned(), "nonsense".into())
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        // A reader of all applications sees the state, not what opens the link.
+        let reader = key(&app, &[ApiScope::LinksRead, ApiScope::LinksRevoke], &[]).await;
+        let seen: server::api_v1::ApiLinkStatus =
+            serde_json::from_str(&get(reader.expose().to_owned(), link.id.clone()).await.body)
+                .expect("a status");
+        assert_eq!((seen.full_url, seen.short_url), (None, None));
+        let revoke = |secret: String| {
+            let (app, id) = (&app, link.id.clone());
+            async move {
+                post(
+                    app,
+                    Some(&secret),
+                    &format!("/api/v1/links/{id}/revoke"),
+                    "",
+                )
+                .await
+            }
+        };
+        let not_yours = revoke(reader.expose().to_owned()).await;
+        assert_eq!(not_yours.status, StatusCode::FORBIDDEN);
+        assert_eq!(problem(&not_yours).0, "/api/v1/problems/not-your-link");
+        let revoked = revoke(maker.expose().to_owned()).await;
+        assert_eq!(revoked.status, StatusCode::OK, "{revoked:?}");
+        let after: server::api_v1::ApiLinkStatus =
+            serde_json::from_str(&revoked.body).expect("a status");
+        assert_eq!(after.state, "revoked");
+        let again = revoke(maker.expose().to_owned()).await;
+        assert_eq!(problem(&again).0, "/api/v1/problems/already-revoked");
+        // The recipient's link is dead, full and short.
+        assert_eq!(
+            app.get(&local_path(&link.full_url), None).await.status,
+            StatusCode::GONE
+        );
+        assert_eq!(
+            app.test_store
+                .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'link.revoked'")
+                .await,
+            1
+        );
+    }
+);

@@ -13,6 +13,17 @@ pub enum LinkState {
 }
 
 impl LinkState {
+    /// The stable name in API answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::UsedUp => "used_up",
+            Self::KeyRegenerated => "key_regenerated",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Active => "Active",

@@ -30,6 +30,14 @@ pub enum ApiError {
     },
     #[error("There is no flow called {0:?}.")]
     FlowNotFound(String),
+    #[error("There is no link {0:?} that this API key may see.")]
+    LinkNotFound(String),
+    #[error(
+        "This link was not made with this API key; only links it made can be revoked with it."
+    )]
+    NotYourLink,
+    #[error("This link was already revoked.")]
+    AlreadyRevoked,
     #[error("Application {0:?} is not available to this flow.")]
     ApplicationNotAvailable(String),
     #[error("{0}")]
@@ -67,6 +75,9 @@ impl ApiError {
                 (S::UNPROCESSABLE_ENTITY, "invalid-field", "Invalid field")
             }
             Self::FlowNotFound(_) => (S::NOT_FOUND, "flow-not-found", "Flow not found"),
+            Self::LinkNotFound(_) => (S::NOT_FOUND, "link-not-found", "Link not found"),
+            Self::NotYourLink => (S::FORBIDDEN, "not-your-link", "Not this key's link"),
+            Self::AlreadyRevoked => (S::CONFLICT, "already-revoked", "Link already revoked"),
             Self::ApplicationNotAvailable(_) => (
                 S::UNPROCESSABLE_ENTITY,
                 "application-not-available",

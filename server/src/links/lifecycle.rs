@@ -26,6 +26,40 @@ struct ListRow {
 
 const DAY_MS: i64 = 86_400_000;
 
+/// One link as the API reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkStatus {
+    pub id: String,
+    pub flow: String,
+    pub application: String,
+    pub created_at: i64,
+    pub created_by: String,
+    pub protected: bool,
+    pub short_code: Option<String>,
+    pub expires_at: Option<i64>,
+    pub invocations: i64,
+    pub allowed_invocations: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub revoked: bool,
+    pub key_current: bool,
+    pub url: String,
+    pub base_url: String,
+}
+
+impl LinkStatus {
+    pub fn state(&self) -> LinkState {
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        LinkState::of(
+            self.revoked,
+            self.key_current,
+            self.expires_at,
+            count(self.invocations),
+            self.allowed_invocations.map(count),
+            now_millis() / 1_000,
+        )
+    }
+}
+
 /// What an attempt to revoke a link found.
 enum Revoked {
     Now,
@@ -106,6 +140,19 @@ impl LinkStore {
                 })
             })
             .collect()
+    }
+
+    /// One link's state and uses, by its id.
+    pub async fn link_status(&self, link_id: &str) -> StoreResult<Option<LinkStatus>> {
+        let sql = "SELECT l.id, f.slug AS flow, a.slug AS application, l.created_at, l.created_by, l.protected, \
+                   l.short_code, l.expires_at, l.invocations, l.allowed_invocations, l.last_used_at, \
+                   (l.revoked_at IS NOT NULL) AS revoked, (l.key_version = a.key_version) AS key_current, \
+                   l.url, a.base_url FROM links l JOIN flows f ON f.id = l.flow_id \
+                   JOIN applications a ON a.id = l.application_id WHERE l.id = $1";
+        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
+            .bind(link_id)
+            .fetch_optional(pool)
+            .await)?)
     }
 
     /// Revokes one link (full and short alike). Admins may revoke any link, publishers their own.

@@ -7,7 +7,7 @@
 
 pub mod cache;
 mod generate;
-mod lifecycle;
+pub mod lifecycle;
 pub mod open;
 pub mod short_code;
 pub mod signing;
