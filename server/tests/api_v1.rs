@@ -629,3 +629,61 @@ app_tests!(
         );
     }
 );
+
+app_tests!(
+    the_openapi_document_describes_every_route_and_resolves,
+    |app| async move {
+        let response = app.get("/api/v1/openapi.json", None).await;
+        assert_eq!(response.status, StatusCode::OK);
+        let doc: serde_json::Value = serde_json::from_str(&response.body).expect("JSON");
+        assert!(
+            doc["openapi"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("3.1")),
+            "{doc}"
+        );
+        let paths: std::collections::BTreeSet<&str> = doc["paths"]
+            .as_object()
+            .expect("paths")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let routed: std::collections::BTreeSet<&str> = server::api_v1::PATHS.into_iter().collect();
+        assert_eq!(
+            paths, routed,
+            "every route documented, nothing documented that is not routed"
+        );
+        // Every documented operation answers on its route (authenticated ones refuse a missing key).
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("operations").keys() {
+                let uri = path.replace("{id}", "AAAAAAAAAAAAAAAAAAAAAA");
+                let request = http::Request::builder()
+                    .method(method.to_uppercase().as_str())
+                    .uri(&uri)
+                    .body(axum::body::Body::empty())
+                    .expect("a request");
+                let status = app.send(request).await.status;
+                assert!(
+                    status == StatusCode::OK || status == StatusCode::UNAUTHORIZED,
+                    "{method} {path}: {status}"
+                );
+            }
+        }
+        // Every reference resolves to a schema in the document.
+        let text = response.body.as_str();
+        for reference in text.split("\"$ref\":\"").skip(1) {
+            let target = reference.split('"').next().expect("a reference");
+            let name = target
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("an unexpected reference {target}"));
+            assert!(
+                doc["components"]["schemas"][name].is_object(),
+                "{target} does not resolve"
+            );
+        }
+        assert_eq!(
+            doc["components"]["securitySchemes"]["api_key"]["scheme"],
+            "bearer"
+        );
+    }
+);

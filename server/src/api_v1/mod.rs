@@ -9,6 +9,7 @@
 
 pub mod idempotency;
 pub mod keys;
+mod openapi;
 pub mod problem;
 
 use crate::links::LinkStore;
@@ -43,11 +44,21 @@ pub struct ApiState {
 /// The largest body a call takes: a link's request is a few hundred bytes.
 const MAX_BODY: usize = 64 * 1024;
 
+/// Every route of the API, documented in `openapi` (a test holds the two together).
+pub const PATHS: [&str; 4] = [
+    "/api/v1/links",
+    "/api/v1/links/{id}",
+    "/api/v1/links/{id}/revoke",
+    "/api/v1/openapi.json",
+];
+
 pub fn routes(state: ApiState) -> Router {
+    let [links, link, revoke, document] = PATHS;
     Router::new()
-        .route("/api/v1/links", post(create_link))
-        .route("/api/v1/links/{id}", get(read_link))
-        .route("/api/v1/links/{id}/revoke", post(revoke_link))
+        .route(links, post(create_link))
+        .route(link, get(read_link))
+        .route(revoke, post(revoke_link))
+        .route(document, get(openapi::document))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(Arc::new(state))
 }
@@ -85,9 +96,9 @@ async fn caller(
 }
 
 /// `POST /api/v1/links`'s body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewLink {
+pub struct NewLink {
     flow: String,
     application: String,
     /// `name=value&…`, as typed in the dialog's URL Parameters.
@@ -107,7 +118,7 @@ fn yes() -> bool {
 }
 
 /// A made link, as the API answers it.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApiLink {
     pub id: String,
     /// The link to hand out: the short one when there is one.
@@ -122,6 +133,27 @@ pub struct ApiLink {
     pub qr_svg: Option<String>,
 }
 
+/// Makes one link, as the Share dialog would.
+#[utoipa::path(
+    post,
+    path = "/api/v1/links",
+    request_body = NewLink,
+    params(
+        ("qr" = Option<String>, Query, description = "`svg` adds the link's QR code (`qr_svg`)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters: a retry with the same key and request gets the first answer, never a second link"),
+    ),
+    responses(
+        (status = 201, description = "The link", body = ApiLink),
+        (status = 400, description = "Not this call's JSON (`invalid-body`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Scope `links:create` missing, or an application the key is not limited to", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such flow", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The flow cannot be shared, or the Idempotency-Key's first call is still being answered", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field refused (named), or an Idempotency-Key used for another request", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many links from this key just now (`Retry-After`)", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn create_link(
     State(state): State<Arc<ApiState>>,
     RawQuery(query): RawQuery,
@@ -301,7 +333,7 @@ async fn make_link(
 }
 
 /// A link's state as `GET /api/v1/links/{id}` answers it.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApiLinkStatus {
     pub id: String,
     pub flow: String,
@@ -383,6 +415,18 @@ fn json_answer(status: StatusCode, body: &impl Serialize) -> Response {
 }
 
 /// `GET /api/v1/links/{id}` (scope `links:read`): a link's state, uses and expiry.
+#[utoipa::path(
+    get,
+    path = "/api/v1/links/{id}",
+    params(("id" = String, Path, description = "The link's id (22 characters)")),
+    responses(
+        (status = 200, description = "The link's state", body = ApiLinkStatus),
+        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Scope `links:read` missing", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such link in the key's applications", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn read_link(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
@@ -401,6 +445,19 @@ async fn read_link(
 
 /// `POST /api/v1/links/{id}/revoke` (scope `links:revoke`): revokes a link this key made, full
 /// and short alike, audited like the console's Revoke.
+#[utoipa::path(
+    post,
+    path = "/api/v1/links/{id}/revoke",
+    params(("id" = String, Path, description = "The link's id (22 characters)")),
+    responses(
+        (status = 200, description = "The link, revoked", body = ApiLinkStatus),
+        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Scope `links:revoke` missing, or a link another key or a console user made", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such link in the key's applications", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Revoked before", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn revoke_link(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
