@@ -687,3 +687,113 @@ app_tests!(
         );
     }
 );
+
+app_tests!(
+    a_batch_is_all_or_nothing_unless_partial_and_names_refused_rows,
+    |app| async move {
+        let secret = key(&app, &[ApiScope::LinksCreate], &[]).await;
+        let secret = secret.expose();
+        let batch = |rows: &[&str], partial: bool| {
+            serde_json::json!({
+                "flow": "order-status-lookup",
+                "application": "order-widget",
+                "shorten": true,
+                "partial": partial,
+                "rows": rows,
+            })
+            .to_string()
+        };
+        let made = post(
+            &app,
+            Some(secret),
+            "/api/v1/links/batch",
+            &batch(&["name=Ada", "name=Bob", "name=Cy"], false),
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{made:?}");
+        let made: server::api_v1::ApiBatch = serde_json::from_str(&made.body).expect("a batch");
+        assert_eq!(made.links.len(), 3);
+        assert!(made.refused.is_empty());
+        for (row, name) in [(0, "Ada"), (1, "Bob"), (2, "Cy")] {
+            let link = &made.links[row];
+            assert_eq!(link.row, row);
+            assert!(link.protected && link.full_url.contains(&format!("name={name}")));
+            let page = app.get(&local_path(&link.full_url), None).await;
+            assert_eq!(page.status, StatusCode::OK);
+            assert!(page.body.contains(&format!("Hello {name}, this is")));
+        }
+        assert_eq!(
+            app.test_store
+                .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'link.generated' AND detail LIKE 'batch of 3 links%'")
+                .await,
+            1,
+            "one audit entry for the batch"
+        );
+        // One bad row refuses the whole batch, naming it; nothing is written.
+        let before = link_count(&app).await;
+        let refused = post(
+            &app,
+            Some(secret),
+            "/api/v1/links/batch",
+            &batch(&["name=Dee", "a=1&a=2", "name=Eve"], false),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem(&refused).0, "/api/v1/problems/invalid-rows");
+        let doc: serde_json::Value = serde_json::from_str(&refused.body).expect("JSON");
+        assert_eq!(doc["rows"].as_array().map(Vec::len), Some(1));
+        assert_eq!(doc["rows"][0]["row"], 1);
+        assert_eq!(link_count(&app).await, before);
+        // Partial: the good rows are made, the bad one listed.
+        let partial = post(
+            &app,
+            Some(secret),
+            "/api/v1/links/batch",
+            &batch(&["name=Dee", "a=1&a=2", "name=Eve"], true),
+        )
+        .await;
+        assert_eq!(partial.status, StatusCode::CREATED, "{partial:?}");
+        let partial: server::api_v1::ApiBatch =
+            serde_json::from_str(&partial.body).expect("a batch");
+        assert_eq!(
+            partial.links.iter().map(|l| l.row).collect::<Vec<_>>(),
+            [0, 2]
+        );
+        assert_eq!(
+            partial.refused.iter().map(|r| r.row).collect::<Vec<_>>(),
+            [1]
+        );
+        assert_eq!(link_count(&app).await, before + 2);
+        // Over the limit: refused whole.
+        let rows: Vec<String> = (0..10_001).map(|i| format!("n={i}")).collect();
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let too_many = post(
+            &app,
+            Some(secret),
+            "/api/v1/links/batch",
+            &batch(&rows, false),
+        )
+        .await;
+        assert_eq!(problem(&too_many).0, "/api/v1/problems/invalid-field");
+        assert!(
+            problem(&too_many).1.contains("10000"),
+            "{}",
+            problem(&too_many).1
+        );
+        // At the limit: 10,000 links in one call.
+        let full = post(
+            &app,
+            Some(secret),
+            "/api/v1/links/batch",
+            &batch(&rows[..10_000], false),
+        )
+        .await;
+        assert_eq!(full.status, StatusCode::CREATED);
+        let full: server::api_v1::ApiBatch = serde_json::from_str(&full.body).expect("a batch");
+        assert_eq!(full.links.len(), 10_000);
+        assert_eq!(link_count(&app).await, before + 2 + 10_000);
+        let codes: std::collections::HashSet<_> =
+            full.links.iter().map(|l| l.short_url.clone()).collect();
+        assert_eq!(codes.len(), 10_000, "every short code its own");
+    }
+);

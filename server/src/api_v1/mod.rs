@@ -45,16 +45,27 @@ pub struct ApiState {
 const MAX_BODY: usize = 64 * 1024;
 
 /// Every route of the API, documented in `openapi` (a test holds the two together).
-pub const PATHS: [&str; 4] = [
+pub const PATHS: [&str; 5] = [
     "/api/v1/links",
     "/api/v1/links/{id}",
     "/api/v1/links/{id}/revoke",
     "/api/v1/openapi.json",
+    "/api/v1/links/batch",
 ];
 
+/// The most parameter sets one batch call makes links for.
+pub const MAX_BATCH_ROWS: usize = 10_000;
+
+/// The largest body of a batch call.
+const MAX_BATCH_BODY: usize = 10 * 1024 * 1024;
+
 pub fn routes(state: ApiState) -> Router {
-    let [links, link, revoke, document] = PATHS;
+    let [links, link, revoke, document, batch] = PATHS;
     Router::new()
+        .route(
+            batch,
+            post(create_batch).layer(axum::extract::DefaultBodyLimit::max(MAX_BATCH_BODY)),
+        )
         .route(links, post(create_link))
         .route(link, get(read_link))
         .route(revoke, post(revoke_link))
@@ -160,12 +171,22 @@ async fn create_link(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    match answer_create(&state, query.as_deref(), &headers, body).await {
+    let query = query.as_deref();
+    let make = async |caller: ApiCaller, body: Bytes| {
+        let link = make_link(&state, &caller, query, &body).await?;
+        serde_json::to_string(&link).map_err(|_| ApiError::Internal)
+    };
+    created(answer_create(&state, PATHS[0], query, &headers, body, MAX_BODY, make).await)
+}
+
+/// A create's answer as a response: the JSON, never stored by a cache along the way (a signed
+/// link is a credential), marked when it is a retry's stored answer.
+fn created(answer: Result<(StatusCode, String, bool), ApiError>) -> Response {
+    match answer {
         Ok((status, json, replayed)) => {
             let mut response = (status, json).into_response();
             let headers = response.headers_mut();
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            // A signed link is a credential: no cache along the way keeps it.
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             if replayed {
                 headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -176,24 +197,29 @@ async fn create_link(
     }
 }
 
-/// The answer to a create: its status and JSON, and whether it is a retry's stored answer.
+/// Every create ends here: the key checked (scope `links:create`), the body read within `limit`,
+/// and, with an `Idempotency-Key`, the first answer kept for retries (a refusal is not kept).
+/// Answers the status, the JSON, and whether it is a retry's stored answer.
 async fn answer_create(
     state: &ApiState,
+    path: &str,
     query: Option<&str>,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
+    limit: usize,
+    make: impl AsyncFnOnce(ApiCaller, Bytes) -> Result<String, ApiError>,
 ) -> Result<(StatusCode, String, bool), ApiError> {
     let caller = caller(state, headers, ApiScope::LinksCreate).await?;
     let body = body.map_err(|rejection| {
         ApiError::BadBody(format!(
             "{rejection} (a call's body is at most {} KiB)",
-            MAX_BODY / 1024
+            limit / 1024
         ))
     })?;
     let claim = match idempotency::requested_key(headers)? {
         None => None,
         Some(key) => {
-            let hash = idempotency::request_hash("POST", "/api/v1/links", query, &body);
+            let hash = idempotency::request_hash("POST", path, query, &body);
             match state.idempotency.claim(&caller, &key, &hash).await? {
                 Found::Answered { status, body } => {
                     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -203,10 +229,7 @@ async fn answer_create(
             }
         }
     };
-    let made = make_link(state, &caller, query, &body)
-        .await
-        .and_then(|link| serde_json::to_string(&link).map_err(|_| ApiError::Internal));
-    match (made, claim) {
+    match (make(caller, body).await, claim) {
         (Ok(json), claim) => {
             if let Some(claim) = claim {
                 state.idempotency.keep(claim, 201, &json).await;
@@ -218,6 +241,45 @@ async fn answer_create(
             Err(err)
         }
         (Err(err), None) => Err(err),
+    }
+}
+
+/// A link request from an API body, parsed as the dialog's is; each refusal names its field.
+fn share_request(
+    flow: &str,
+    application: &str,
+    params: &str,
+    protect: bool,
+    shorten: bool,
+) -> Result<ShareRequest, ApiError> {
+    ShareRequest::parse(flow, application, params, protect, shorten).map_err(|err| match err {
+        ShareInputError::NoApplication | ShareInputError::BadApplication(_) => {
+            ApiError::InvalidField {
+                field: "application",
+                message: err.to_string(),
+            }
+        }
+        ShareInputError::BadFlow(flow) => ApiError::FlowNotFound(flow),
+        ShareInputError::Params(_) => ApiError::InvalidField {
+            field: "params",
+            message: err.to_string(),
+        },
+    })
+}
+
+/// Why the links' store did not make a link, as the API says it.
+fn share_refusal(err: ShareError) -> ApiError {
+    match err {
+        ShareError::FlowNotFound(flow) => ApiError::FlowNotFound(flow),
+        ShareError::Blocked(blocker) => ApiError::NotShareable(blocker.message()),
+        ShareError::NotAvailable(app) => ApiError::ApplicationNotAvailable(app),
+        ShareError::NoSuchLink | ShareError::NotYourLink | ShareError::AlreadyRevoked => {
+            ApiError::Internal
+        }
+        ShareError::Backend(err) => {
+            tracing::error!(error = %err, "generating links for an API key");
+            ApiError::Internal
+        }
     }
 }
 
@@ -259,26 +321,13 @@ async fn make_link(
             message: "links made with an API key follow the flow's access protection; leave it out or send true".into(),
         });
     }
-    let request = ShareRequest::parse(
+    let request = share_request(
         &new.flow,
         &new.application,
         &new.params,
         new.protect,
         new.shorten,
-    )
-    .map_err(|err| match err {
-        ShareInputError::NoApplication | ShareInputError::BadApplication(_) => {
-            ApiError::InvalidField {
-                field: "application",
-                message: err.to_string(),
-            }
-        }
-        ShareInputError::BadFlow(flow) => ApiError::FlowNotFound(flow),
-        ShareInputError::Params(_) => ApiError::InvalidField {
-            field: "params",
-            message: err.to_string(),
-        },
-    })?;
+    )?;
     if !caller.may_use(&request.application) {
         return Err(ApiError::ApplicationNotAllowed(
             request.application.as_str().to_owned(),
@@ -296,20 +345,9 @@ async fn make_link(
         .map_err(|limited| ApiError::RateLimited(limited.retry_after_seconds))?;
     let link = state
         .links
-        .generate(&by, &request)
+        .generate_with(&by, &request, qr)
         .await
-        .map_err(|err| match err {
-            ShareError::FlowNotFound(flow) => ApiError::FlowNotFound(flow),
-            ShareError::Blocked(blocker) => ApiError::NotShareable(blocker.message()),
-            ShareError::NotAvailable(app) => ApiError::ApplicationNotAvailable(app),
-            ShareError::NoSuchLink | ShareError::NotYourLink | ShareError::AlreadyRevoked => {
-                ApiError::Internal
-            }
-            ShareError::Backend(err) => {
-                tracing::error!(error = %err, "generating a link for an API key");
-                ApiError::Internal
-            }
-        })?;
+        .map_err(share_refusal)?;
     if let Err(err) = state.keys.used(caller).await {
         // The link was made; a key's "last used" time is not worth failing the call for.
         tracing::warn!(error = %err, "noting an API key's use");
@@ -493,4 +531,165 @@ async fn revoke_link(
         Ok(status) => json_answer(StatusCode::OK, &status),
         Err(err) => err.into_response(),
     }
+}
+
+/// `POST /api/v1/links/batch`'s body: one link per row, each row its own parameters.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBatch {
+    flow: String,
+    application: String,
+    /// Each row's URL parameters (`name=value&…`), up to 10,000 rows.
+    rows: Vec<String>,
+    /// As for one link: only `true` is accepted.
+    #[serde(default = "yes")]
+    protect: bool,
+    #[serde(default)]
+    shorten: bool,
+    /// Make the good rows' links and list the refused ones, rather than all or nothing.
+    #[serde(default)]
+    partial: bool,
+}
+
+/// A batch as made: a link per good row, by row index, and (when `partial`) the refused rows.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApiBatch {
+    pub flow_name: String,
+    pub links: Vec<ApiBatchLink>,
+    pub refused: Vec<problem::RowRefusal>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApiBatchLink {
+    pub row: usize,
+    pub id: String,
+    /// The link to hand out: the short one when there is one.
+    pub link: String,
+    pub full_url: String,
+    pub short_url: Option<String>,
+    pub protected: bool,
+    pub expires_at: Option<i64>,
+}
+
+/// Makes a link per row, in one transaction: all of them (or, with `partial`, all good rows),
+/// each as one call would make it; one audit entry and one use of the key's rate budget.
+#[utoipa::path(
+    post,
+    path = "/api/v1/links/batch",
+    request_body = NewBatch,
+    params(("Idempotency-Key" = Option<String>, Header, description = "As for one link")),
+    responses(
+        (status = 201, description = "The links, by row", body = ApiBatch),
+        (status = 400, description = "Not this call's JSON, or over 10 MB", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Scope `links:create` missing, or an application the key is not limited to", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such flow", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The flow cannot be shared", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Rows refused (`invalid-rows`, each named in `rows`), over 10,000 rows, or a field refused", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many calls from this key just now", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
+async fn create_batch(
+    State(state): State<Arc<ApiState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let query = query.as_deref();
+    let make = async |caller: ApiCaller, body: Bytes| {
+        if let Some(query) = query.filter(|q| !q.is_empty()) {
+            return Err(ApiError::InvalidField {
+                field: "query",
+                message: format!("this call takes no query (got {query:?})"),
+            });
+        }
+        let batch = make_batch(&state, &caller, &body).await?;
+        serde_json::to_string(&batch).map_err(|_| ApiError::Internal)
+    };
+    let path = PATHS[4];
+    created(answer_create(&state, path, query, &headers, body, MAX_BATCH_BODY, make).await)
+}
+
+async fn make_batch(
+    state: &ApiState,
+    caller: &ApiCaller,
+    body: &[u8],
+) -> Result<ApiBatch, ApiError> {
+    let new: NewBatch =
+        serde_json::from_slice(body).map_err(|e| ApiError::BadBody(e.to_string()))?;
+    if !new.protect {
+        return Err(ApiError::InvalidField {
+            field: "protect",
+            message: "links made with an API key follow the flow's access protection; leave it out or send true".into(),
+        });
+    }
+    if new.rows.is_empty() || new.rows.len() > MAX_BATCH_ROWS {
+        return Err(ApiError::InvalidField {
+            field: "rows",
+            message: format!("1 to {MAX_BATCH_ROWS} rows (got {})", new.rows.len()),
+        });
+    }
+    let template = share_request(&new.flow, &new.application, "", true, new.shorten)?;
+    if !caller.may_use(&template.application) {
+        return Err(ApiError::ApplicationNotAllowed(
+            template.application.as_str().to_owned(),
+        ));
+    }
+    // Every row checked before anything is made, each refusal named by its index.
+    let mut good = Vec::with_capacity(new.rows.len());
+    let mut refused = Vec::new();
+    for (row, params) in new.rows.iter().enumerate() {
+        match app::domain::params::UrlParams::parse(params) {
+            Ok(params) => good.push((row, params)),
+            Err(err) => refused.push(problem::RowRefusal {
+                row,
+                detail: format!("URL parameters: {err}"),
+            }),
+        }
+    }
+    if !refused.is_empty() && !new.partial {
+        return Err(ApiError::InvalidRows(refused));
+    }
+    let by = UserView {
+        name: app::domain::api_key::actor_name(&caller.prefix),
+        role: Role::Publisher,
+    };
+    state
+        .limits
+        .link_generation(&by)
+        .map_err(|limited| ApiError::RateLimited(limited.retry_after_seconds))?;
+    let params: Vec<_> = good.iter().map(|(_, params)| params.clone()).collect();
+    let (flow_name, made) = if params.is_empty() {
+        (String::new(), Vec::new())
+    } else {
+        state
+            .links
+            .generate_batch(&by, &template, &params)
+            .await
+            .map_err(share_refusal)?
+    };
+    if let Err(err) = state.keys.used(caller).await {
+        tracing::warn!(error = %err, "noting an API key's use");
+    }
+    Ok(ApiBatch {
+        flow_name,
+        links: good
+            .iter()
+            .zip(made)
+            .map(|((row, _), link)| ApiBatchLink {
+                row: *row,
+                link: link
+                    .short_url
+                    .clone()
+                    .unwrap_or_else(|| link.full_url.clone()),
+                id: link.id,
+                full_url: link.full_url,
+                short_url: link.short_url,
+                protected: link.protected,
+                expires_at: link.expires_at,
+            })
+            .collect(),
+        refused,
+    })
 }

@@ -43,8 +43,23 @@ impl Modify for BearerKey {
         version = "1",
         description = "Links for campaigns: make, read and revoke shared links of flows with an API key."
     ),
-    paths(super::create_link, super::read_link, super::revoke_link, document),
-    components(schemas(super::NewLink, super::ApiLink, super::ApiLinkStatus, Problem)),
+    paths(
+        super::create_link,
+        super::create_batch,
+        super::read_link,
+        super::revoke_link,
+        document
+    ),
+    components(schemas(
+        super::NewLink,
+        super::ApiLink,
+        super::NewBatch,
+        super::ApiBatch,
+        super::ApiBatchLink,
+        super::problem::RowRefusal,
+        super::ApiLinkStatus,
+        Problem
+    )),
     modifiers(&BearerKey)
 )]
 pub struct ApiDoc;

@@ -7,6 +7,13 @@ use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
 
+/// One refused row of a batch: its index (from 0) and what is wrong with it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct RowRefusal {
+    pub row: usize,
+    pub detail: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("Send the API key as `Authorization: Bearer fsk_…`.")]
@@ -28,6 +35,9 @@ pub enum ApiError {
         field: &'static str,
         message: String,
     },
+    /// Rows of a batch refused, each by its index and why; nothing was made.
+    #[error("{} of the batch's rows are refused, so no link was made; see `rows`.", .0.len())]
+    InvalidRows(Vec<RowRefusal>),
     #[error("There is no flow called {0:?}.")]
     FlowNotFound(String),
     #[error("There is no link {0:?} that this API key may see.")]
@@ -74,6 +84,7 @@ impl ApiError {
             Self::InvalidField { .. } => {
                 (S::UNPROCESSABLE_ENTITY, "invalid-field", "Invalid field")
             }
+            Self::InvalidRows(_) => (S::UNPROCESSABLE_ENTITY, "invalid-rows", "Invalid rows"),
             Self::FlowNotFound(_) => (S::NOT_FOUND, "flow-not-found", "Flow not found"),
             Self::LinkNotFound(_) => (S::NOT_FOUND, "link-not-found", "Link not found"),
             Self::NotYourLink => (S::FORBIDDEN, "not-your-link", "Not this key's link"),
@@ -108,12 +119,15 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, name, title) = self.kind();
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "type": Self::type_uri(name),
             "title": title,
             "status": status.as_u16(),
             "detail": self.to_string(),
         });
+        if let Self::InvalidRows(rows) = &self {
+            body["rows"] = serde_json::json!(rows);
+        }
         let mut response = (status, body.to_string()).into_response();
         let headers = response.headers_mut();
         headers.insert(

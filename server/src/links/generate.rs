@@ -249,11 +249,13 @@ impl LinkStore {
     }
 
     /// Generates, signs (when protected), shortens (when asked) and stores one link.
-    pub async fn generate(
+    /// The flow and the application a link is asked for, checked as the Share dialog checks
+    /// them: the flow exists and may be shared by `by`, and the application is available to it.
+    async fn checked_target(
         &self,
         by: &UserView,
         request: &ShareRequest,
-    ) -> Result<GeneratedLink, ShareError> {
+    ) -> Result<(FlowRow, TargetRow), ShareError> {
         let backend = |e: StoreError| ShareError::Backend(e.for_port("generating a link"));
         let (flow, target) = self
             .find_share_target(&request.flow, &request.application)
@@ -289,6 +291,27 @@ impl LinkStore {
         }
         let target =
             target.ok_or_else(|| ShareError::NotAvailable(request.application.to_string()))?;
+        Ok((flow, target))
+    }
+
+    pub async fn generate(
+        &self,
+        by: &UserView,
+        request: &ShareRequest,
+    ) -> Result<GeneratedLink, ShareError> {
+        self.generate_with(by, request, true).await
+    }
+
+    /// [`generate`](Self::generate), with the QR code drawn only when `with_qr` (an API call
+    /// that did not ask for one does not pay for it; its `qr_svg` is empty).
+    pub async fn generate_with(
+        &self,
+        by: &UserView,
+        request: &ShareRequest,
+        with_qr: bool,
+    ) -> Result<GeneratedLink, ShareError> {
+        let backend = |e: StoreError| ShareError::Backend(e.for_port("generating a link"));
+        let (flow, target) = self.checked_target(by, request).await?;
         let plan = plan_link(request, &target, now_millis() / 1_000).map_err(backend)?;
         let short_url = self
             .insert_link(by, request, flow.id, &target, &plan)
@@ -296,7 +319,11 @@ impl LinkStore {
             .map_err(backend)?;
         let kind = ApplicationKind::parse(&target.kind)
             .ok_or_else(|| backend(corrupt("application kind")))?;
-        let qr_svg = qr_svg(short_url.as_deref().unwrap_or(&plan.url)).map_err(backend)?;
+        let qr_svg = if with_qr {
+            qr_svg(short_url.as_deref().unwrap_or(&plan.url)).map_err(backend)?
+        } else {
+            String::new()
+        };
         crate::metrics::link_generated(&by.name);
         Ok(GeneratedLink {
             qr_svg,
@@ -307,5 +334,127 @@ impl LinkStore {
             embeddable: kind.embeddable(),
             flow_name: flow.name,
         })
+    }
+}
+
+/// One link of a batch, as made.
+#[derive(Debug, Clone)]
+pub struct BatchLink {
+    pub id: String,
+    pub full_url: String,
+    pub short_url: Option<String>,
+    pub protected: bool,
+    pub expires_at: Option<i64>,
+}
+
+impl LinkStore {
+    /// Makes one link per parameter set in `rows`, each as `template` (its own parameters aside)
+    /// would make it, all in one transaction with one audit entry: all of them, or none.
+    pub async fn generate_batch(
+        &self,
+        by: &UserView,
+        template: &ShareRequest,
+        rows: &[app::domain::params::UrlParams],
+    ) -> Result<(String, Vec<BatchLink>), ShareError> {
+        let backend =
+            |e: StoreError| ShareError::Backend(e.for_port("generating a batch of links"));
+        let (flow, target) = self.checked_target(by, template).await?;
+        let now = now_millis();
+        let mut planned = Vec::with_capacity(rows.len());
+        for params in rows {
+            let request = ShareRequest {
+                params: params.clone(),
+                ..template.clone()
+            };
+            let plan = plan_link(&request, &target, now / 1_000).map_err(backend)?;
+            planned.push((request.params.to_query(), plan));
+        }
+        let links = self
+            .insert_batch(by, template, flow.id, &target, &planned, now)
+            .await
+            .map_err(backend)?;
+        for _ in 0..links.len() {
+            crate::metrics::link_generated(&by.name);
+        }
+        Ok((flow.name, links))
+    }
+
+    async fn insert_batch(
+        &self,
+        by: &UserView,
+        template: &ShareRequest,
+        flow_id: i64,
+        target: &TargetRow,
+        planned: &[(String, LinkPlan)],
+        now: i64,
+    ) -> StoreResult<Vec<BatchLink>> {
+        // A short code that collides is drawn again: `DO NOTHING` rather than an error, which
+        // would abort the whole transaction on PostgreSQL.
+        let sql = "INSERT INTO links (id, flow_id, application_id, created_by, created_at, params, protected, validate_params, \
+                   short_code, key_version, expires_at, allowed_invocations, url) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING";
+        let detail = format!(
+            "batch of {} links {}",
+            planned.len(),
+            audit_detail(template, target, None)
+        );
+        let links = crate::db::conditional_change!(&self.db, |tx| {
+            let mut links = Vec::with_capacity(planned.len());
+            for (params, plan) in planned {
+                let mut made = None;
+                for _ in 0..SHORT_CODE_ATTEMPTS {
+                    let code = if template.shorten {
+                        Some(
+                            short_code::generate()
+                                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?,
+                        )
+                    } else {
+                        None
+                    };
+                    let inserted = sqlx::query(sql)
+                        .bind(plan.address.link.as_str())
+                        .bind(flow_id)
+                        .bind(target.id)
+                        .bind(&by.name)
+                        .bind(now)
+                        .bind(params)
+                        .bind(plan.protected)
+                        .bind(plan.validate_params)
+                        .bind(code.as_ref().map(ShortCode::as_str))
+                        .bind(target.key_version)
+                        .bind(plan.address.expires_at)
+                        .bind(plan.allowed_invocations)
+                        .bind(&plan.url)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if inserted == 1 {
+                        made = Some(code);
+                        break;
+                    }
+                }
+                let Some(code) = made else {
+                    return Err(sqlx::Error::Protocol(
+                        "could not find a free short code".into(),
+                    ));
+                };
+                links.push(BatchLink {
+                    id: plan.address.link.as_str().to_owned(),
+                    full_url: plan.url.clone(),
+                    short_url: code.map(|c| c.to_url(&target.base_url)),
+                    protected: plan.protected,
+                    expires_at: plan.address.expires_at,
+                });
+            }
+            audit!(
+                tx,
+                &by.name,
+                AuditAction::LinkGenerated,
+                template.flow.as_str(),
+                &detail
+            )?;
+            Ok(Some(links))
+        })?;
+        links.ok_or_else(|| StoreError::Conflict("the batch was not written".into()))
     }
 }
