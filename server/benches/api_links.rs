@@ -97,7 +97,9 @@ async fn main() {
         ms(percentile(&times, 0.99)),
         ms(*times.last().expect("calls"))
     );
-    let rows: Vec<String> = (0..10_000).map(|i| format!("name=Customer{i}&order={i}")).collect();
+    let rows: Vec<String> = (0..10_000)
+        .map(|i| format!("name=Customer{i}&order={i}"))
+        .collect();
     let body = serde_json::json!({
         "flow": "order-status-lookup",
         "application": "order-widget",

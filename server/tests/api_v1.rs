@@ -774,7 +774,7 @@ app_tests!(
             &batch(&rows, false),
         )
         .await;
-        assert_eq!(problem(&too_many).0, "/api/v1/problems/invalid-field");
+        assert_eq!(problem(&too_many).0, "/api/v1/problems/invalid-body");
         assert!(
             problem(&too_many).1.contains("10000"),
             "{}",

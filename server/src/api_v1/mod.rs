@@ -18,8 +18,7 @@ use app::domain::api_key::{ApiScope, ApiSecret};
 use app::domain::share::{ShareInputError, ShareRequest};
 use app::domain::{Role, UserView};
 use app::ports::{RateLimits, ShareError};
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::Path;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
@@ -59,18 +58,16 @@ pub const MAX_BATCH_ROWS: usize = 10_000;
 /// The largest body of a batch call.
 const MAX_BATCH_BODY: usize = 10 * 1024 * 1024;
 
+/// Bodies are read by the handlers themselves, after the key is checked, within their own limits
+/// (`MAX_BODY`, `MAX_BATCH_BODY`).
 pub fn routes(state: ApiState) -> Router {
     let [links, link, revoke, document, batch] = PATHS;
     Router::new()
-        .route(
-            batch,
-            post(create_batch).layer(axum::extract::DefaultBodyLimit::max(MAX_BATCH_BODY)),
-        )
+        .route(batch, post(create_batch))
         .route(links, post(create_link))
         .route(link, get(read_link))
         .route(revoke, post(revoke_link))
         .route(document, get(openapi::document))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(Arc::new(state))
 }
 
@@ -169,14 +166,13 @@ async fn create_link(
     State(state): State<Arc<ApiState>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
-    let query = query.as_deref();
-    let make = async |caller: ApiCaller, body: Bytes| {
-        let link = make_link(&state, &caller, query, &body).await?;
+    let make = |state: Arc<ApiState>, caller: ApiCaller, query: Option<String>, body: Bytes| async move {
+        let link = make_link(&state, &caller, query.as_deref(), &body).await?;
         serde_json::to_string(&link).map_err(|_| ApiError::Internal)
     };
-    created(answer_create(&state, PATHS[0], query, &headers, body, MAX_BODY, make).await)
+    created(answer_create(state, PATHS[0], query, headers, body, MAX_BODY, make).await)
 }
 
 /// A create's answer as a response: the JSON, never stored by a cache along the way (a signed
@@ -197,29 +193,36 @@ fn created(answer: Result<(StatusCode, String, bool), ApiError>) -> Response {
     }
 }
 
-/// Every create ends here: the key checked (scope `links:create`), the body read within `limit`,
-/// and, with an `Idempotency-Key`, the first answer kept for retries (a refusal is not kept).
+/// Every create ends here: the key checked (scope `links:create`) before the body is read, the
+/// body read within `limit`, and, with an `Idempotency-Key`, the first answer kept for retries.
+/// The work runs as a task of its own, so a caller that hangs up cannot cut it off between making
+/// links and keeping the answer. A refusal releases the key for a corrected retry; a server fault
+/// keeps it claimed (the links may have been made: a retry is told so rather than making more).
 /// Answers the status, the JSON, and whether it is a retry's stored answer.
-async fn answer_create(
-    state: &ApiState,
-    path: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+async fn answer_create<F, Made>(
+    state: Arc<ApiState>,
+    path: &'static str,
+    query: Option<String>,
+    headers: HeaderMap,
+    body: Body,
     limit: usize,
-    make: impl AsyncFnOnce(ApiCaller, Bytes) -> Result<String, ApiError>,
-) -> Result<(StatusCode, String, bool), ApiError> {
-    let caller = caller(state, headers, ApiScope::LinksCreate).await?;
-    let body = body.map_err(|rejection| {
+    make: F,
+) -> Result<(StatusCode, String, bool), ApiError>
+where
+    F: FnOnce(Arc<ApiState>, ApiCaller, Option<String>, Bytes) -> Made + Send + 'static,
+    Made: std::future::Future<Output = Result<String, ApiError>> + Send + 'static,
+{
+    let caller = caller(&state, &headers, ApiScope::LinksCreate).await?;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
         ApiError::BadBody(format!(
-            "{rejection} (a call's body is at most {} KiB)",
+            "the body could not be read whole, or is over {} KiB",
             limit / 1024
         ))
     })?;
-    let claim = match idempotency::requested_key(headers)? {
+    let claim = match idempotency::requested_key(&headers)? {
         None => None,
         Some(key) => {
-            let hash = idempotency::request_hash("POST", path, query, &body);
+            let hash = idempotency::request_hash("POST", path, query.as_deref(), &body);
             match state.idempotency.claim(&caller, &key, &hash).await? {
                 Found::Answered { status, body } => {
                     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -229,18 +232,22 @@ async fn answer_create(
             }
         }
     };
-    match (make(caller, body).await, claim) {
-        (Ok(json), claim) => {
-            if let Some(claim) = claim {
-                state.idempotency.keep(claim, 201, &json).await;
-            }
-            Ok((StatusCode::CREATED, json, false))
+    let work = tokio::spawn(async move {
+        let made = make(state.clone(), caller, query, body).await;
+        match (&made, claim) {
+            (Ok(json), Some(claim)) => state.idempotency.keep(claim, 201, json).await,
+            (Err(ApiError::Internal), Some(_)) => {}
+            (Err(_), Some(claim)) => state.idempotency.release(claim).await,
+            (_, None) => {}
         }
-        (Err(err), Some(claim)) => {
-            state.idempotency.release(claim).await;
-            Err(err)
+        made
+    });
+    match work.await {
+        Ok(made) => made.map(|json| (StatusCode::CREATED, json, false)),
+        Err(err) => {
+            tracing::error!(error = %err, "an API call's work did not finish");
+            Err(ApiError::Internal)
         }
-        (Err(err), None) => Err(err),
     }
 }
 
@@ -540,6 +547,8 @@ pub struct NewBatch {
     flow: String,
     application: String,
     /// Each row's URL parameters (`name=value&…`), up to 10,000 rows.
+    #[serde(deserialize_with = "at_most_batch_rows")]
+    #[schema(max_items = 10000)]
     rows: Vec<String>,
     /// As for one link: only `true` is accepted.
     #[serde(default = "yes")]
@@ -580,12 +589,12 @@ pub struct ApiBatchLink {
     params(("Idempotency-Key" = Option<String>, Header, description = "As for one link")),
     responses(
         (status = 201, description = "The links, by row", body = ApiBatch),
-        (status = 400, description = "Not this call's JSON, or over 10 MB", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Not this call's JSON, over 10,000 rows, or over 10 MB", body = openapi::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Scope `links:create` missing, or an application the key is not limited to", body = openapi::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such flow", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The flow cannot be shared", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Rows refused (`invalid-rows`, each named in `rows`), over 10,000 rows, or a field refused", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The flow cannot be shared, or this Idempotency-Key's first call is still being answered (or did not finish cleanly)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Rows refused (`invalid-rows`, each named in `rows`), a field refused, or an Idempotency-Key used for another request", body = openapi::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many calls from this key just now", body = openapi::Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = [])),
@@ -594,10 +603,9 @@ async fn create_batch(
     State(state): State<Arc<ApiState>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
-    let query = query.as_deref();
-    let make = async |caller: ApiCaller, body: Bytes| {
+    let make = |state: Arc<ApiState>, caller: ApiCaller, query: Option<String>, body: Bytes| async move {
         if let Some(query) = query.filter(|q| !q.is_empty()) {
             return Err(ApiError::InvalidField {
                 field: "query",
@@ -607,9 +615,39 @@ async fn create_batch(
         let batch = make_batch(&state, &caller, &body).await?;
         serde_json::to_string(&batch).map_err(|_| ApiError::Internal)
     };
-    let path = PATHS[4];
-    created(answer_create(&state, path, query, &headers, body, MAX_BATCH_BODY, make).await)
+    created(answer_create(state, PATHS[4], query, headers, body, MAX_BATCH_BODY, make).await)
 }
+
+/// Rows of a batch, refused while they are read once there are more than [`MAX_BATCH_ROWS`]: a
+/// body of tiny rows cannot make the server hold millions of them first.
+fn at_most_batch_rows<'de, D: serde::Deserializer<'de>>(rows: D) -> Result<Vec<String>, D::Error> {
+    struct Rows;
+    impl<'de> serde::de::Visitor<'de> for Rows {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a list of at most {MAX_BATCH_ROWS} rows")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_BATCH_ROWS));
+            while let Some(row) = seq.next_element::<String>()? {
+                if rows.len() == MAX_BATCH_ROWS {
+                    return Err(serde::de::Error::custom(format!(
+                        "rows: at most {MAX_BATCH_ROWS} rows in one call"
+                    )));
+                }
+                rows.push(row);
+            }
+            Ok(rows)
+        }
+    }
+    rows.deserialize_seq(Rows)
+}
+
+/// Rows of a batch that count as one link generation against the key's rate budget.
+const ROWS_PER_BUDGET_UNIT: usize = 100;
 
 async fn make_batch(
     state: &ApiState,
@@ -624,10 +662,10 @@ async fn make_batch(
             message: "links made with an API key follow the flow's access protection; leave it out or send true".into(),
         });
     }
-    if new.rows.is_empty() || new.rows.len() > MAX_BATCH_ROWS {
+    if new.rows.is_empty() {
         return Err(ApiError::InvalidField {
             field: "rows",
-            message: format!("1 to {MAX_BATCH_ROWS} rows (got {})", new.rows.len()),
+            message: format!("1 to {MAX_BATCH_ROWS} rows (got none)"),
         });
     }
     let template = share_request(&new.flow, &new.application, "", true, new.shorten)?;
@@ -655,20 +693,18 @@ async fn make_batch(
         name: app::domain::api_key::actor_name(&caller.prefix),
         role: Role::Publisher,
     };
+    // Every hundred rows count as one link made against the key's budget.
+    let units = good.len().div_ceil(ROWS_PER_BUDGET_UNIT).max(1);
     state
         .limits
-        .link_generation(&by)
+        .link_generations(&by, u32::try_from(units).unwrap_or(u32::MAX))
         .map_err(|limited| ApiError::RateLimited(limited.retry_after_seconds))?;
     let params: Vec<_> = good.iter().map(|(_, params)| params.clone()).collect();
-    let (flow_name, made) = if params.is_empty() {
-        (String::new(), Vec::new())
-    } else {
-        state
-            .links
-            .generate_batch(&by, &template, &params)
-            .await
-            .map_err(share_refusal)?
-    };
+    let (flow_name, made) = state
+        .links
+        .generate_batch(&by, &template, &params)
+        .await
+        .map_err(share_refusal)?;
     if let Err(err) = state.keys.used(caller).await {
         tracing::warn!(error = %err, "noting an API key's use");
     }

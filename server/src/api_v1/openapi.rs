@@ -16,6 +16,8 @@ pub struct Problem {
     status: u16,
     /// What to change.
     detail: String,
+    /// `invalid-rows` only: each refused row of a batch, by index.
+    rows: Option<Vec<super::problem::RowRefusal>>,
 }
 
 struct BearerKey;

@@ -59,7 +59,7 @@ pub enum ApiError {
         "This Idempotency-Key was used with a different request. Use a new key for a new request."
     )]
     IdempotencyKeyReused,
-    #[error("A call with this Idempotency-Key is still being answered. Retry in a moment.")]
+    #[error("A call with this Idempotency-Key is still being answered, or did not finish cleanly (it may have made links). Retry in a moment; if this persists, check with GET /api/v1/links/{{id}} or use a new key.")]
     IdempotencyKeyInUse,
     #[error("Something went wrong on the server. It has been logged; please try again.")]
     Internal,

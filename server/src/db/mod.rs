@@ -116,8 +116,8 @@ impl StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Milliseconds since the Unix epoch: the one clock the store writes.
-/// SQLite's one writer at a time, taken in turn inside this process by a hot writer (runs
-/// moving). Connections that race for SQLite's write lock back off in sleeps of
+/// SQLite's one writer at a time, taken in turn inside this process by the hot and the long
+/// writers (runs moving, batches of links). Connections that race for SQLite's write lock back off in sleeps of
 /// up to 100 ms, which showed as a p99 of 70 ms with 64 runs moving at once; waiting in this queue
 /// instead keeps each write's wait to the writes ahead of it. PostgreSQL locks rows: no turn.
 #[derive(Debug, Clone, Default)]

@@ -392,12 +392,18 @@ impl LinkStore {
         // would abort the whole transaction on PostgreSQL.
         let sql = "INSERT INTO links (id, flow_id, application_id, created_by, created_at, params, protected, validate_params, \
                    short_code, key_version, expires_at, allowed_invocations, url) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING";
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (short_code) DO NOTHING";
+        if planned.is_empty() {
+            return Ok(Vec::new());
+        }
         let detail = format!(
             "batch of {} links {}",
             planned.len(),
             audit_detail(template, target, None)
         );
+        // A batch holds SQLite's write lock for as long as it takes: it waits its turn with the
+        // other long and hot writers rather than making them back off in sleeps.
+        let _turn = self.write_turn.take().await;
         let links = crate::db::conditional_change!(&self.db, |tx| {
             let mut links = Vec::with_capacity(planned.len());
             for (params, plan) in planned {

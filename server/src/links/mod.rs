@@ -14,7 +14,7 @@ pub mod signing;
 mod sqlite_reader;
 mod synthetic;
 
-use crate::db::{on_db, Db, StoreResult};
+use crate::db::{on_db, Db, StoreResult, WriteTurn};
 use app::domain::links_list::SharedLink;
 use app::domain::share::{GeneratedLink, ShareRequest};
 use app::domain::{FlowSlug, UserView};
@@ -34,16 +34,24 @@ pub struct LinkStore {
     verifications: Arc<AtomicU64>,
     /// The redirect path's read on SQLite (see `sqlite_reader`); `None` on PostgreSQL.
     sqlite_reader: Option<Arc<sqlite_reader::SqliteReader>>,
+    /// The turn long writers take on SQLite (a batch of links; runs' moves share it).
+    write_turn: WriteTurn,
 }
 
 impl LinkStore {
     pub fn new(db: Db) -> Self {
         Self {
+            write_turn: WriteTurn::for_db(&db),
             sqlite_reader: sqlite_reader::SqliteReader::for_db(&db).map(Arc::new),
             db,
             cache: Default::default(),
             verifications: Default::default(),
         }
+    }
+
+    /// SQLite's write turn, shared with every store that writes often or long.
+    pub fn write_turn(&self) -> &WriteTurn {
+        &self.write_turn
     }
 
     pub fn cache(&self) -> &LinkCache {

@@ -81,7 +81,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
 impl RunStore {
     pub fn new(db: Db, links: LinkStore) -> Self {
         Self {
-            write_turn: WriteTurn::for_db(&db),
+            write_turn: links.write_turn().clone(),
             direct: sqlite_direct::DirectRuns::for_db(&db).map(Arc::new),
             db,
             links,

@@ -223,6 +223,32 @@ impl Limits {
         })
     }
 
+    /// `count` link generations at once by `user` (an API batch). More than the whole budget at
+    /// once takes all of it.
+    pub fn link_generations(&self, user: &UserView, count: u32) -> Result<(), Limited> {
+        let Some(budget) = &self.link_generations_per_user else {
+            return Ok(());
+        };
+        let count = std::num::NonZeroU32::new(count).unwrap_or(std::num::NonZeroU32::MIN);
+        let outcome = match budget.limiter.check_key_n(&user.name, count) {
+            Ok(outcome) => outcome,
+            Err(governor::InsufficientCapacity(all)) => {
+                let all = std::num::NonZeroU32::new(all).unwrap_or(std::num::NonZeroU32::MIN);
+                budget
+                    .limiter
+                    .check_key_n(&user.name, all)
+                    .unwrap_or(Ok(()))
+            }
+        };
+        outcome.map_err(|not_until| {
+            crate::metrics::rate_limited(budget.limit);
+            Limited {
+                limit: budget.limit,
+                retry_after_seconds: whole_seconds(not_until.wait_time_from(self.clock.now())),
+            }
+        })
+    }
+
     fn guessing(&self) -> std::sync::MutexGuard<'_, HashMap<ClientKey, Instant>> {
         // A poisoned lock only means a panic elsewhere mid-update; the map is still usable.
         self.guessing.lock().unwrap_or_else(|p| p.into_inner())
