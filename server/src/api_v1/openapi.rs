@@ -46,20 +46,20 @@ impl Modify for BearerKey {
         description = "Links for campaigns: make, read and revoke shared links of flows with an API key."
     ),
     paths(
-        super::create_link,
-        super::create_batch,
-        super::read_link,
-        super::revoke_link,
+        super::create::create_link,
+        super::batch::create_batch,
+        super::read::read_link,
+        super::read::revoke_link,
         document
     ),
     components(schemas(
-        super::NewLink,
-        super::ApiLink,
-        super::NewBatch,
-        super::ApiBatch,
-        super::ApiBatchLink,
+        super::create::NewLink,
+        super::create::ApiLink,
+        super::batch::NewBatch,
+        super::batch::ApiBatch,
+        super::batch::ApiBatchLink,
         super::problem::RowRefusal,
-        super::ApiLinkStatus,
+        super::read::ApiLinkStatus,
         Problem
     )),
     modifiers(&BearerKey)

@@ -1,0 +1,205 @@
+//! `POST /api/v1/links/batch`: a link per row, up to 10,000, in one transaction with one audit
+//! entry; all or nothing (every refused row named), or `partial`.
+
+use super::create::{share_refusal, share_request, yes};
+use super::keys::ApiCaller;
+use super::problem::{self, ApiError};
+use super::{answer_create, created, openapi, ApiState, MAX_BATCH_BODY, MAX_BATCH_ROWS, PATHS};
+use app::domain::api_key::actor_name;
+use app::domain::{Role, UserView};
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use http::HeaderMap;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// `POST /api/v1/links/batch`'s body: one link per row, each row its own parameters.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBatch {
+    flow: String,
+    application: String,
+    /// Each row's URL parameters (`name=value&…`), up to 10,000 rows.
+    #[serde(deserialize_with = "at_most_batch_rows")]
+    #[schema(max_items = 10000)]
+    rows: Vec<String>,
+    /// As for one link: only `true` is accepted.
+    #[serde(default = "yes")]
+    protect: bool,
+    #[serde(default)]
+    shorten: bool,
+    /// Make the good rows' links and list the refused ones, rather than all or nothing.
+    #[serde(default)]
+    partial: bool,
+}
+
+/// A batch as made: a link per good row, by row index, and (when `partial`) the refused rows.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApiBatch {
+    pub flow_name: String,
+    pub links: Vec<ApiBatchLink>,
+    pub refused: Vec<problem::RowRefusal>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApiBatchLink {
+    pub row: usize,
+    pub id: String,
+    /// The link to hand out: the short one when there is one.
+    pub link: String,
+    pub full_url: String,
+    pub short_url: Option<String>,
+    pub protected: bool,
+    pub expires_at: Option<i64>,
+}
+
+/// Makes a link per row, in one transaction: all of them (or, with `partial`, all good rows),
+/// each as one call would make it; one audit entry and one use of the key's rate budget.
+#[utoipa::path(
+    post,
+    path = "/api/v1/links/batch",
+    request_body = NewBatch,
+    params(("Idempotency-Key" = Option<String>, Header, description = "As for one link")),
+    responses(
+        (status = 201, description = "The links, by row", body = ApiBatch),
+        (status = 400, description = "Not this call's JSON, over 10,000 rows, or over 10 MB", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Scope `links:create` missing, or an application the key is not limited to", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such flow", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The flow cannot be shared, or this Idempotency-Key's first call is still being answered (or did not finish cleanly)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Rows refused (`invalid-rows`, each named in `rows`), a field refused, or an Idempotency-Key used for another request", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many calls from this key just now", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
+pub(super) async fn create_batch(
+    State(state): State<Arc<ApiState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let make = |state: Arc<ApiState>, caller: ApiCaller, query: Option<String>, body: Bytes| async move {
+        if let Some(query) = query.filter(|q| !q.is_empty()) {
+            return Err(ApiError::InvalidField {
+                field: "query",
+                message: format!("this call takes no query (got {query:?})"),
+            });
+        }
+        let batch = make_batch(&state, &caller, &body).await?;
+        serde_json::to_string(&batch).map_err(|_| ApiError::Internal)
+    };
+    created(answer_create(state, PATHS[4], query, headers, body, MAX_BATCH_BODY, make).await)
+}
+
+/// Rows of a batch, refused while they are read once there are more than [`MAX_BATCH_ROWS`]: a
+/// body of tiny rows cannot make the server hold millions of them first.
+fn at_most_batch_rows<'de, D: serde::Deserializer<'de>>(rows: D) -> Result<Vec<String>, D::Error> {
+    struct Rows;
+    impl<'de> serde::de::Visitor<'de> for Rows {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a list of at most {MAX_BATCH_ROWS} rows")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_BATCH_ROWS));
+            while let Some(row) = seq.next_element::<String>()? {
+                if rows.len() == MAX_BATCH_ROWS {
+                    return Err(serde::de::Error::custom(format!(
+                        "rows: at most {MAX_BATCH_ROWS} rows in one call"
+                    )));
+                }
+                rows.push(row);
+            }
+            Ok(rows)
+        }
+    }
+    rows.deserialize_seq(Rows)
+}
+
+/// Rows of a batch that count as one link generation against the key's rate budget.
+const ROWS_PER_BUDGET_UNIT: usize = 100;
+
+async fn make_batch(
+    state: &ApiState,
+    caller: &ApiCaller,
+    body: &[u8],
+) -> Result<ApiBatch, ApiError> {
+    let new: NewBatch =
+        serde_json::from_slice(body).map_err(|e| ApiError::BadBody(e.to_string()))?;
+    if !new.protect {
+        return Err(ApiError::InvalidField {
+            field: "protect",
+            message: "links made with an API key follow the flow's access protection; leave it out or send true".into(),
+        });
+    }
+    if new.rows.is_empty() {
+        return Err(ApiError::InvalidField {
+            field: "rows",
+            message: format!("1 to {MAX_BATCH_ROWS} rows (got none)"),
+        });
+    }
+    let template = share_request(&new.flow, &new.application, "", true, new.shorten)?;
+    if !caller.may_use(&template.application) {
+        return Err(ApiError::ApplicationNotAllowed(
+            template.application.as_str().to_owned(),
+        ));
+    }
+    // Every row checked before anything is made, each refusal named by its index.
+    let mut good = Vec::with_capacity(new.rows.len());
+    let mut refused = Vec::new();
+    for (row, params) in new.rows.iter().enumerate() {
+        match app::domain::params::UrlParams::parse(params) {
+            Ok(params) => good.push((row, params)),
+            Err(err) => refused.push(problem::RowRefusal {
+                row,
+                detail: format!("URL parameters: {err}"),
+            }),
+        }
+    }
+    if !refused.is_empty() && !new.partial {
+        return Err(ApiError::InvalidRows(refused));
+    }
+    let by = UserView {
+        name: actor_name(&caller.prefix),
+        role: Role::Publisher,
+    };
+    // Every hundred rows count as one link made against the key's budget.
+    let units = good.len().div_ceil(ROWS_PER_BUDGET_UNIT).max(1);
+    state
+        .limits
+        .link_generations(&by, u32::try_from(units).unwrap_or(u32::MAX))
+        .map_err(|limited| ApiError::RateLimited(limited.retry_after_seconds))?;
+    let params: Vec<_> = good.iter().map(|(_, params)| params.clone()).collect();
+    let (flow_name, made) = state
+        .links
+        .generate_batch(&by, &template, &params)
+        .await
+        .map_err(share_refusal)?;
+    if let Err(err) = state.keys.used(caller).await {
+        tracing::warn!(error = %err, "noting an API key's use");
+    }
+    Ok(ApiBatch {
+        flow_name,
+        links: good
+            .iter()
+            .zip(made)
+            .map(|((row, _), link)| ApiBatchLink {
+                row: *row,
+                link: link
+                    .short_url
+                    .clone()
+                    .unwrap_or_else(|| link.full_url.clone()),
+                id: link.id,
+                full_url: link.full_url,
+                short_url: link.short_url,
+                protected: link.protected,
+                expires_at: link.expires_at,
+            })
+            .collect(),
+        refused,
+    })
+}
