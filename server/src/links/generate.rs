@@ -75,6 +75,33 @@ pub(super) fn mint_link_id() -> StoreResult<LinkId> {
         .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// A new link's row, in `link_row!`'s order.
+const INSERT_LINK: &str =
+    "INSERT INTO links (id, flow_id, application_id, created_by, created_at, params, protected, \
+    validate_params, short_code, key_version, expires_at, allowed_invocations, url) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+
+/// A new link's row bound to the `INSERT INTO links` of `sql`, in its column order (a macro: the
+/// query's type depends on the engine it runs on).
+macro_rules! link_row {
+    ($sql:expr, $plan:expr, $flow_id:expr, $target:expr, $by:expr, $now:expr, $params:expr, $code:expr) => {
+        sqlx::query($sql)
+            .bind($plan.address.link.as_str())
+            .bind($flow_id)
+            .bind($target.id)
+            .bind(&$by.name)
+            .bind($now)
+            .bind($params)
+            .bind($plan.protected)
+            .bind($plan.validate_params)
+            .bind($code.as_ref().map(ShortCode::as_str))
+            .bind($target.key_version)
+            .bind($plan.address.expires_at)
+            .bind($plan.allowed_invocations)
+            .bind(&$plan.url)
+    };
+}
+
 /// What a new link will be, decided before it is written.
 struct LinkPlan {
     address: LinkAddress,
@@ -195,9 +222,7 @@ impl LinkStore {
         target: &TargetRow,
         plan: &LinkPlan,
     ) -> StoreResult<Option<String>> {
-        let sql = "INSERT INTO links (id, flow_id, application_id, created_by, created_at, params, protected, validate_params, \
-                   short_code, key_version, expires_at, allowed_invocations, url) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+        let sql = INSERT_LINK;
         let params = request.params.to_query();
         for _ in 0..SHORT_CODE_ATTEMPTS {
             let code = if request.shorten {
@@ -209,20 +234,7 @@ impl LinkStore {
             let detail = audit_detail(request, target, code.as_ref());
             let inserted = on_db!(&self.db, |pool| {
                 let mut tx = pool.begin().await?;
-                sqlx::query(sql)
-                    .bind(plan.address.link.as_str())
-                    .bind(flow_id)
-                    .bind(target.id)
-                    .bind(&by.name)
-                    .bind(now_millis())
-                    .bind(&params)
-                    .bind(plan.protected)
-                    .bind(plan.validate_params)
-                    .bind(code.as_ref().map(ShortCode::as_str))
-                    .bind(target.key_version)
-                    .bind(plan.address.expires_at)
-                    .bind(plan.allowed_invocations)
-                    .bind(&plan.url)
+                link_row!(sql, plan, flow_id, target, by, now_millis(), &params, code)
                     .execute(&mut *tx)
                     .await?;
                 audit!(
@@ -390,9 +402,8 @@ impl LinkStore {
     ) -> StoreResult<Vec<BatchLink>> {
         // A short code that collides is drawn again: `DO NOTHING` rather than an error, which
         // would abort the whole transaction on PostgreSQL.
-        let sql = "INSERT INTO links (id, flow_id, application_id, created_by, created_at, params, protected, validate_params, \
-                   short_code, key_version, expires_at, allowed_invocations, url) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (short_code) DO NOTHING";
+        let sql = format!("{INSERT_LINK} ON CONFLICT (short_code) DO NOTHING");
+        let sql = sql.as_str();
         if planned.is_empty() {
             return Ok(Vec::new());
         }
@@ -417,20 +428,7 @@ impl LinkStore {
                     } else {
                         None
                     };
-                    let inserted = sqlx::query(sql)
-                        .bind(plan.address.link.as_str())
-                        .bind(flow_id)
-                        .bind(target.id)
-                        .bind(&by.name)
-                        .bind(now)
-                        .bind(params)
-                        .bind(plan.protected)
-                        .bind(plan.validate_params)
-                        .bind(code.as_ref().map(ShortCode::as_str))
-                        .bind(target.key_version)
-                        .bind(plan.address.expires_at)
-                        .bind(plan.allowed_invocations)
-                        .bind(&plan.url)
+                    let inserted = link_row!(sql, plan, flow_id, target, by, now, params, code)
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
