@@ -100,6 +100,7 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
         )
         .merge(crate::api_v1::routes(crate::api_v1::ApiState {
             keys: store.keys.clone(),
+            flows: store.flows.clone(),
             idempotency: crate::api_v1::idempotency::Idempotency::new(store.db().clone()),
             links: store.links.clone(),
             limits,

@@ -797,3 +797,50 @@ app_tests!(
         assert_eq!(codes.len(), 10_000, "every short code its own");
     }
 );
+
+app_tests!(
+    a_key_lists_the_flows_it_can_make_links_of,
+    |app| async move {
+        let reader = key(&app, &[ApiScope::FlowsRead], &["order-widget"]).await;
+        let request = |secret: String| {
+            http::Request::get("/api/v1/flows")
+                .header("authorization", format!("Bearer {secret}"))
+                .body(axum::body::Body::empty())
+                .expect("a request")
+        };
+        let listed = app.send(request(reader.expose().to_owned())).await;
+        assert_eq!(listed.status, StatusCode::OK, "{listed:?}");
+        let listed: server::api_v1::ApiFlows = serde_json::from_str(&listed.body).expect("flows");
+        let order = listed
+            .flows
+            .iter()
+            .find(|f| f.slug == "order-status-lookup")
+            .expect("a shareable flow");
+        assert_eq!(order.applications.len(), 1, "only the key's application");
+        let widget = &order.applications[0];
+        assert_eq!(
+            (
+                widget.slug.as_str(),
+                widget.protected,
+                widget.allowed_uses,
+                widget.expires_after
+            ),
+            ("order-widget", true, Some(5), Some(86_400))
+        );
+        assert!(
+            listed
+                .flows
+                .iter()
+                .all(|f| f.slug != "parking-permit-renewal"),
+            "a draft is not shareable"
+        );
+        assert!(listed
+            .flows
+            .iter()
+            .all(|f| f.applications.iter().all(|a| a.slug == "order-widget")));
+        let writer = key(&app, &[ApiScope::LinksCreate], &[]).await;
+        let refused = app.send(request(writer.expose().to_owned())).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(problem(&refused).0, "/api/v1/problems/missing-scope");
+    }
+);

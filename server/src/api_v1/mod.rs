@@ -2,12 +2,14 @@
 //! refusals as `application/problem+json` (`problem`). Keys are made and revoked by admins on the
 //! command line (`flowshare apikey …`) and kept hashed (`keys`).
 //!
-//! The calls: making one link (`create`), a batch (`batch`), reading and revoking one (`read`);
+//! The calls: making one link (`create`), a batch (`batch`), reading and revoking one (`read`),
+//! listing the shareable flows (`flows`);
 //! every create ends through `answer_create` (the key before the body, `Idempotency-Key` via
 //! `idempotency`); the document of them all is `openapi`.
 
 mod batch;
 mod create;
+mod flows;
 pub mod idempotency;
 pub mod keys;
 mod openapi;
@@ -16,6 +18,7 @@ mod read;
 
 pub use batch::{ApiBatch, ApiBatchLink};
 pub use create::ApiLink;
+pub use flows::{ApiFlow, ApiFlows};
 pub use read::ApiLinkStatus;
 
 use crate::links::LinkStore;
@@ -35,6 +38,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct ApiState {
     pub keys: KeyStore,
+    pub flows: crate::db::FlowStore,
     pub idempotency: idempotency::Idempotency,
     pub links: LinkStore,
     pub limits: Arc<Limits>,
@@ -44,12 +48,13 @@ pub struct ApiState {
 const MAX_BODY: usize = 64 * 1024;
 
 /// Every route of the API, documented in `openapi` (a test holds the two together).
-pub const PATHS: [&str; 5] = [
+pub const PATHS: [&str; 6] = [
     "/api/v1/links",
     "/api/v1/links/{id}",
     "/api/v1/links/{id}/revoke",
     "/api/v1/openapi.json",
     "/api/v1/links/batch",
+    "/api/v1/flows",
 ];
 
 /// The most parameter sets one batch call makes links for.
@@ -61,13 +66,14 @@ const MAX_BATCH_BODY: usize = 10 * 1024 * 1024;
 /// Bodies are read by the handlers themselves, after the key is checked, within their own limits
 /// (`MAX_BODY`, `MAX_BATCH_BODY`).
 pub fn routes(state: ApiState) -> Router {
-    let [links, link, revoke, document, batch] = PATHS;
+    let [links, link, revoke, document, batch, flows] = PATHS;
     Router::new()
         .route(batch, post(batch::create_batch))
         .route(links, post(create::create_link))
         .route(link, get(read::read_link))
         .route(revoke, post(read::revoke_link))
         .route(document, get(openapi::document))
+        .route(flows, get(flows::list_flows))
         .with_state(Arc::new(state))
 }
 

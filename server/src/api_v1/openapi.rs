@@ -50,6 +50,7 @@ impl Modify for BearerKey {
         super::batch::create_batch,
         super::read::read_link,
         super::read::revoke_link,
+        super::flows::list_flows,
         document
     ),
     components(schemas(
@@ -60,6 +61,9 @@ impl Modify for BearerKey {
         super::batch::ApiBatchLink,
         super::problem::RowRefusal,
         super::read::ApiLinkStatus,
+        super::flows::ApiFlows,
+        super::flows::ApiFlow,
+        super::flows::ApiFlowApplication,
         Problem
     )),
     modifiers(&BearerKey)

@@ -414,6 +414,35 @@ impl FlowCatalog for FlowStore {
 }
 
 impl FlowStore {
+    /// Every flow that can be shared now (an Interaction flow, published and approved), by name,
+    /// with the applications available to it and their access protection.
+    pub async fn shareable(&self) -> StoreResult<Vec<(String, String, Vec<Availability>)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            flow_slug: String,
+            flow_name: String,
+            #[sqlx(flatten)]
+            availability: AvailabilityRow,
+        }
+        let sql = "SELECT f.slug AS flow_slug, f.name AS flow_name, a.slug, a.name, a.kind, a.base_url, fa.protected, \
+                   fa.allowed_invocations, fa.expiry_amount, fa.expiry_unit, fa.validate_params \
+                   FROM flows f JOIN flow_applications fa ON fa.flow_id = f.id JOIN applications a ON a.id = fa.application_id \
+                   WHERE f.flow_type = 'interaction' AND f.publication = 'published' AND f.approval = 'approved' \
+                   ORDER BY f.name, f.id, a.name, a.id";
+        let rows: Vec<Row> = on_db!(&self.db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?;
+        let mut flows: Vec<(String, String, Vec<Availability>)> = Vec::new();
+        for row in rows {
+            let availability = Availability::try_from(row.availability)?;
+            match flows.last_mut() {
+                Some((slug, _, apps)) if *slug == row.flow_slug => apps.push(availability),
+                _ => flows.push((row.flow_slug, row.flow_name, vec![availability])),
+            }
+        }
+        Ok(flows)
+    }
+}
+
+impl FlowStore {
     /// Moves a flow to a publication and approval state; its links follow at once.
     pub async fn set_flow_state(
         &self,
