@@ -171,11 +171,11 @@ pub fn run_start(result: Result<(), LinkRefusal>) {
     }
 }
 
-/// A link made, by a console user or (`by` an API key's actor name) through the API.
-pub fn link_generated(by: &str) {
+/// `count` links made, by a console user or (`by` an API key's actor name) through the API.
+pub fn links_generated(by: &str, count: u64) {
     let via = usize::from(by.starts_with(app::domain::api_key::ACTOR_PREFIX));
     if let Some(h) = handles() {
-        h.links_generated[via].increment(1);
+        h.links_generated[via].increment(count);
     }
 }
 

@@ -260,6 +260,8 @@ pub enum GivenAnswer {
 pub struct RunState {
     pub path: Vec<String>,
     pub answers: Vec<Given>,
+    /// Kept in its own column (the conditional write compares it), not in the stored state.
+    #[serde(skip)]
     pub moves: u32,
     /// The answer Back just took away, shown again in its input (not a result: Back undid it).
     #[serde(default, skip_serializing_if = "Option::is_none")]

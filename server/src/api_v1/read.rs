@@ -147,7 +147,7 @@ pub(super) async fn revoke_link(
 ) -> Response {
     let answer = async {
         let caller = caller(&state, &headers, ApiScope::LinksRevoke).await?;
-        visible_link(&state, &caller, &id).await?;
+        let mut status = visible_link(&state, &caller, &id).await?;
         let by = UserView {
             name: actor_name(&caller.prefix),
             role: Role::Publisher,
@@ -168,7 +168,8 @@ pub(super) async fn revoke_link(
                 | ShareError::Blocked(_)
                 | ShareError::NotAvailable(_) => ApiError::Internal,
             })?;
-        let status = visible_link(&state, &caller, &id).await?;
+        // Revoked now: nothing else about it changed, so it is not read again.
+        status.revoked = true;
         Ok::<_, ApiError>(status_answer(&caller, status))
     };
     match answer.await {

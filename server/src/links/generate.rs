@@ -336,7 +336,7 @@ impl LinkStore {
         } else {
             String::new()
         };
-        crate::metrics::link_generated(&by.name);
+        crate::metrics::links_generated(&by.name, 1);
         Ok(GeneratedLink {
             qr_svg,
             full_url: plan.url,
@@ -385,9 +385,7 @@ impl LinkStore {
             .insert_batch(by, template, flow.id, &target, &planned, now)
             .await
             .map_err(backend)?;
-        for _ in 0..links.len() {
-            crate::metrics::link_generated(&by.name);
-        }
+        crate::metrics::links_generated(&by.name, links.len() as u64);
         Ok((flow.name, links))
     }
 
