@@ -140,8 +140,6 @@ pub trait Runs: Send + Sync {
         first: &Move,
         limits: &dyn RateLimits,
     ) -> Result<RunView, RunError>;
-    /// Where the run stands now.
-    async fn current(&self, token: &RunToken) -> Result<RunView, RunError>;
     /// Takes one move in the run: one read, one conditional write.
     async fn take(&self, token: &RunToken, action: &Move) -> Result<RunView, RunError>;
     /// A page of a flow's runs, newest first, with their answers (for the Details tab).

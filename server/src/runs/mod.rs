@@ -369,10 +369,6 @@ impl Runs for RunStore {
         started
     }
 
-    async fn current(&self, token: &RunToken) -> Result<RunView, RunError> {
-        self.open_run(token).await?.view(token)
-    }
-
     async fn take(&self, token: &RunToken, action: &Move) -> Result<RunView, RunError> {
         self.take_move(token, action).await
     }
