@@ -1,10 +1,12 @@
 //! What the console needs from the backend, as traits. `server` implements them with sqlx and
 //! hands them in through Leptos context; `app` never names a database and never holds a key.
 
+use crate::domain::api_key::{ApiKeySummary, NewApiKey};
 use crate::domain::applications_page::{
     ApplicationField, ApplicationForm, ApplicationSummary, FlowChoice,
 };
 use crate::domain::audit::{AuditPage, Decision, DetailsProblem};
+use crate::domain::campaign::{Campaign, NewCampaign, RowProblem, UploadJob, UploadProgress};
 use crate::domain::link::{LinkAddress, LinkRefusal};
 use crate::domain::links_list::SharedLink;
 use crate::domain::results::{ResultsPage, ResultsQuery};
@@ -295,6 +297,90 @@ pub trait RateLimits: Send + Sync {
     fn link_generation(&self, user: &UserView) -> Result<(), Limited>;
 }
 
+/// Why a campaign was not saved, deleted or bulk-generated.
+#[derive(Debug, thiserror::Error)]
+pub enum CampaignError {
+    #[error("there is no campaign {0:?}")]
+    NotFound(String),
+    #[error("a campaign with the slug {0:?} exists already; choose another name")]
+    Taken(String),
+    /// Publishers may delete only the campaigns they saved.
+    #[error("only admins and the publisher who saved it can delete this campaign")]
+    NotYours,
+    /// The campaign's flow or application refuses links now (or never existed).
+    #[error(transparent)]
+    Share(ShareError),
+    /// The uploaded file as a whole cannot be read (its encoding, its header, its size).
+    #[error("{0}")]
+    BadFile(String),
+    /// Rows that cannot make a link, each by its line; nothing was generated.
+    #[error("{} rows cannot make a link", .0.len())]
+    BadRows(Vec<RowProblem>),
+    /// A bulk upload that is not (or no longer) there for this user.
+    #[error("there is no such upload (uploads are kept for an hour)")]
+    NoSuchUpload,
+    /// One upload at a time per user.
+    #[error("an upload of yours is still running; wait for it to finish")]
+    UploadRunning,
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+impl From<ShareError> for CampaignError {
+    fn from(err: ShareError) -> Self {
+        match err {
+            ShareError::Backend(err) => Self::Backend(err),
+            other => Self::Share(other),
+        }
+    }
+}
+
+/// Campaigns: saved share presets, and links made from them in bulk.
+#[async_trait]
+pub trait Campaigns: Send + Sync {
+    /// Saves a campaign, after checking its flow and application as the Share dialog would.
+    async fn save(&self, by: &UserView, campaign: &NewCampaign) -> Result<Campaign, CampaignError>;
+    /// A flow's campaigns, by name.
+    async fn of_flow(&self, flow: &FlowSlug) -> Result<Vec<Campaign>, BackendError>;
+    /// Deletes a campaign; its links stay as they are.
+    async fn delete(&self, by: &UserView, slug: &FlowSlug) -> Result<(), CampaignError>;
+    /// Checks every row of an uploaded CSV (one recipient a row, columns are parameter names)
+    /// and, when all are good, starts making their links.
+    async fn upload(
+        &self,
+        by: &UserView,
+        campaign: &FlowSlug,
+        csv: &[u8],
+    ) -> Result<UploadJob, CampaignError>;
+    /// How far an upload of `by`'s has got.
+    async fn upload_progress(
+        &self,
+        by: &UserView,
+        job: &str,
+    ) -> Result<UploadProgress, CampaignError>;
+}
+
+/// Why an API key was not made or revoked.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiKeyError {
+    #[error("there is no live key with the prefix {0:?}")]
+    NotFound(String),
+    #[error("there is no application {0:?} to limit the key to")]
+    NoSuchApplication(String),
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+/// API keys, as admins manage them in the console.
+#[async_trait]
+pub trait ApiKeys: Send + Sync {
+    /// Every key, newest first, revoked ones included (never a secret).
+    async fn list(&self) -> Result<Vec<ApiKeySummary>, BackendError>;
+    /// Makes a key and answers its secret: the only time it is ever seen.
+    async fn create(&self, by: &UserView, key: &NewApiKey) -> Result<String, ApiKeyError>;
+    async fn revoke(&self, by: &UserView, prefix: &str) -> Result<(), ApiKeyError>;
+}
+
 /// Everything the server functions reach the backend through, provided as one context value.
 #[derive(Clone)]
 pub struct Ports {
@@ -305,6 +391,8 @@ pub struct Ports {
     pub reviews: Arc<dyn Reviews>,
     pub audit: Arc<dyn AuditLog>,
     pub applications: Arc<dyn Applications>,
+    pub campaigns: Arc<dyn Campaigns>,
+    pub api_keys: Arc<dyn ApiKeys>,
     pub limits: Arc<dyn RateLimits>,
     pub cookies: CookiePolicy,
 }

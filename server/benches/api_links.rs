@@ -9,7 +9,6 @@
 
 use app::domain::api_key::ApiScope;
 use http::StatusCode;
-use server::api_v1::keys::NewKey;
 use server::security::limits::LimitSettings;
 use server::testing::{Engine, TestApp, TestOptions};
 use std::sync::Arc;
@@ -49,19 +48,9 @@ async fn main() {
     let app = TestApp::with_options(Engine::Sqlite, options)
         .await
         .expect("a SQLite test app");
-    let key = NewKey {
-        name: "bench".into(),
-        scopes: vec![ApiScope::LinksCreate],
-        applications: vec![],
-        expires_at: None,
-    };
     let secret = app
-        .test_store
-        .store
-        .keys
-        .create(&key, "bench")
+        .api_key(&[ApiScope::LinksCreate], &[])
         .await
-        .expect("a key")
         .expose()
         .to_owned();
     let (app, secret) = (Arc::new(app), Arc::new(secret));

@@ -87,6 +87,23 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum LinksCommand {
+    /// Make one more link of a campaign, its parameters then these; prints the link.
+    Create {
+        /// The campaign's slug (Campaigns, on the flow's Details tab).
+        #[arg(long)]
+        campaign: String,
+        /// A parameter after the campaign's own, as name=value; once per parameter.
+        #[arg(long = "param")]
+        params: Vec<String>,
+    },
+    /// Make a link of a campaign for every row of FILE (a CSV whose header names the
+    /// parameters); prints the rows with their links as CSV. Nothing is made unless every row is
+    /// good.
+    Batch {
+        #[arg(long)]
+        campaign: String,
+        file: PathBuf,
+    },
     /// Add COUNT open short links of one flow and application, for load tests; prints their codes.
     Synthetic {
         count: usize,
@@ -279,6 +296,70 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             store.db().close().await;
             Ok(())
         }
+        Command::Links(LinksCommand::Create { campaign, params }) => {
+            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
+            let stored = cli_campaign(&store, &campaign).await?;
+            let pairs = params
+                .iter()
+                .map(|p| {
+                    p.split_once('=').ok_or_else(|| {
+                        CliError::Usage(format!("--param {p:?}: write it as name=value"))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let extra = app::domain::params::UrlParams::from_pairs(pairs)
+                .map_err(|e| CliError::Usage(format!("--param: {e}")))?;
+            let link = store
+                .campaigns
+                .generate(&COMMAND_LINE, &stored, &extra, None, false)
+                .await
+                .map_err(|err| match err {
+                    crate::campaigns::CampaignLinkError::Params(e) => {
+                        CliError::Usage(format!("--param: {e}"))
+                    }
+                    crate::campaigns::CampaignLinkError::Share(e) => refused_share(e),
+                })?;
+            store.db().close().await;
+            println!("{}", link.link());
+            Ok(())
+        }
+        Command::Links(LinksCommand::Batch { campaign, file }) => {
+            let csv = std::fs::read(&file).map_err(|source| CliError::Read {
+                path: file.clone(),
+                source,
+            })?;
+            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
+            let stored = cli_campaign(&store, &campaign).await?;
+            let rows = crate::campaigns::rows::CampaignRows::parse(&csv, &stored.campaign)
+                .map_err(|err| match err {
+                    app::ports::CampaignError::BadRows(problems) => CliError::Usage(format!(
+                        "{}: no link was made; these rows cannot make one:\n{}",
+                        file.display(),
+                        problems
+                            .iter()
+                            .map(|p| format!("  line {}: {}", p.line, p.reason))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    )),
+                    other => CliError::Usage(format!("{}: {other}", file.display())),
+                })?;
+            let links = store
+                .campaigns
+                .generate_rows(&COMMAND_LINE, &stored, &rows.params, None)
+                .await
+                .map_err(refused_share)?;
+            store.db().close().await;
+            let out = rows
+                .with_links(&links)
+                .map_err(|e| CliError::Usage(format!("could not write the links: {e}")))?;
+            use std::io::Write as _;
+            std::io::stdout()
+                .lock()
+                .write_all(&out)
+                .map_err(|e| CliError::Usage(format!("could not write the links: {e}")))?;
+            eprintln!("Made {} links of campaign {campaign}.", links.len());
+            Ok(())
+        }
         Command::Apikey(ApiKeyCommand::Create {
             name,
             scopes,
@@ -302,7 +383,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     )));
                 }
             }
-            let key = crate::api_v1::keys::NewKey {
+            let key = app::domain::api_key::NewApiKey {
                 name: name.clone(),
                 scopes,
                 applications,
@@ -352,6 +433,30 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             report_seed(demo::seed(&store, &public_url).await?);
             Ok(())
         }
+    }
+}
+
+/// Who makes links on the command line: whoever runs it on the server's machine, as an admin.
+static COMMAND_LINE: std::sync::LazyLock<app::domain::UserView> =
+    std::sync::LazyLock::new(|| app::domain::UserView {
+        name: "command line".into(),
+        role: Role::Admin,
+    });
+
+async fn cli_campaign(
+    store: &Store,
+    slug: &str,
+) -> Result<crate::campaigns::StoredCampaign, CliError> {
+    let missing = || CliError::Usage(format!("there is no campaign {slug:?}"));
+    let parsed = app::domain::FlowSlug::parse(slug).map_err(|_| missing())?;
+    store.campaigns.find(&parsed).await?.ok_or_else(missing)
+}
+
+/// Why no link was made, for the command line.
+fn refused_share(err: app::ports::ShareError) -> CliError {
+    match err {
+        app::ports::ShareError::Backend(err) => CliError::Usage(format!("no link was made: {err}")),
+        other => CliError::Usage(format!("no link was made: {other}")),
     }
 }
 

@@ -525,7 +525,37 @@ pub async fn seed(store: &Store, public_url: &str) -> StoreResult<bool> {
                 .await?;
         }
     }
+    seed_campaign(store).await?;
     Ok(true)
+}
+
+/// The campaign README.md's first API call asks a link of.
+pub const DEMO_CAMPAIGN: &str = "order-status-by-sms";
+
+async fn seed_campaign(store: &Store) -> StoreResult<()> {
+    use app::domain::campaign::NewCampaign;
+    use app::ports::Campaigns;
+    let invalid = |e: &dyn std::fmt::Display| crate::db::StoreError::Invalid(e.to_string());
+    let preset = app::domain::share::ShareRequest::parse(
+        "order-status-lookup",
+        "order-widget",
+        "source=sms",
+        true,
+        true,
+    )
+    .map_err(|e| invalid(&e))?;
+    let campaign = NewCampaign::parse("Order status by SMS", preset).map_err(|e| invalid(&e))?;
+    let admin = app::domain::UserView {
+        name: "admin".into(),
+        role: Role::Admin,
+    };
+    store
+        .campaigns
+        .save(&admin, &campaign)
+        .await
+        .map_err(|e| invalid(&e))?;
+    debug_assert_eq!(campaign.slug.as_str(), DEMO_CAMPAIGN);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! the `flowshare` command line that runs them.
 
 pub mod api_v1;
+pub mod campaigns;
 pub mod cli;
 pub mod configuration;
 pub mod db;

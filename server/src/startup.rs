@@ -53,6 +53,8 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
         reviews: Arc::new(store.reviews.clone()),
         audit: Arc::new(store.audit.clone()),
         applications: Arc::new(store.applications.clone()),
+        campaigns: Arc::new(store.campaigns.clone()),
+        api_keys: Arc::new(store.keys.clone()),
         limits: limits.clone(),
         cookies,
     };
@@ -75,6 +77,7 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
     let export = Arc::new(http::export::ExportState {
         ports: ports.clone(),
         runs: store.runs.clone(),
+        campaigns: store.campaigns.clone(),
     });
     let context = move || provide_context(ports.clone());
     let public_routes = Router::new()
@@ -96,6 +99,10 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
         .merge(
             Router::new()
                 .route("/flows/{slug}/results.csv", get(http::export::results_csv))
+                .route(
+                    "/campaigns/uploads/{job}/links.csv",
+                    get(http::export::upload_links_csv),
+                )
                 .with_state(export),
         )
         .merge(crate::api_v1::routes(crate::api_v1::ApiState {
@@ -103,6 +110,7 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
             flows: store.flows.clone(),
             idempotency: crate::api_v1::idempotency::Idempotency::new(store.db().clone()),
             links: store.links.clone(),
+            campaigns: store.campaigns.clone(),
             limits,
         }));
     let router = Router::new()

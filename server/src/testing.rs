@@ -480,6 +480,61 @@ impl TestApp {
     }
 
     /// Signs in and returns the `Cookie` header value for the new session.
+    /// An API key with `scopes`, limited to `applications` (none: all), made as an admin would.
+    pub async fn api_key(
+        &self,
+        scopes: &[app::domain::api_key::ApiScope],
+        applications: &[&str],
+    ) -> app::domain::api_key::ApiSecret {
+        let new = app::domain::api_key::NewApiKey {
+            name: "SMS gateway".into(),
+            scopes: scopes.to_vec(),
+            applications: applications
+                .iter()
+                .map(|a| app::domain::FlowSlug::parse(a).expect("a slug"))
+                .collect(),
+            expires_at: None,
+        };
+        self.test_store
+            .store
+            .keys
+            .create(&new, "admin")
+            .await
+            .expect("a key")
+    }
+
+    /// A call as a system makes it: JSON `body` (or none), `headers` as given.
+    pub async fn api_call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> TestResponse {
+        let mut request = http::Request::builder().method(method).uri(path);
+        if body.is_some() {
+            request = request.header("content-type", "application/json");
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(
+            request
+                .body(axum::body::Body::from(body.unwrap_or_default().to_owned()))
+                .expect("a request"),
+        )
+        .await
+    }
+
+    /// The demo user `name`'s session cookie.
+    pub async fn log_in_demo(&self, name: &str) -> String {
+        let (_, _, password) = crate::demo::DEMO_USERS
+            .into_iter()
+            .find(|(n, ..)| *n == name)
+            .unwrap_or_else(|| panic!("no demo user {name}"));
+        self.log_in(name, password).await
+    }
+
     pub async fn log_in(&self, name: &str, password: &str) -> String {
         use leptos::server_fn::ServerFn;
         let response = self

@@ -4,30 +4,14 @@
 
 use app::domain::api_key::{ApiScope, ApiSecret};
 use app::domain::audit::AuditAction;
-use app::domain::FlowSlug;
 use http::StatusCode;
-use server::api_v1::keys::NewKey;
 use server::api_v1::ApiLink;
 use server::app_tests;
 use server::security::limits::{LimitSettings, Rate};
 use server::testing::{local_path, TestApp, TestOptions, TestResponse};
 
 async fn key(app: &TestApp, scopes: &[ApiScope], applications: &[&str]) -> ApiSecret {
-    let new = NewKey {
-        name: "SMS gateway".into(),
-        scopes: scopes.to_vec(),
-        applications: applications
-            .iter()
-            .map(|a| FlowSlug::parse(a).expect("a slug"))
-            .collect(),
-        expires_at: None,
-    };
-    app.test_store
-        .store
-        .keys
-        .create(&new, "admin")
-        .await
-        .expect("a key")
+    app.api_key(scopes, applications).await
 }
 
 async fn post(app: &TestApp, secret: Option<&str>, path: &str, body: &str) -> TestResponse {
@@ -656,7 +640,10 @@ app_tests!(
         // Every documented operation answers on its route (authenticated ones refuse a missing key).
         for (path, item) in doc["paths"].as_object().expect("paths") {
             for method in item.as_object().expect("operations").keys() {
-                let uri = path.replace("{id}", "AAAAAAAAAAAAAAAAAAAAAA");
+                let uri = path
+                    .replace("{id}", "AAAAAAAAAAAAAAAAAAAAAA")
+                    .replace("{account}", "acme")
+                    .replace("{campaign}", "order-status-by-sms");
                 let request = http::Request::builder()
                     .method(method.to_uppercase().as_str())
                     .uri(&uri)
@@ -685,6 +672,24 @@ app_tests!(
             doc["components"]["securitySchemes"]["api_key"]["scheme"],
             "bearer"
         );
+        // The console's API page shows exactly the documented calls.
+        let documented: std::collections::BTreeSet<(String, String)> = doc["paths"]
+            .as_object()
+            .expect("paths")
+            .iter()
+            .flat_map(|(path, item)| {
+                item.as_object()
+                    .expect("operations")
+                    .keys()
+                    .map(move |method| (method.to_uppercase(), path.clone()))
+            })
+            .collect();
+        let shown: std::collections::BTreeSet<(String, String)> =
+            app::domain::api_reference::ENDPOINTS
+                .iter()
+                .map(|e| (e.method.to_owned(), e.path.to_owned()))
+                .collect();
+        assert_eq!(shown, documented, "the API page and the document agree");
     }
 );
 

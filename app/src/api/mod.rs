@@ -3,8 +3,10 @@
 //! a port from `crate::ports` and maps its answer to a value or an `AppError`. They are tested
 //! through the real router over both engines (`server/tests/`), each role against each action.
 
+pub mod api_keys;
 pub mod applications;
 pub mod auth;
+pub mod campaigns;
 pub mod flows;
 pub mod protection;
 pub mod review;

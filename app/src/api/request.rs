@@ -77,6 +77,44 @@ impl From<crate::ports::ApplicationError> for AppError {
     }
 }
 
+impl From<crate::ports::CampaignError> for AppError {
+    fn from(err: crate::ports::CampaignError) -> Self {
+        use crate::ports::CampaignError;
+        match err {
+            CampaignError::NotFound(_) | CampaignError::NoSuchUpload => {
+                AppError::NotFound(sentence(&err.to_string()))
+            }
+            CampaignError::NotYours => AppError::Forbidden(sentence(&err.to_string())),
+            CampaignError::Taken(_)
+            | CampaignError::BadFile(_)
+            | CampaignError::UploadRunning
+            | CampaignError::BadRows(_) => AppError::Invalid(sentence(&err.to_string())),
+            CampaignError::Share(err) => err.into(),
+            CampaignError::Backend(err) => err.into(),
+        }
+    }
+}
+
+impl From<crate::ports::ApiKeyError> for AppError {
+    fn from(err: crate::ports::ApiKeyError) -> Self {
+        use crate::ports::ApiKeyError;
+        match err {
+            ApiKeyError::NotFound(_) => AppError::NotFound(sentence(&err.to_string())),
+            ApiKeyError::NoSuchApplication(_) => AppError::Invalid(sentence(&err.to_string())),
+            ApiKeyError::Backend(err) => err.into(),
+        }
+    }
+}
+
+/// A refusal as a sentence: capitalised, with one full stop.
+pub fn sentence(reason: &str) -> String {
+    let reason = reason.trim_end_matches('.');
+    let mut chars = reason.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect::<String>() + "."
+    })
+}
+
 impl From<crate::ports::Limited> for AppError {
     fn from(limited: crate::ports::Limited) -> Self {
         AppError::RateLimited(limited.limit, limited.retry_after_seconds)

@@ -90,19 +90,12 @@ pub mod service {
     ) -> Result<GeneratedLink, AppError> {
         let user = authorize(ports, token, Permission::ShareFlows).await?;
         let request = ShareRequest::parse(flow, application, params, protect, shorten)
-            .map_err(|e| AppError::Invalid(capitalised(&e.to_string())))?;
+            .map_err(|e| AppError::Invalid(super::super::request::sentence(&e.to_string())))?;
         ports.limits.link_generation(&user)?;
         ports
             .sharing
             .generate(&user, &request)
             .await
             .map_err(AppError::from)
-    }
-
-    fn capitalised(sentence: &str) -> String {
-        let mut chars = sentence.chars();
-        chars.next().map_or_else(String::new, |first| {
-            first.to_uppercase().chain(chars).collect::<String>() + "."
-        })
     }
 }

@@ -112,6 +112,93 @@ pub fn parse_key_name(raw: &str) -> Result<String, String> {
     }
 }
 
+/// A key to make, checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewApiKey {
+    pub name: String,
+    pub scopes: Vec<ApiScope>,
+    /// Empty: every application.
+    pub applications: Vec<super::FlowSlug>,
+    /// Unix milliseconds; `None`: never.
+    pub expires_at: Option<i64>,
+}
+
+/// The longest a key may be made to last, in days.
+pub const MAX_KEY_DAYS: u32 = 3_650;
+
+impl NewApiKey {
+    /// A key as the console's form (or the command line) describes it: each field checked, each
+    /// refusal a sentence naming the field.
+    pub fn parse(
+        name: &str,
+        scopes: &[String],
+        applications: &[String],
+        expires_days: Option<u32>,
+        now_millis: i64,
+    ) -> Result<Self, String> {
+        let name = parse_key_name(name)?;
+        let mut parsed = Vec::new();
+        for scope in scopes {
+            let scope = ApiScope::parse(scope.trim()).ok_or_else(|| {
+                format!(
+                    "{scope:?} is not a scope; the scopes are {}.",
+                    ApiScope::names()
+                )
+            })?;
+            if !parsed.contains(&scope) {
+                parsed.push(scope);
+            }
+        }
+        if parsed.is_empty() {
+            return Err(format!(
+                "Give the key at least one scope: {}.",
+                ApiScope::names()
+            ));
+        }
+        let mut limited = Vec::new();
+        for application in applications
+            .iter()
+            .map(|a| a.trim())
+            .filter(|a| !a.is_empty())
+        {
+            let slug = super::FlowSlug::parse(application)
+                .map_err(|_| format!("There is no application {application:?}."))?;
+            if !limited.contains(&slug) {
+                limited.push(slug);
+            }
+        }
+        let expires_at = match expires_days {
+            None => None,
+            Some(days @ 1..=MAX_KEY_DAYS) => Some(now_millis + i64::from(days) * 86_400_000),
+            Some(days) => return Err(format!(
+                "A key lasts 1 to {MAX_KEY_DAYS} days, or leave it empty for never (got {days})."
+            )),
+        };
+        Ok(Self {
+            name,
+            scopes: parsed,
+            applications: limited,
+            expires_at,
+        })
+    }
+}
+
+/// A key as the console lists it: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeySummary {
+    pub prefix: String,
+    pub name: String,
+    pub scopes: Vec<ApiScope>,
+    /// Empty: every application.
+    pub applications: Vec<String>,
+    pub created_by: String,
+    /// Unix milliseconds, as are the rest.
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +236,30 @@ mod tests {
             ApiScope::names(),
             "links:create, links:read, links:revoke, flows:read"
         );
+    }
+
+    #[test]
+    fn a_new_key_is_checked_field_by_field() {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let key = NewApiKey::parse(
+            " SMS gateway ",
+            &strings(&["links:create", "links:read", "links:create"]),
+            &strings(&["help-centre", ""]),
+            Some(30),
+            1_000,
+        )
+        .expect("valid");
+        assert_eq!(key.name, "SMS gateway");
+        assert_eq!(key.scopes, [ApiScope::LinksCreate, ApiScope::LinksRead]);
+        assert_eq!(key.applications[0].as_str(), "help-centre");
+        assert_eq!(key.expires_at, Some(1_000 + 30 * 86_400_000));
+        let refused = |scopes: &[&str], apps: &[&str], days| {
+            NewApiKey::parse("k", &strings(scopes), &strings(apps), days, 0).unwrap_err()
+        };
+        assert!(refused(&[], &[], None).contains("at least one scope"));
+        assert!(refused(&["links:*"], &[], None).contains("\"links:*\" is not a scope"));
+        assert!(refused(&["flows:read"], &["Help Centre"], None).contains("no application"));
+        assert!(refused(&["flows:read"], &[], Some(0)).contains("1 to 3650 days"));
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub enum AuditAction {
     ApplicationSaved,
     ApiKeyCreated,
     ApiKeyRevoked,
+    CampaignSaved,
+    CampaignDeleted,
 }
 
 impl AuditAction {
@@ -30,6 +32,8 @@ impl AuditAction {
             Self::ApplicationSaved => "application.saved",
             Self::ApiKeyCreated => "api_key.created",
             Self::ApiKeyRevoked => "api_key.revoked",
+            Self::CampaignSaved => "campaign.saved",
+            Self::CampaignDeleted => "campaign.deleted",
         }
     }
 
@@ -49,6 +53,8 @@ impl AuditAction {
             Self::ApplicationSaved => "Application saved",
             Self::ApiKeyCreated => "API key created",
             Self::ApiKeyRevoked => "API key revoked",
+            Self::CampaignSaved => "Campaign saved",
+            Self::CampaignDeleted => "Campaign deleted",
         }
     }
 }
@@ -123,6 +129,8 @@ pub enum DetailsProblem {
     NoSuchLink,
     NotYourLink,
     AlreadyRevoked,
+    NoSuchCampaign,
+    NotYourCampaign,
 }
 
 impl DetailsProblem {
@@ -137,6 +145,8 @@ impl DetailsProblem {
             Self::NoSuchLink => "no-such-link",
             Self::NotYourLink => "not-your-link",
             Self::AlreadyRevoked => "already-revoked",
+            Self::NoSuchCampaign => "no-such-campaign",
+            Self::NotYourCampaign => "not-your-campaign",
         }
     }
 
@@ -157,6 +167,10 @@ impl DetailsProblem {
             Self::NoSuchLink => "There is no such link.",
             Self::NotYourLink => "Publishers can revoke only the links they generated themselves.",
             Self::AlreadyRevoked => "This link is already revoked.",
+            Self::NoSuchCampaign => "There is no such campaign (it may have been deleted).",
+            Self::NotYourCampaign => {
+                "Publishers can delete only the campaigns they saved themselves."
+            }
         }
     }
 }
@@ -179,7 +193,7 @@ mod problem_tests {
         }
         assert_eq!(
             codes.len(),
-            9,
+            11,
             "every variant, the revoke refusals included"
         );
         assert_eq!(

@@ -13,6 +13,14 @@ pub enum LinkState {
 }
 
 impl LinkState {
+    pub const ALL: [LinkState; 5] = [
+        Self::Active,
+        Self::Revoked,
+        Self::Expired,
+        Self::UsedUp,
+        Self::KeyRegenerated,
+    ];
+
     /// The stable name in API answers.
     pub fn as_str(self) -> &'static str {
         match self {

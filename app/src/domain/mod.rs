@@ -2,9 +2,11 @@
 //! console users and the queries over them. Every type here is parsed once, then trusted.
 
 pub mod api_key;
+pub mod api_reference;
 pub mod application;
 pub mod applications_page;
 pub mod audit;
+pub mod campaign;
 pub mod definition;
 pub mod flow;
 pub mod limits;

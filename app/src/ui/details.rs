@@ -3,11 +3,13 @@
 //! shared links and the results of recipients' runs.
 
 use super::access::FlowTabs;
+use super::campaigns::CampaignsList;
 use super::format::utc_minute;
 use super::results::FlowResults;
 use super::share::ShareDialog;
 use super::shared_links::SharedLinks;
 use super::ErrorPanel;
+use crate::api::campaigns::flow_campaigns;
 use crate::api::flows::get_flow_details;
 use crate::api::review::{PublishFlow, ReviewFlow};
 use crate::api::share::shared_links;
@@ -26,6 +28,7 @@ pub fn FlowDetailsPage() -> impl IntoView {
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
     let details = Resource::new(move || slug.get(), get_flow_details);
     let links = Resource::new(move || slug.get(), shared_links);
+    let campaigns = Resource::new(move || slug.get(), flow_campaigns);
     let query = use_query_map();
     let problem = move || {
         query
@@ -40,7 +43,14 @@ pub fn FlowDetailsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match details.await {
                     Ok(details) => Either::Left(view! {
-                        <DetailsView details/>
+                        <DetailsView details=details.clone()/>
+                        <h2 id="campaigns">"Campaigns"</h2>
+                        {match campaigns.await {
+                            Ok(campaigns) => Either::Left(view! {
+                                <CampaignsList slug=slug.get_untracked() campaigns can_share=details.share_blocker.is_none()/>
+                            }),
+                            Err(error) => Either::Right(view! { <ErrorPanel error/> }),
+                        }}
                         <h2 id="shared-links">"Shared links"</h2>
                         {match links.await {
                             Ok(links) => Either::Left(view! {

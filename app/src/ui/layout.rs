@@ -25,8 +25,10 @@ pub fn ConsoleLayout() -> impl IntoView {
                                 <A href="/flows">"Flows"</A>
                                 {(user.role == Role::Admin).then(|| view! {
                                     <A href="/applications">"Applications"</A>
+                                    <A href="/api-keys">"API keys"</A>
                                     <A href="/audit">"Audit log"</A>
                                 })}
+                                <A href="/api">"API"</A>
                             </nav>
                             <div class="who">
                                 <span>{user.name}" · "{user.role.as_str()}</span>

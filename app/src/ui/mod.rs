@@ -1,11 +1,15 @@
 //! The console's screens. Pages are rendered on the server with their data (SSR mode `Async`) and
 //! work without JavaScript; only the interactive parts are islands that ship as wasm (live search,
-//! the Share dialog), which keeps the browser bundle small.
+//! the Share dialog, a campaign's CSV upload, a new API key), which keeps the browser bundle small.
 
 mod access;
+mod api_keys;
+mod api_reference;
 mod application_form;
 mod applications;
 mod audit;
+mod campaigns;
+mod copy;
 mod details;
 mod flows;
 pub mod format;
@@ -59,6 +63,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("flows/:slug") view=details::FlowDetailsPage ssr=SsrMode::Async/>
                     <Route path=path!("flows/:slug/access") view=access::AccessProtectionPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=audit::AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("api") view=api_reference::ApiReferencePage ssr=SsrMode::Async/>
+                    <Route path=path!("api-keys") view=api_keys::ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=path!("applications") view=applications::ApplicationsPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/new") view=application_form::ApplicationFormPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/:slug") view=application_form::ApplicationFormPage ssr=SsrMode::Async/>

@@ -5,7 +5,10 @@
 //! Built on the native `<dialog>` element opened with `showModal()`: the browser makes the rest of
 //! the page inert (focus stays inside), closes it on Esc, and returns focus to the Share button.
 
+use super::copy::CopyField;
+use crate::api::campaigns::save_campaign;
 use crate::api::share::generate_link;
+use crate::domain::campaign::Campaign;
 use crate::domain::link::LinkAddress;
 use crate::domain::params::UrlParams;
 use crate::domain::share::{
@@ -44,6 +47,9 @@ pub fn ShareDialog(
     let height = RwSignal::new(DEFAULT_EMBED_HEIGHT);
     let pending = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<GeneratedLink, AppError>>);
+    let campaign_name = RwSignal::new(String::new());
+    let saving = RwSignal::new(false);
+    let saved = RwSignal::new(None::<Result<Campaign, AppError>>);
 
     let choose = move |index: usize| {
         chosen.set(index);
@@ -91,6 +97,46 @@ pub fn ShareDialog(
             outcome.set(Some(result));
             pending.set(false);
         });
+    };
+
+    let save = move |_| {
+        let (Some(app), Ok(_)) = (selected.get_untracked(), params.get_untracked()) else {
+            return;
+        };
+        if saving.get_untracked() {
+            return;
+        }
+        saving.set(true);
+        saved.set(None);
+        let (name, text, protect, shorten) = (
+            campaign_name.get_untracked(),
+            params_text.get_untracked(),
+            protect.get_untracked(),
+            shorten.get_untracked(),
+        );
+        leptos::task::spawn_local(async move {
+            let result = save_campaign(
+                flow.get_value(),
+                name,
+                app.application_slug,
+                text,
+                protect,
+                shorten,
+            )
+            .await;
+            saved.set(Some(result));
+            saving.set(false);
+        });
+    };
+    let saved_view = move || {
+        saved.get().map(|result| match result {
+            Ok(campaign) => leptos::either::Either::Left(view! {
+                <p class="notice" role="status">"Saved campaign “"{campaign.name.clone()}"”. Systems ask for a new link of it as "
+                    <code>{campaign.slug.to_string()}</code>"; it is listed under "
+                    <a href=format!("/flows/{}#campaigns", flow.get_value())>"Campaigns"</a>"."</p>
+            }),
+            Err(err) => leptos::either::Either::Right(view! { <p class="form-error" role="alert">{err.to_string()}</p> }),
+        })
     };
 
     let options = applications.with_value(|apps| {
@@ -171,6 +217,21 @@ pub fn ShareDialog(
                 disabled=move || pending.get() || params.get().is_err() || selected.get().is_none()>
                 {move || if pending.get() { "Generating…" } else { "Generate Link" }}
             </button>
+            <details class="save-campaign">
+                <summary>"Save as campaign"</summary>
+                <p class="hint">"Keeps this application, these parameters, Protect URL and Shorten URL under a name. \
+                    Systems then ask for a new link of it, each with its own recipient's parameters."</p>
+                <div class="field">
+                    <label for="campaign-name">"Campaign name"</label>
+                    <input id="campaign-name" maxlength="80" autocomplete="off" placeholder="Spring reminders (SMS)"
+                        on:input=move |ev| { campaign_name.set(event_target_value(&ev)); saved.set(None); }/>
+                </div>
+                <button type="button" on:click=save
+                    disabled=move || saving.get() || params.get().is_err() || selected.get().is_none() || campaign_name.get().trim().is_empty()>
+                    {move || if saving.get() { "Saving…" } else { "Save as campaign" }}
+                </button>
+                {saved_view}
+            </details>
             {move || outcome.get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
             {move || link().map(|l| view! { <CopyField id="share-link" label="Link" value=Signal::derive(move || l.link().to_owned())/> })}
             {move || embed().map(|code| view! { <CopyField id="share-embed" label="Embed" value=Signal::derive(move || code.clone())/> })}
@@ -184,48 +245,6 @@ pub fn ShareDialog(
                 }
             })}
         </dialog>
-    }
-}
-
-/// A read-only field with a Copy button. When the Clipboard API is refused, the text is selected
-/// so the user can copy it by hand.
-#[component]
-fn CopyField(id: &'static str, label: &'static str, value: Signal<String>) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let field = NodeRef::<leptos::html::Textarea>::new();
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let text = value.get_untracked();
-            leptos::task::spawn_local(async move {
-                let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
-                let done = match clipboard {
-                    Some(clipboard) => {
-                        wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text))
-                            .await
-                            .is_ok()
-                    }
-                    None => false,
-                };
-                if done {
-                    copied.set(true);
-                    set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
-                } else if let Some(field) = field.get_untracked() {
-                    field.select();
-                }
-            });
-        }
-    };
-    view! {
-        <div class="field copy-field">
-            <label for=id>{label}</label>
-            <div class="copy-row">
-                <textarea id=id node_ref=field readonly rows=if label == "Embed" { "3" } else { "2" } prop:value=move || value.get()></textarea>
-                <button type="button" on:click=copy aria-label=format!("Copy {label}")>
-                    {move || if copied.get() { "Copied" } else { "Copy" }}
-                </button>
-            </div>
-        </div>
     }
 }
 

@@ -1,12 +1,12 @@
 //! `POST /api/v1/links/batch`: a link per row, up to 10,000, in one transaction with one audit
-//! entry; all or nothing (every refused row named), or `partial`.
+//! entry; all or nothing (every refused row named), or `partial`. Of a campaign, or of a flow and
+//! an application.
 
-use super::create::{share_refusal, share_request, yes};
+use super::create::{key_as_maker, preset, share_refusal};
 use super::keys::ApiCaller;
 use super::problem::{self, ApiError};
 use super::{answer_create, created, openapi, ApiState, MAX_BATCH_BODY, MAX_BATCH_ROWS, PATHS};
-use app::domain::api_key::actor_name;
-use app::domain::{Role, UserView};
+use crate::links::generate::BatchOrigin;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -18,17 +18,20 @@ use std::sync::Arc;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewBatch {
-    flow: String,
-    application: String,
+    /// A campaign's slug: each row's parameters come after the campaign's own.
+    campaign: Option<String>,
+    /// Without a campaign: the flow's slug.
+    flow: Option<String>,
+    /// Without a campaign: the application's slug.
+    application: Option<String>,
     /// Each row's URL parameters (`name=value&…`), up to 10,000 rows.
     #[serde(deserialize_with = "at_most_batch_rows")]
     #[schema(max_items = 10000)]
     rows: Vec<String>,
-    /// As for one link: only `true` is accepted.
-    #[serde(default = "yes")]
-    protect: bool,
-    #[serde(default)]
-    shorten: bool,
+    /// As for one link: only `true` is accepted, and nothing with a campaign.
+    protect: Option<bool>,
+    /// Shorten URL; for a campaign, absent means as the campaign says.
+    shorten: Option<bool>,
     /// Make the good rows' links and list the refused ones, rather than all or nothing.
     #[serde(default)]
     partial: bool,
@@ -130,30 +133,33 @@ async fn make_batch(
 ) -> Result<ApiBatch, ApiError> {
     let new: NewBatch =
         serde_json::from_slice(body).map_err(|e| ApiError::BadBody(e.to_string()))?;
-    if !new.protect {
-        return Err(ApiError::InvalidField {
-            field: "protect",
-            message: "links made with an API key follow the flow's access protection; leave it out or send true".into(),
-        });
-    }
     if new.rows.is_empty() {
         return Err(ApiError::InvalidField {
             field: "rows",
             message: format!("1 to {MAX_BATCH_ROWS} rows (got none)"),
         });
     }
-    let template = share_request(&new.flow, &new.application, "", true, new.shorten)?;
-    if !caller.may_use(&template.application) {
-        return Err(ApiError::ApplicationNotAllowed(
-            template.application.as_str().to_owned(),
-        ));
-    }
+    let preset = preset(
+        state,
+        caller,
+        new.campaign.as_deref(),
+        new.flow.as_deref(),
+        new.application.as_deref(),
+        new.protect,
+        new.shorten,
+    )
+    .await?;
+    let template = preset
+        .request(Default::default(), new.shorten)
+        .map_err(|_| ApiError::Internal)?;
     // Every row checked before anything is made, each refusal named by its index.
     let mut good = Vec::with_capacity(new.rows.len());
     let mut refused = Vec::new();
     for (row, params) in new.rows.iter().enumerate() {
-        match app::domain::params::UrlParams::parse(params) {
-            Ok(params) => good.push((row, params)),
+        let request = app::domain::params::UrlParams::parse(params)
+            .and_then(|params| preset.request(params, new.shorten));
+        match request {
+            Ok(request) => good.push((row, request.params)),
             Err(err) => refused.push(problem::RowRefusal {
                 row,
                 detail: format!("URL parameters: {err}"),
@@ -163,10 +169,7 @@ async fn make_batch(
     if !refused.is_empty() && !new.partial {
         return Err(ApiError::InvalidRows(refused));
     }
-    let by = UserView {
-        name: actor_name(&caller.prefix),
-        role: Role::Publisher,
-    };
+    let by = key_as_maker(caller);
     // Every hundred rows count as one link made against the key's budget.
     let units = good.len().div_ceil(ROWS_PER_BUDGET_UNIT).max(1);
     state
@@ -176,7 +179,15 @@ async fn make_batch(
     let params: Vec<_> = good.iter().map(|(_, params)| params.clone()).collect();
     let (flow_name, made) = state
         .links
-        .generate_batch(&by, &template, &params)
+        .generate_batch(
+            &by,
+            &template,
+            &params,
+            BatchOrigin {
+                campaign: preset.campaign_id(),
+                progress: None,
+            },
+        )
         .await
         .map_err(share_refusal)?;
     if let Err(err) = state.keys.used(caller).await {

@@ -1,13 +1,15 @@
 //! `POST /api/v1/links`: one link, exactly as the Share dialog makes it (the same checks of the
 //! flow, the application and the parameters, the access protection, the audit entry), within the
-//! key's rate budget.
+//! key's rate budget; or one more link of a campaign, the caller's parameters after its own.
 
 use super::keys::ApiCaller;
 use super::problem::ApiError;
 use super::{answer_create, created, openapi, ApiState, MAX_BODY, PATHS};
+use crate::campaigns::StoredCampaign;
 use app::domain::api_key::actor_name;
+use app::domain::params::UrlParams;
 use app::domain::share::{ShareInputError, ShareRequest};
-use app::domain::{Role, UserView};
+use app::domain::{FlowSlug, Role, UserView};
 use app::ports::{RateLimits, ShareError};
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
@@ -16,26 +18,151 @@ use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// `POST /api/v1/links`'s body.
+/// `POST /api/v1/links`'s body: a campaign's slug, or a flow and an application.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewLink {
-    flow: String,
-    application: String,
+    /// A campaign's slug: the link is the campaign's preset with `params` after its own.
+    campaign: Option<String>,
+    /// Without a campaign: the flow's slug.
+    flow: Option<String>,
+    /// Without a campaign: the application's slug.
+    application: Option<String>,
     /// `name=value&…`, as typed in the dialog's URL Parameters.
     #[serde(default)]
     params: String,
-    /// The dialog's Protect URL. Links made with a key always follow the flow × application's
-    /// access protection: only `true` is accepted (a key kept in another system must not be
-    /// able to make unsigned links of a protected flow).
-    #[serde(default = "yes")]
-    protect: bool,
-    #[serde(default)]
-    shorten: bool,
+    /// Without a campaign, the dialog's Protect URL. Links made with a key always follow the
+    /// flow × application's access protection: only `true` is accepted (a key kept in another
+    /// system must not be able to make unsigned links of a protected flow). A campaign's links
+    /// are protected as the campaign says.
+    protect: Option<bool>,
+    /// Shorten URL; for a campaign, absent means as the campaign says.
+    shorten: Option<bool>,
 }
 
-pub(super) fn yes() -> bool {
-    true
+/// What a create call asks a link of: a campaign, or a flow and application of its own.
+pub(super) enum Preset {
+    Campaign(Box<StoredCampaign>),
+    Direct(ShareRequest),
+}
+
+/// The preset a create call names, checked: a campaign the key may use, or a flow and an
+/// application given as the dialog would (`params` are the caller's own, checked by the caller).
+pub(super) async fn preset(
+    state: &ApiState,
+    caller: &ApiCaller,
+    campaign: Option<&str>,
+    flow: Option<&str>,
+    application: Option<&str>,
+    protect: Option<bool>,
+    shorten: Option<bool>,
+) -> Result<Preset, ApiError> {
+    let field = |field: &'static str, message: &str| ApiError::InvalidField {
+        field,
+        message: message.to_owned(),
+    };
+    let request = match (campaign, flow, application) {
+        (Some(slug), None, None) => {
+            if protect.is_some() {
+                return Err(field(
+                    "protect",
+                    "a campaign's links are protected as the campaign says; leave protect out",
+                ));
+            }
+            return Ok(Preset::Campaign(Box::new(
+                campaign_for(state, caller, slug).await?,
+            )));
+        }
+        (Some(_), _, _) => {
+            return Err(field(
+                "campaign",
+                "give either a campaign, or a flow and an application, not both",
+            ))
+        }
+        (None, None, _) => return Err(field("flow", "give a flow (or a campaign)")),
+        (None, Some(_), None) => return Err(field("application", "give an application")),
+        (None, Some(flow), Some(application)) => {
+            if protect == Some(false) {
+                return Err(field("protect", "links made with an API key follow the flow's access protection; leave it out or send true"));
+            }
+            share_request(flow, application, "", true, shorten.unwrap_or(false))?
+        }
+    };
+    if !caller.may_use(&request.application) {
+        return Err(ApiError::ApplicationNotAllowed(
+            request.application.as_str().to_owned(),
+        ));
+    }
+    Ok(Preset::Direct(request))
+}
+
+/// The campaign `slug` names, if the key may make links of it (its application is one of the
+/// key's).
+pub(super) async fn campaign_for(
+    state: &ApiState,
+    caller: &ApiCaller,
+    slug: &str,
+) -> Result<StoredCampaign, ApiError> {
+    let not_found = || ApiError::CampaignNotFound(slug.to_owned());
+    let parsed = FlowSlug::parse(slug).map_err(|_| not_found())?;
+    let stored = state
+        .campaigns
+        .find(&parsed)
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "finding a campaign for an API key");
+            ApiError::Internal
+        })?
+        .ok_or_else(not_found)?;
+    if caller.may_use(&stored.campaign.preset.application) {
+        Ok(stored)
+    } else {
+        Err(ApiError::ApplicationNotAllowed(
+            stored.campaign.preset.application.to_string(),
+        ))
+    }
+}
+
+/// A caller's parameters, refused by name.
+pub(super) fn caller_params(params: &str) -> Result<UrlParams, ApiError> {
+    UrlParams::parse(params).map_err(|err| ApiError::InvalidField {
+        field: "params",
+        message: err.to_string(),
+    })
+}
+
+impl Preset {
+    /// The request for one link with the caller's `params` (after a campaign's own).
+    pub(super) fn request(
+        &self,
+        params: UrlParams,
+        shorten: Option<bool>,
+    ) -> Result<ShareRequest, app::domain::params::ParamError> {
+        match self {
+            Self::Campaign(stored) => stored.campaign.request(&params, shorten),
+            Self::Direct(request) => Ok(ShareRequest {
+                params,
+                ..request.clone()
+            }),
+        }
+    }
+
+    /// The campaign links of this preset are counted to.
+    pub(super) fn campaign_id(&self) -> Option<i64> {
+        match self {
+            Self::Campaign(stored) => Some(stored.id),
+            Self::Direct(_) => None,
+        }
+    }
+}
+
+/// The key as the maker of links: its prefix is what the Shared links list and the audit log
+/// name, and its budget is its own.
+pub(super) fn key_as_maker(caller: &ApiCaller) -> UserView {
+    UserView {
+        name: actor_name(&caller.prefix),
+        role: Role::Publisher,
+    }
 }
 
 /// A made link, as the API answers it.
@@ -159,37 +286,30 @@ async fn make_link(
     let qr = wants_qr(query)?;
     let new: NewLink =
         serde_json::from_slice(body).map_err(|e| ApiError::BadBody(e.to_string()))?;
-    if !new.protect {
-        return Err(ApiError::InvalidField {
-            field: "protect",
-            message: "links made with an API key follow the flow's access protection; leave it out or send true".into(),
-        });
-    }
-    let request = share_request(
-        &new.flow,
-        &new.application,
-        &new.params,
+    let preset = preset(
+        state,
+        caller,
+        new.campaign.as_deref(),
+        new.flow.as_deref(),
+        new.application.as_deref(),
         new.protect,
         new.shorten,
-    )?;
-    if !caller.may_use(&request.application) {
-        return Err(ApiError::ApplicationNotAllowed(
-            request.application.as_str().to_owned(),
-        ));
-    }
-    // Links made through a key are made by it: its prefix is what the Shared links list and the
-    // audit log name, and its budget is its own.
-    let by = UserView {
-        name: actor_name(&caller.prefix),
-        role: Role::Publisher,
-    };
+    )
+    .await?;
+    let request = preset
+        .request(caller_params(&new.params)?, new.shorten)
+        .map_err(|err| ApiError::InvalidField {
+            field: "params",
+            message: err.to_string(),
+        })?;
+    let by = key_as_maker(caller);
     state
         .limits
         .link_generation(&by)
         .map_err(|limited| ApiError::RateLimited(limited.retry_after_seconds))?;
     let link = state
         .links
-        .generate_with(&by, &request, qr)
+        .generate_with(&by, &request, qr, preset.campaign_id())
         .await
         .map_err(share_refusal)?;
     if let Err(err) = state.keys.used(caller).await {

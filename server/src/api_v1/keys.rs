@@ -3,7 +3,7 @@
 
 use crate::db::{audit, conditional_change, now_millis, on_db, Db, StoreResult};
 use crate::security::random_bytes;
-use app::domain::api_key::{ApiScope, ApiSecret, PREFIX_CHARS};
+use app::domain::api_key::{ApiKeySummary, ApiScope, ApiSecret, NewApiKey, PREFIX_CHARS};
 use app::domain::audit::AuditAction;
 use app::domain::FlowSlug;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,17 +14,6 @@ use subtle::ConstantTimeEq;
 #[derive(Debug, Clone)]
 pub struct KeyStore {
     db: Db,
-}
-
-/// A key to make, checked.
-#[derive(Debug, Clone)]
-pub struct NewKey {
-    pub name: String,
-    pub scopes: Vec<ApiScope>,
-    /// Empty: every application.
-    pub applications: Vec<FlowSlug>,
-    /// Unix milliseconds.
-    pub expires_at: Option<i64>,
 }
 
 /// The key behind a request: what it may do.
@@ -43,6 +32,11 @@ impl ApiCaller {
     /// The key's row, for what is kept per key (idempotent answers).
     pub fn id(&self) -> i64 {
         self.id
+    }
+
+    /// The applications it is limited to; empty: all.
+    pub fn applications(&self) -> &[String] {
+        &self.applications
     }
 
     pub fn allows(&self, scope: ApiScope) -> bool {
@@ -89,7 +83,7 @@ impl KeyStore {
     }
 
     /// Makes a key; its secret is in the answer and nowhere else.
-    pub async fn create(&self, key: &NewKey, by: &str) -> StoreResult<ApiSecret> {
+    pub async fn create(&self, key: &NewApiKey, by: &str) -> StoreResult<ApiSecret> {
         // A prefix is drawn again on the (rare) clash with an existing one.
         for _ in 0..5 {
             // Letters and digits only: a prefix starting with `-` would read as an option to
@@ -113,7 +107,7 @@ impl KeyStore {
         ))
     }
 
-    async fn insert(&self, key: &NewKey, secret: &ApiSecret, by: &str) -> StoreResult<bool> {
+    async fn insert(&self, key: &NewApiKey, secret: &ApiSecret, by: &str) -> StoreResult<bool> {
         let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
         let applications: Vec<&str> = key.applications.iter().map(FlowSlug::as_str).collect();
         let (scopes, applications) = (scopes.join(" "), applications.join(" "));
@@ -177,6 +171,44 @@ impl KeyStore {
         Ok(revoked.is_some())
     }
 
+    /// Every key, newest first, revoked ones included; never a secret or its hash.
+    pub async fn list(&self) -> StoreResult<Vec<ApiKeySummary>> {
+        let sql = "SELECT prefix, name, scopes, applications, created_by, created_at, expires_at, last_used_at, revoked_at \
+                   FROM api_keys ORDER BY created_at DESC, id DESC";
+        #[derive(sqlx::FromRow)]
+        struct Listed {
+            prefix: String,
+            name: String,
+            scopes: String,
+            applications: String,
+            created_by: String,
+            created_at: i64,
+            expires_at: Option<i64>,
+            last_used_at: Option<i64>,
+            revoked_at: Option<i64>,
+        }
+        let rows: Vec<Listed> = on_db!(&self.db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| ApiKeySummary {
+                scopes: row.scopes.split(' ').filter_map(ApiScope::parse).collect(),
+                applications: row
+                    .applications
+                    .split(' ')
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                prefix: row.prefix,
+                name: row.name,
+                created_by: row.created_by,
+                created_at: row.created_at,
+                expires_at: row.expires_at,
+                last_used_at: row.last_used_at,
+                revoked_at: row.revoked_at,
+            })
+            .collect())
+    }
+
     /// Notes that `caller` did something (a refused request does not count): once a minute at
     /// most, not once a call.
     pub async fn used(&self, caller: &ApiCaller) -> StoreResult<()> {
@@ -237,5 +269,56 @@ impl KeyStore {
                 .map(str::to_owned)
                 .collect(),
         }))
+    }
+}
+
+/// Whether every application a key is to be limited to exists.
+async fn missing_application(db: &Db, key: &NewApiKey) -> StoreResult<Option<String>> {
+    let sql = "SELECT COUNT(*) FROM applications WHERE slug = $1";
+    for application in &key.applications {
+        let found: i64 = on_db!(db, |pool| sqlx::query_scalar(sql)
+            .bind(application.as_str())
+            .fetch_one(pool)
+            .await)?;
+        if found == 0 {
+            return Ok(Some(application.to_string()));
+        }
+    }
+    Ok(None)
+}
+
+#[async_trait::async_trait]
+impl app::ports::ApiKeys for KeyStore {
+    async fn list(&self) -> Result<Vec<ApiKeySummary>, app::ports::BackendError> {
+        KeyStore::list(self)
+            .await
+            .map_err(|e| e.for_port("listing API keys"))
+    }
+
+    async fn create(
+        &self,
+        by: &app::domain::UserView,
+        key: &NewApiKey,
+    ) -> Result<String, app::ports::ApiKeyError> {
+        let backend = |e: crate::db::StoreError| e.for_port("creating an API key");
+        if let Some(missing) = missing_application(&self.db, key).await.map_err(backend)? {
+            return Err(app::ports::ApiKeyError::NoSuchApplication(missing));
+        }
+        let secret = KeyStore::create(self, key, &by.name)
+            .await
+            .map_err(backend)?;
+        Ok(secret.expose().to_owned())
+    }
+
+    async fn revoke(
+        &self,
+        by: &app::domain::UserView,
+        prefix: &str,
+    ) -> Result<(), app::ports::ApiKeyError> {
+        match KeyStore::revoke(self, prefix, &by.name).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(app::ports::ApiKeyError::NotFound(prefix.to_owned())),
+            Err(e) => Err(e.for_port("revoking an API key").into()),
+        }
     }
 }

@@ -2,12 +2,14 @@
 //! refusals as `application/problem+json` (`problem`). Keys are made and revoked by admins on the
 //! command line (`flowshare apikey …`) and kept hashed (`keys`).
 //!
-//! The calls: making one link (`create`), a batch (`batch`), reading and revoking one (`read`),
-//! listing the shareable flows (`flows`);
+//! The calls: making one link (`create`, of a campaign or a flow), a batch (`batch`), reading,
+//! listing and revoking links (`read`), listing the shareable flows (`flows`), and the seed
+//! system's campaign-link call in its own shape (`campaign_url`);
 //! every create ends through `answer_create` (the key before the body, `Idempotency-Key` via
 //! `idempotency`); the document of them all is `openapi`.
 
 mod batch;
+mod campaign_url;
 mod create;
 mod flows;
 pub mod idempotency;
@@ -19,7 +21,7 @@ mod read;
 pub use batch::{ApiBatch, ApiBatchLink};
 pub use create::ApiLink;
 pub use flows::{ApiFlow, ApiFlows};
-pub use read::ApiLinkStatus;
+pub use read::{ApiLinkPage, ApiLinkStatus};
 
 use crate::links::LinkStore;
 use crate::security::limits::Limits;
@@ -41,6 +43,7 @@ pub struct ApiState {
     pub flows: crate::db::FlowStore,
     pub idempotency: idempotency::Idempotency,
     pub links: LinkStore,
+    pub campaigns: crate::campaigns::CampaignStore,
     pub limits: Arc<Limits>,
 }
 
@@ -48,14 +51,19 @@ pub struct ApiState {
 const MAX_BODY: usize = 64 * 1024;
 
 /// Every route of the API, documented in `openapi` (a test holds the two together).
-pub const PATHS: [&str; 6] = [
+pub const PATHS: [&str; 7] = [
     "/api/v1/links",
     "/api/v1/links/{id}",
     "/api/v1/links/{id}/revoke",
     "/api/v1/openapi.json",
     "/api/v1/links/batch",
     "/api/v1/flows",
+    CAMPAIGN_URL,
 ];
+
+/// The seed system's Get Interaction Link API, in its own shape (`campaign_url`).
+pub const CAMPAIGN_URL: &str =
+    "/interact/version/2/account/{account}/resources/campaign/url/{campaign}";
 
 /// The most parameter sets one batch call makes links for.
 pub const MAX_BATCH_ROWS: usize = 10_000;
@@ -66,14 +74,15 @@ const MAX_BATCH_BODY: usize = 10 * 1024 * 1024;
 /// Bodies are read by the handlers themselves, after the key is checked, within their own limits
 /// (`MAX_BODY`, `MAX_BATCH_BODY`).
 pub fn routes(state: ApiState) -> Router {
-    let [links, link, revoke, document, batch, flows] = PATHS;
+    let [links, link, revoke, document, batch, flows, campaign_url] = PATHS;
     Router::new()
         .route(batch, post(batch::create_batch))
-        .route(links, post(create::create_link))
+        .route(links, post(create::create_link).get(read::list_links))
         .route(link, get(read::read_link))
         .route(revoke, post(read::revoke_link))
         .route(document, get(openapi::document))
         .route(flows, get(flows::list_flows))
+        .route(campaign_url, post(campaign_url::campaign_url))
         .with_state(Arc::new(state))
 }
 

@@ -31,9 +31,15 @@ impl Modify for BearerKey {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("fsk_…")
-                    .description(Some("An API key, made with `flowshare apikey create`"))
+                    .description(Some("An API key, made on the console's API keys page or with `flowshare apikey create`"))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "application_key",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+                utoipa::openapi::security::ApiKeyValue::new("Application-Key"),
+            )),
         );
     }
 }
@@ -50,6 +56,8 @@ impl Modify for BearerKey {
         super::batch::create_batch,
         super::read::read_link,
         super::read::revoke_link,
+        super::read::list_links,
+        super::campaign_url::campaign_url,
         super::flows::list_flows,
         document
     ),
@@ -61,6 +69,7 @@ impl Modify for BearerKey {
         super::batch::ApiBatchLink,
         super::problem::RowRefusal,
         super::read::ApiLinkStatus,
+        super::read::ApiLinkPage,
         super::flows::ApiFlows,
         super::flows::ApiFlow,
         super::flows::ApiFlowApplication,

@@ -40,6 +40,8 @@ pub enum ApiError {
     InvalidRows(Vec<RowRefusal>),
     #[error("There is no flow called {0:?}.")]
     FlowNotFound(String),
+    #[error("There is no campaign {0:?}.")]
+    CampaignNotFound(String),
     #[error("There is no link {0:?} that this API key may see.")]
     LinkNotFound(String),
     #[error(
@@ -86,6 +88,7 @@ impl ApiError {
             }
             Self::InvalidRows(_) => (S::UNPROCESSABLE_ENTITY, "invalid-rows", "Invalid rows"),
             Self::FlowNotFound(_) => (S::NOT_FOUND, "flow-not-found", "Flow not found"),
+            Self::CampaignNotFound(_) => (S::NOT_FOUND, "campaign-not-found", "Campaign not found"),
             Self::LinkNotFound(_) => (S::NOT_FOUND, "link-not-found", "Link not found"),
             Self::NotYourLink => (S::FORBIDDEN, "not-your-link", "Not this key's link"),
             Self::AlreadyRevoked => (S::CONFLICT, "already-revoked", "Link already revoked"),

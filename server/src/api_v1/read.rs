@@ -1,14 +1,19 @@
 //! `GET /api/v1/links/{id}` and `POST /api/v1/links/{id}/revoke`: a link's state for a key that
-//! may see it (in one of its applications), and revoking a link the key made.
+//! may see it (in one of its applications), and revoking a link the key made. `GET
+//! /api/v1/links`: the links a key may see, filtered, newest first, a page at a time.
 
 use super::keys::ApiCaller;
 use super::problem::ApiError;
 use super::{caller, openapi, ApiState};
+use crate::links::lifecycle::{LinkFilter, LinkStatus};
 use app::domain::api_key::{actor_name, ApiScope};
+use app::domain::links_list::LinkState;
 use app::domain::{Role, UserView};
 use app::ports::ShareError;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use http::header::CACHE_CONTROL;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -38,6 +43,164 @@ pub struct ApiLinkStatus {
     pub full_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub short_url: Option<String>,
+    /// The slug of the campaign it was made for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
+}
+
+/// A page of links, newest first.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApiLinkPage {
+    pub links: Vec<ApiLinkStatus>,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// The most links one page holds, and how many when `limit` is not given.
+const MAX_PAGE: u32 = 500;
+const DEFAULT_PAGE: u32 = 100;
+
+/// A listing's query, checked: every parameter known, each value of its kind.
+fn link_filter(caller: &ApiCaller, query: Option<&str>) -> Result<LinkFilter, ApiError> {
+    let invalid = |field: &'static str, message: String| ApiError::InvalidField { field, message };
+    let slug = |field: &'static str, value: &str| {
+        app::domain::FlowSlug::parse(value)
+            .map(|s| s.to_string())
+            .map_err(|e| invalid(field, format!("{value:?}: {e}")))
+    };
+    let seconds = |field: &'static str, value: &str| {
+        value
+            .parse::<i64>()
+            .ok()
+            .and_then(|s| s.checked_mul(1_000))
+            .ok_or_else(|| {
+                invalid(
+                    field,
+                    format!("Unix seconds, a whole number (got {value:?})"),
+                )
+            })
+    };
+    let mut filter = LinkFilter {
+        limit: DEFAULT_PAGE,
+        ..LinkFilter::default()
+    };
+    let mut seen = Vec::new();
+    for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if seen.contains(&name) {
+            return Err(invalid(
+                "query",
+                format!("{name:?} is given more than once"),
+            ));
+        }
+        match name.as_ref() {
+            "flow" => filter.flow = Some(slug("flow", &value)?),
+            "application" => filter.application = Some(slug("application", &value)?),
+            "campaign" => filter.campaign = Some(slug("campaign", &value)?),
+            "state" => {
+                filter.state = Some(
+                    LinkState::ALL
+                        .into_iter()
+                        .find(|s| s.as_str() == value)
+                        .ok_or_else(|| {
+                            invalid(
+                                "state",
+                                format!("one of active, revoked, expired, used_up, key_regenerated (got {value:?})"),
+                            )
+                        })?,
+                )
+            }
+            "created_after" => filter.created_from = Some(seconds("created_after", &value)?),
+            "created_before" => filter.created_until = Some(seconds("created_before", &value)?),
+            "limit" => {
+                filter.limit = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_PAGE).contains(n))
+                    .ok_or_else(|| invalid("limit", format!("1 to {MAX_PAGE} (got {value:?})")))?
+            }
+            "cursor" => {
+                filter.after = Some(
+                    parse_cursor(&value)
+                        .ok_or_else(|| invalid("cursor", "not a cursor this API gave".into()))?,
+                )
+            }
+            other => {
+                return Err(invalid(
+                    "query",
+                    format!("{other:?} is not a parameter of this call (flow, application, campaign, state, created_after, created_before, limit, cursor)"),
+                ))
+            }
+        }
+        seen.push(name);
+    }
+    filter.within = caller.applications().to_vec();
+    Ok(filter)
+}
+
+/// A page's cursor: the last link's creation time and id, opaque to callers.
+fn cursor(status: &LinkStatus) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}.{}", status.created_at, status.id))
+}
+
+fn parse_cursor(raw: &str) -> Option<(i64, String)> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
+    let (at, id) = text.split_once('.')?;
+    app::domain::link::LinkId::parse(id).ok()?;
+    Some((at.parse().ok()?, id.to_owned()))
+}
+
+/// `GET /api/v1/links` (scope `links:read`): the links the key may see, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/links",
+    params(
+        ("flow" = Option<String>, Query, description = "Only this flow's links"),
+        ("application" = Option<String>, Query, description = "Only links through this application"),
+        ("campaign" = Option<String>, Query, description = "Only links made for this campaign"),
+        ("state" = Option<String>, Query, description = "`active`, `revoked`, `expired`, `used_up` or `key_regenerated`"),
+        ("created_after" = Option<i64>, Query, description = "Unix seconds: made at or after"),
+        ("created_before" = Option<i64>, Query, description = "Unix seconds: made before"),
+        ("limit" = Option<u32>, Query, description = "1 to 500 links a page (100 if absent)"),
+        ("cursor" = Option<String>, Query, description = "The previous page's `next_cursor`"),
+    ),
+    responses(
+        (status = 200, description = "A page of links", body = ApiLinkPage),
+        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Scope `links:read` missing", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A query parameter refused (named)", body = openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
+pub(super) async fn list_links(
+    State(state): State<Arc<ApiState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let answer = async {
+        let caller = caller(&state, &headers, ApiScope::LinksRead).await?;
+        let mut filter = link_filter(&caller, query.as_deref())?;
+        let limit = filter.limit;
+        // One more than a page: whether there is a next page, without a count.
+        filter.limit += 1;
+        let mut links = state.links.list_links(&filter).await.map_err(|err| {
+            tracing::error!(error = %err, "listing links for an API key");
+            ApiError::Internal
+        })?;
+        let more = links.len() > limit as usize;
+        links.truncate(limit as usize);
+        let next_cursor = more.then(|| links.last().map(cursor)).flatten();
+        Ok::<_, ApiError>(ApiLinkPage {
+            links: links
+                .into_iter()
+                .map(|status| status_answer(&caller, status))
+                .collect(),
+            next_cursor,
+        })
+    };
+    match answer.await {
+        Ok(page) => json_answer(StatusCode::OK, &page),
+        Err(err) => err.into_response(),
+    }
 }
 
 /// A link the caller may see: in one of its applications. Anything else is "not found", so a key
@@ -82,6 +245,7 @@ fn status_answer(caller: &ApiCaller, status: crate::links::lifecycle::LinkStatus
         application: status.application,
         protected: status.protected,
         created_by: status.created_by,
+        campaign: status.campaign,
         uses: status.invocations,
         allowed_uses: status.allowed_invocations,
         expires_at: status.expires_at,

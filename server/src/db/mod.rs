@@ -290,6 +290,8 @@ pub struct Store {
     pub runs: crate::runs::RunStore,
     /// API keys: how systems make links (`crate::api_v1`).
     pub keys: crate::api_v1::keys::KeyStore,
+    /// Campaigns: saved share presets that systems and bulk uploads make links from.
+    pub campaigns: crate::campaigns::CampaignStore,
     pub reviews: ReviewStore,
     pub audit: AuditStore,
 }
@@ -323,6 +325,7 @@ impl Store {
             audit: AuditStore { db: db.clone() },
             runs: crate::runs::RunStore::new(db.clone(), links.clone()),
             keys: crate::api_v1::keys::KeyStore::new(db.clone()),
+            campaigns: crate::campaigns::CampaignStore::new(db.clone(), links.clone()),
             flows,
             links,
             db,

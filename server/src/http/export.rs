@@ -1,12 +1,14 @@
-//! `GET /flows/{slug}/results.csv`: all of a flow's results as CSV, for admins and publishers (the
-//! session cookie; a browser's Export CSV is a plain link). Streamed a batch of runs at a time, so
-//! memory stays flat however many runs there are. Never stored by a cache: answers are
-//! recipients' data.
+//! Downloads for admins and publishers (the session cookie; a browser's download is a plain
+//! link), never stored by a cache:
+//! - `GET /flows/{slug}/results.csv`: all of a flow's results as CSV, streamed a batch of runs at
+//!   a time, so memory stays flat however many runs there are (answers are recipients' data);
+//! - `GET /campaigns/uploads/{job}/links.csv`: an upload's rows with their links, for the user who
+//!   uploaded them (links are credentials).
 
 use crate::runs::results::CsvExport;
 use crate::runs::RunStore;
 use app::api::request::session_token_in;
-use app::domain::{FlowSlug, Permission};
+use app::domain::{FlowSlug, Permission, UserView};
 use app::ports::Ports;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -19,6 +21,7 @@ use std::sync::Arc;
 pub struct ExportState {
     pub ports: Ports,
     pub runs: RunStore,
+    pub campaigns: crate::campaigns::CampaignStore,
 }
 
 const SERVER_FAULT: &str =
@@ -29,11 +32,8 @@ fn refused(status: StatusCode, message: &'static str) -> Response {
     (status, [(CACHE_CONTROL, "no-store")], message).into_response()
 }
 
-pub async fn results_csv(
-    State(state): State<Arc<ExportState>>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+/// The signed-in admin or publisher downloading, or the refusal to answer.
+async fn downloader(state: &ExportState, headers: &HeaderMap) -> Result<UserView, Response> {
     let name = state.ports.cookies.cookie_name();
     let token = headers
         .get_all(COOKIE)
@@ -45,18 +45,68 @@ pub async fn results_csv(
         None => Ok(None),
     };
     match user {
-        Ok(Some(user)) if user.role.allows(Permission::ShareFlows) => {}
-        Ok(Some(_)) => {
-            return refused(
-                StatusCode::FORBIDDEN,
-                "Your role does not allow this: only admins and publishers can export results.",
-            )
-        }
-        Ok(None) => return refused(StatusCode::UNAUTHORIZED, "Please sign in to continue."),
+        Ok(Some(user)) if user.role.allows(Permission::ShareFlows) => Ok(user),
+        Ok(Some(_)) => Err(refused(
+            StatusCode::FORBIDDEN,
+            "Your role does not allow this: only admins and publishers can download it.",
+        )),
+        Ok(None) => Err(refused(
+            StatusCode::UNAUTHORIZED,
+            "Please sign in to continue.",
+        )),
         Err(err) => {
-            tracing::error!(error = %err, "checking the session of an export");
-            return refused(StatusCode::INTERNAL_SERVER_ERROR, SERVER_FAULT);
+            tracing::error!(error = %err, "checking the session of a download");
+            Err(refused(StatusCode::INTERNAL_SERVER_ERROR, SERVER_FAULT))
         }
+    }
+}
+
+/// A whole CSV file to download as `filename`.
+fn csv_download(body: Body, filename: &str) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+pub async fn upload_links_csv(
+    State(state): State<Arc<ExportState>>,
+    Path(job): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let user = match downloader(&state, &headers).await {
+        Ok(user) => user,
+        Err(refusal) => return refusal,
+    };
+    let Some(upload) = state.campaigns.upload_of(&user, &job) else {
+        return refused(
+            StatusCode::NOT_FOUND,
+            "There is no such upload of yours (uploads are kept for an hour).",
+        );
+    };
+    match upload.links_csv() {
+        Some(csv) => csv_download(Body::from(csv), &format!("{}-links.csv", upload.campaign)),
+        None => refused(
+            StatusCode::CONFLICT,
+            "This upload's links are not all made (or were not made): nothing to download.",
+        ),
+    }
+}
+
+pub async fn results_csv(
+    State(state): State<Arc<ExportState>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refusal) = downloader(&state, &headers).await {
+        return refusal;
     }
     let Ok(flow) = FlowSlug::parse(&slug) else {
         return refused(StatusCode::NOT_FOUND, NO_SUCH_FLOW);
@@ -69,18 +119,10 @@ pub async fn results_csv(
             return refused(StatusCode::INTERNAL_SERVER_ERROR, SERVER_FAULT);
         }
     };
-    let disposition = format!("attachment; filename=\"{}-results.csv\"", flow.as_str());
-    let mut response = Response::new(Body::from_stream(chunks(export)));
-    let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(CONTENT_DISPOSITION, value);
-    }
-    response
+    csv_download(
+        Body::from_stream(chunks(export)),
+        &format!("{}-results.csv", flow.as_str()),
+    )
 }
 
 /// The header, then a chunk per batch of runs. A failure midway (the status is already sent)

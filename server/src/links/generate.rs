@@ -78,13 +78,13 @@ pub(super) fn mint_link_id() -> StoreResult<LinkId> {
 /// A new link's row, in `link_row!`'s order.
 const INSERT_LINK: &str =
     "INSERT INTO links (id, flow_id, application_id, created_by, created_at, params, protected, \
-    validate_params, short_code, key_version, expires_at, allowed_invocations, url) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+    validate_params, short_code, key_version, expires_at, allowed_invocations, url, campaign_id) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 
 /// A new link's row bound to the `INSERT INTO links` of `sql`, in its column order (a macro: the
 /// query's type depends on the engine it runs on).
 macro_rules! link_row {
-    ($sql:expr, $plan:expr, $flow_id:expr, $target:expr, $by:expr, $now:expr, $params:expr, $code:expr) => {
+    ($sql:expr, $plan:expr, $flow_id:expr, $target:expr, $by:expr, $now:expr, $params:expr, $code:expr, $campaign:expr) => {
         sqlx::query($sql)
             .bind($plan.address.link.as_str())
             .bind($flow_id)
@@ -99,6 +99,7 @@ macro_rules! link_row {
             .bind($plan.address.expires_at)
             .bind($plan.allowed_invocations)
             .bind(&$plan.url)
+            .bind($campaign)
     };
 }
 
@@ -221,6 +222,7 @@ impl LinkStore {
         flow_id: i64,
         target: &TargetRow,
         plan: &LinkPlan,
+        campaign: Option<i64>,
     ) -> StoreResult<Option<String>> {
         let sql = INSERT_LINK;
         let params = request.params.to_query();
@@ -234,9 +236,19 @@ impl LinkStore {
             let detail = audit_detail(request, target, code.as_ref());
             let inserted = on_db!(&self.db, |pool| {
                 let mut tx = pool.begin().await?;
-                link_row!(sql, plan, flow_id, target, by, now_millis(), &params, code)
-                    .execute(&mut *tx)
-                    .await?;
+                link_row!(
+                    sql,
+                    plan,
+                    flow_id,
+                    target,
+                    by,
+                    now_millis(),
+                    &params,
+                    code,
+                    campaign
+                )
+                .execute(&mut *tx)
+                .await?;
                 audit!(
                     tx,
                     &by.name,
@@ -311,22 +323,35 @@ impl LinkStore {
         by: &UserView,
         request: &ShareRequest,
     ) -> Result<GeneratedLink, ShareError> {
-        self.generate_with(by, request, true).await
+        self.generate_with(by, request, true, None).await
+    }
+
+    /// Whether `by` may make links of `request`'s flow through its application now, checked as
+    /// making one would check it (a campaign is saved only if it could make links).
+    pub async fn check_shareable(
+        &self,
+        by: &UserView,
+        request: &ShareRequest,
+    ) -> Result<(i64, i64), ShareError> {
+        let (flow, target) = self.checked_target(by, request).await?;
+        Ok((flow.id, target.id))
     }
 
     /// [`generate`](Self::generate), with the QR code drawn only when `with_qr` (an API call
-    /// that did not ask for one does not pay for it; its `qr_svg` is empty).
+    /// that did not ask for one does not pay for it; its `qr_svg` is empty), and the link
+    /// counted to `campaign` when it is one's.
     pub async fn generate_with(
         &self,
         by: &UserView,
         request: &ShareRequest,
         with_qr: bool,
+        campaign: Option<i64>,
     ) -> Result<GeneratedLink, ShareError> {
         let backend = |e: StoreError| ShareError::Backend(e.for_port("generating a link"));
         let (flow, target) = self.checked_target(by, request).await?;
         let plan = plan_link(request, &target, now_millis() / 1_000).map_err(backend)?;
         let short_url = self
-            .insert_link(by, request, flow.id, &target, &plan)
+            .insert_link(by, request, flow.id, &target, &plan, campaign)
             .await
             .map_err(backend)?;
         let kind = ApplicationKind::parse(&target.kind)
@@ -359,6 +384,15 @@ pub struct BatchLink {
     pub expires_at: Option<i64>,
 }
 
+/// Where a batch's links come from, besides who asks.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct BatchOrigin<'a> {
+    /// The campaign the links are counted to.
+    pub campaign: Option<i64>,
+    /// Counts the links made so far, for a progress bar; none is stored before all are made.
+    pub progress: Option<&'a std::sync::atomic::AtomicUsize>,
+}
+
 impl LinkStore {
     /// Makes one link per parameter set in `rows`, each as `template` (its own parameters aside)
     /// would make it, all in one transaction with one audit entry: all of them, or none.
@@ -367,6 +401,7 @@ impl LinkStore {
         by: &UserView,
         template: &ShareRequest,
         rows: &[app::domain::params::UrlParams],
+        origin: BatchOrigin<'_>,
     ) -> Result<(String, Vec<BatchLink>), ShareError> {
         let backend =
             |e: StoreError| ShareError::Backend(e.for_port("generating a batch of links"));
@@ -382,7 +417,7 @@ impl LinkStore {
             planned.push((request.params.to_query(), plan));
         }
         let links = self
-            .insert_batch(by, template, flow.id, &target, &planned, now)
+            .insert_batch(by, template, flow.id, &target, &planned, now, origin)
             .await
             .map_err(backend)?;
         crate::metrics::links_generated(&by.name, links.len() as u64);
@@ -397,6 +432,7 @@ impl LinkStore {
         target: &TargetRow,
         planned: &[(String, LinkPlan)],
         now: i64,
+        origin: BatchOrigin<'_>,
     ) -> StoreResult<Vec<BatchLink>> {
         // A short code that collides is drawn again: `DO NOTHING` rather than an error, which
         // would abort the whole transaction on PostgreSQL.
@@ -426,10 +462,20 @@ impl LinkStore {
                     } else {
                         None
                     };
-                    let inserted = link_row!(sql, plan, flow_id, target, by, now, params, code)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
+                    let inserted = link_row!(
+                        sql,
+                        plan,
+                        flow_id,
+                        target,
+                        by,
+                        now,
+                        params,
+                        code,
+                        origin.campaign
+                    )
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
                     if inserted == 1 {
                         made = Some(code);
                         break;
@@ -440,6 +486,9 @@ impl LinkStore {
                         "could not find a free short code".into(),
                     ));
                 };
+                if let Some(progress) = origin.progress {
+                    progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 links.push(BatchLink {
                     id: plan.address.link.as_str().to_owned(),
                     full_url: plan.url.clone(),

@@ -44,7 +44,34 @@ pub struct LinkStatus {
     pub key_current: bool,
     pub url: String,
     pub base_url: String,
+    /// The slug of the campaign it was made for, if any (and if the campaign is still there).
+    pub campaign: Option<String>,
 }
+
+/// Which links a listing wants, all optional, and where it resumes.
+#[derive(Debug, Clone, Default)]
+pub struct LinkFilter {
+    pub flow: Option<String>,
+    pub application: Option<String>,
+    pub campaign: Option<String>,
+    pub state: Option<LinkState>,
+    /// Unix milliseconds, inclusive.
+    pub created_from: Option<i64>,
+    /// Unix milliseconds, exclusive.
+    pub created_until: Option<i64>,
+    /// Only links in these applications (an API key's limit); empty: any.
+    pub within: Vec<String>,
+    /// Resume after this link (its `created_at` and id): the last one of the page before.
+    pub after: Option<(i64, String)>,
+    pub limit: u32,
+}
+
+/// A link's state, as SQL: what `LinkState::of` decides, in the same order.
+const STATE_SQL: &str = "CASE WHEN l.revoked_at IS NOT NULL THEN 'revoked' \
+    WHEN l.key_version <> a.key_version THEN 'key_regenerated' \
+    WHEN l.expires_at IS NOT NULL AND l.expires_at <= $1 THEN 'expired' \
+    WHEN l.allowed_invocations IS NOT NULL AND l.invocations >= l.allowed_invocations THEN 'used_up' \
+    ELSE 'active' END";
 
 impl LinkStatus {
     pub fn state(&self) -> LinkState {
@@ -147,11 +174,53 @@ impl LinkStore {
         let sql = "SELECT l.id, f.slug AS flow, a.slug AS application, l.created_at, l.created_by, l.protected, \
                    l.short_code, l.expires_at, l.invocations, l.allowed_invocations, l.last_used_at, \
                    (l.revoked_at IS NOT NULL) AS revoked, (l.key_version = a.key_version) AS key_current, \
-                   l.url, a.base_url FROM links l JOIN flows f ON f.id = l.flow_id \
-                   JOIN applications a ON a.id = l.application_id WHERE l.id = $1";
+                   l.url, a.base_url, c.slug AS campaign FROM links l JOIN flows f ON f.id = l.flow_id \
+                   JOIN applications a ON a.id = l.application_id \
+                   LEFT JOIN campaigns c ON c.id = l.campaign_id WHERE l.id = $1";
         Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
             .bind(link_id)
             .fetch_optional(pool)
+            .await)?)
+    }
+
+    /// Links newest first, as `filter` asks: at most `filter.limit`, after `filter.after`.
+    pub async fn list_links(&self, filter: &LinkFilter) -> StoreResult<Vec<LinkStatus>> {
+        // Every filter is always bound, as NULL when unused: one statement for every query.
+        let sql = format!(
+            "SELECT l.id, f.slug AS flow, a.slug AS application, l.created_at, l.created_by, l.protected, \
+             l.short_code, l.expires_at, l.invocations, l.allowed_invocations, l.last_used_at, \
+             (l.revoked_at IS NOT NULL) AS revoked, (l.key_version = a.key_version) AS key_current, \
+             l.url, a.base_url, c.slug AS campaign FROM links l JOIN flows f ON f.id = l.flow_id \
+             JOIN applications a ON a.id = l.application_id LEFT JOIN campaigns c ON c.id = l.campaign_id \
+             WHERE (CAST($2 AS TEXT) IS NULL OR f.slug = $2) \
+             AND (CAST($3 AS TEXT) IS NULL OR a.slug = $3) \
+             AND (CAST($4 AS TEXT) IS NULL OR c.slug = $4) \
+             AND (CAST($5 AS TEXT) IS NULL OR {STATE_SQL} = $5) \
+             AND l.created_at >= $6 AND l.created_at < $7 \
+             AND ($8 = '' OR $8 LIKE ('% ' || a.slug || ' %')) \
+             AND (l.created_at < $9 OR (l.created_at = $9 AND l.id < $10)) \
+             ORDER BY l.created_at DESC, l.id DESC LIMIT $11"
+        );
+        let within = if filter.within.is_empty() {
+            String::new()
+        } else {
+            format!(" {} ", filter.within.join(" "))
+        };
+        let (after_at, after_id) = filter.after.clone().unwrap_or((i64::MAX, String::new()));
+        let state = filter.state.map(LinkState::as_str);
+        Ok(on_db!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(now_millis() / 1_000)
+            .bind(filter.flow.as_deref())
+            .bind(filter.application.as_deref())
+            .bind(filter.campaign.as_deref())
+            .bind(state)
+            .bind(filter.created_from.unwrap_or(i64::MIN))
+            .bind(filter.created_until.unwrap_or(i64::MAX))
+            .bind(&within)
+            .bind(after_at)
+            .bind(&after_id)
+            .bind(i64::from(filter.limit))
+            .fetch_all(pool)
             .await)?)
     }
 

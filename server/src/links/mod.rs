@@ -6,7 +6,7 @@
 //! A start is counted where its run is created (`crate::runs`).
 
 pub mod cache;
-mod generate;
+pub mod generate;
 pub mod lifecycle;
 pub mod open;
 pub mod short_code;

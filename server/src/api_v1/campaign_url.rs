@@ -1,0 +1,229 @@
+//! The Get Interaction Link API of the system Flowshare reimplements, in its own shape, so a
+//! script written for it works by changing the host:
+//! `POST /interact/version/2/account/{account}/resources/campaign/url/{campaign}` with the API key
+//! in `Application-Key` (`Tenant-Id` is accepted and not needed: one Flowshare is one tenant),
+//! body `{"additionalParams": "var1=22&var2=33", "shortenUrl": true}`. It answers as that API
+//! documents: 200 and the URL as text; 400 `missing or invalid parameter <parameter>`; 401 with
+//! an `Unauthenticated-Reason` header; 404 `Campaign <campaign> was not found`; 500. Beyond
+//! those: 409 when the campaign's flow cannot be shared now, 429 with `Retry-After`. Every 400
+//! also says why in a `Flowshare-Reason` header, leaving the documented body as it is.
+
+use super::create::{campaign_for, key_as_maker, share_refusal};
+use super::keys::KeyRefusal;
+use super::problem::ApiError;
+use super::{ApiState, MAX_BODY};
+use app::domain::api_key::{ApiScope, ApiSecret};
+use app::domain::params::UrlParams;
+use app::ports::RateLimits;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use std::sync::Arc;
+
+/// An answer in this route's shape: plain text, never cached (a link is a credential).
+fn text(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A header value from a sentence: anything outside visible ASCII becomes `?`.
+fn header_text(reason: &str) -> HeaderValue {
+    let ascii: String = reason
+        .chars()
+        .map(|c| {
+            if c == ' ' || c.is_ascii_graphic() {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    HeaderValue::from_str(&ascii).unwrap_or_else(|_| HeaderValue::from_static("refused"))
+}
+
+fn unauthenticated(reason: &str) -> Response {
+    let mut response = text(StatusCode::UNAUTHORIZED, String::new());
+    response
+        .headers_mut()
+        .insert("unauthenticated-reason", header_text(reason));
+    response
+}
+
+fn invalid(parameter: &str, reason: &str) -> Response {
+    let mut response = text(
+        StatusCode::BAD_REQUEST,
+        format!("missing or invalid parameter {parameter}"),
+    );
+    response
+        .headers_mut()
+        .insert("flowshare-reason", header_text(reason));
+    response
+}
+
+fn not_found(campaign: &str) -> Response {
+    text(
+        StatusCode::NOT_FOUND,
+        format!("Campaign {campaign} was not found"),
+    )
+}
+
+fn server_fault() -> Response {
+    text(StatusCode::INTERNAL_SERVER_ERROR, String::new())
+}
+
+/// Any refusal of the shared steps, in this route's shape.
+fn refusal(err: ApiError, campaign: &str) -> Response {
+    match err {
+        ApiError::MissingKey
+        | ApiError::UnknownKey
+        | ApiError::RevokedKey
+        | ApiError::ExpiredKey
+        | ApiError::MissingScope(_) => unauthenticated(&err.to_string()),
+        ApiError::CampaignNotFound(_) => not_found(campaign),
+        // A key limited to other applications does not see the campaign.
+        ApiError::ApplicationNotAllowed(_) => not_found(campaign),
+        ApiError::RateLimited(seconds) => {
+            let mut response = text(StatusCode::TOO_MANY_REQUESTS, err.to_string());
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+            response
+        }
+        ApiError::FlowNotFound(_)
+        | ApiError::NotShareable(_)
+        | ApiError::ApplicationNotAvailable(_) => text(
+            StatusCode::CONFLICT,
+            format!("Campaign {campaign} cannot make links now: {err}"),
+        ),
+        ApiError::InvalidField { field, message } => invalid(field, &message),
+        _ => server_fault(),
+    }
+}
+
+/// The body's two parameters, each refused by its name.
+fn parameters(body: &[u8]) -> Result<(UrlParams, Option<bool>), Response> {
+    let value: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(body).map_err(|e| invalid("body", &format!("not JSON: {e}")))?
+    };
+    let object = value
+        .as_object()
+        .ok_or_else(|| invalid("body", "the body is a JSON object"))?;
+    let params = match object.get("additionalParams") {
+        None | Some(serde_json::Value::Null) => UrlParams::default(),
+        Some(serde_json::Value::String(text)) => {
+            UrlParams::parse(text).map_err(|e| invalid("additionalParams", &e.to_string()))?
+        }
+        Some(_) => {
+            return Err(invalid(
+                "additionalParams",
+                "a string of name=value pairs joined by &",
+            ))
+        }
+    };
+    let shorten = match object.get("shortenUrl") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Bool(shorten)) => Some(*shorten),
+        Some(_) => return Err(invalid("shortenUrl", "true or false")),
+    };
+    Ok((params, shorten))
+}
+
+/// Makes one more link of a campaign and answers it as text.
+#[utoipa::path(
+    post,
+    path = "/interact/version/2/account/{account}/resources/campaign/url/{campaign}",
+    params(
+        ("account" = String, Path, description = "Any account name: one Flowshare is one tenant"),
+        ("campaign" = String, Path, description = "The campaign's slug"),
+        ("Application-Key" = String, Header, description = "An API key with scope links:create"),
+        ("Tenant-Id" = Option<String>, Header, description = "Accepted and not needed"),
+    ),
+    request_body(content = String, description = "`{\"additionalParams\": \"var1=22&var2=33\", \"shortenUrl\": true}`, both optional (`shortenUrl` absent: as the campaign says)", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The link, as text", body = String, content_type = "text/plain"),
+        (status = 400, description = "`missing or invalid parameter <parameter>`; why, in `Flowshare-Reason`", body = String, content_type = "text/plain"),
+        (status = 401, description = "The key is missing or does not work; why, in `Unauthenticated-Reason`"),
+        (status = 404, description = "`Campaign <campaign> was not found`", body = String, content_type = "text/plain"),
+        (status = 409, description = "The campaign's flow cannot be shared now", body = String, content_type = "text/plain"),
+        (status = 429, description = "Too many links from this key just now (`Retry-After`)", body = String, content_type = "text/plain"),
+        (status = 500, description = "A server fault (logged)"),
+    ),
+    security(("application_key" = [])),
+)]
+pub(super) async fn campaign_url(
+    State(state): State<Arc<ApiState>>,
+    Path((_account, campaign)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(sent) = headers
+        .get("application-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+    else {
+        return unauthenticated("The Application-Key header is missing.");
+    };
+    let Some(secret) = ApiSecret::parse(sent) else {
+        return refusal(ApiError::UnknownKey, &campaign);
+    };
+    let caller = match state.keys.authenticate(&secret).await {
+        Ok(Ok(caller)) if caller.allows(ApiScope::LinksCreate) => caller,
+        Ok(Ok(_)) => return refusal(ApiError::MissingScope(ApiScope::LinksCreate), &campaign),
+        Ok(Err(KeyRefusal::Unknown)) => return refusal(ApiError::UnknownKey, &campaign),
+        Ok(Err(KeyRefusal::Revoked)) => return refusal(ApiError::RevokedKey, &campaign),
+        Ok(Err(KeyRefusal::Expired)) => return refusal(ApiError::ExpiredKey, &campaign),
+        Err(err) => {
+            tracing::error!(error = %err, "checking an API key");
+            return server_fault();
+        }
+    };
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return invalid(
+            "body",
+            "the body could not be read whole, or is over 64 KiB",
+        );
+    };
+    let (params, shorten) = match parameters(&body) {
+        Ok(parameters) => parameters,
+        Err(response) => return response,
+    };
+    let stored = match campaign_for(&state, &caller, &campaign).await {
+        Ok(stored) => stored,
+        Err(err) => return refusal(err, &campaign),
+    };
+    let by = key_as_maker(&caller);
+    if let Err(limited) = state.limits.link_generation(&by) {
+        return refusal(
+            ApiError::RateLimited(limited.retry_after_seconds),
+            &campaign,
+        );
+    }
+    match state
+        .campaigns
+        .generate(&by, &stored, &params, shorten, false)
+        .await
+    {
+        Ok(link) => {
+            if let Err(err) = state.keys.used(&caller).await {
+                tracing::warn!(error = %err, "noting an API key's use");
+            }
+            text(StatusCode::OK, link.link().to_owned())
+        }
+        Err(crate::campaigns::CampaignLinkError::Params(err)) => {
+            invalid("additionalParams", &err.to_string())
+        }
+        Err(crate::campaigns::CampaignLinkError::Share(err)) => {
+            refusal(share_refusal(err), &campaign)
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Bulk uploads in the console: a checked CSV's links made as a task of its own (so the page can
+//! show progress and a closed tab does not cut it off), and the CSV of links kept for its owner
+//! to download for an hour.
+//!
+//! Uploads live in this process's memory: behind a balancer of several instances, the console
+//! needs sticky sessions for progress and download (the links themselves are in the database
+//! either way, listed under the campaign).
+
+use super::rows::CampaignRows;
+use super::{CampaignStore, StoredCampaign};
+use app::domain::campaign::{UploadJob, UploadProgress, UploadState};
+use app::domain::UserView;
+use app::ports::CampaignError;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long an upload's links stay downloadable.
+const KEPT_FOR: Duration = Duration::from_secs(3_600);
+
+/// The most uploads kept at once (their CSVs are in memory): the oldest finished one goes first.
+const MAX_KEPT: usize = 64;
+
+#[derive(Debug, Default, Clone)]
+pub struct Uploads {
+    jobs: Arc<Mutex<HashMap<String, Arc<Upload>>>>,
+}
+
+/// One upload: whose, how far, and (once done) its CSV of links.
+#[derive(Debug)]
+pub struct Upload {
+    owner: String,
+    pub campaign: String,
+    started: Instant,
+    rows: usize,
+    made: AtomicUsize,
+    outcome: Mutex<Option<Result<Vec<u8>, String>>>,
+}
+
+impl Upload {
+    pub fn progress(&self) -> UploadProgress {
+        let state = match &*self.outcome.lock().unwrap_or_else(|p| p.into_inner()) {
+            None => UploadState::Running,
+            Some(Ok(_)) => UploadState::Done,
+            Some(Err(reason)) => UploadState::Failed(reason.clone()),
+        };
+        UploadProgress {
+            rows: self.rows,
+            made: self.made.load(Ordering::Relaxed),
+            state,
+        }
+    }
+
+    /// The CSV of links, once every link is made.
+    pub fn links_csv(&self) -> Option<Vec<u8>> {
+        match &*self.outcome.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(Ok(csv)) => Some(csv.clone()),
+            _ => None,
+        }
+    }
+
+    fn running(&self) -> bool {
+        self.outcome
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+    }
+
+    fn finish(&self, outcome: Result<Vec<u8>, String>) {
+        *self.outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+    }
+}
+
+impl Uploads {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Upload>>> {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `by`'s upload `job`, if it is still kept. Another user's is "no such upload".
+    pub fn get(&self, by: &UserView, job: &str) -> Option<Arc<Upload>> {
+        self.lock()
+            .get(job)
+            .filter(|upload| upload.owner == by.name && upload.started.elapsed() < KEPT_FOR)
+            .cloned()
+    }
+
+    /// Starts making the links of checked `rows`: one upload at a time per user.
+    pub fn start(
+        &self,
+        store: CampaignStore,
+        by: UserView,
+        campaign: StoredCampaign,
+        rows: CampaignRows,
+    ) -> Result<UploadJob, CampaignError> {
+        let id = crate::security::random_bytes::<16>()
+            .map(|bytes| URL_SAFE_NO_PAD.encode(bytes))
+            .map_err(|e| crate::db::StoreError::from(e).for_port("starting an upload"))?;
+        let upload = Arc::new(Upload {
+            owner: by.name.clone(),
+            campaign: campaign.campaign.slug.to_string(),
+            started: Instant::now(),
+            rows: rows.params.len(),
+            made: AtomicUsize::new(0),
+            outcome: Mutex::new(None),
+        });
+        {
+            let mut jobs = self.lock();
+            if jobs.values().any(|u| u.owner == by.name && u.running()) {
+                return Err(CampaignError::UploadRunning);
+            }
+            jobs.retain(|_, u| u.started.elapsed() < KEPT_FOR);
+            while jobs.len() >= MAX_KEPT {
+                let oldest = jobs
+                    .iter()
+                    .filter(|(_, u)| !u.running())
+                    .min_by_key(|(_, u)| u.started)
+                    .map(|(id, _)| id.clone());
+                match oldest {
+                    Some(id) => jobs.remove(&id),
+                    None => return Err(CampaignError::UploadRunning),
+                };
+            }
+            jobs.insert(id.clone(), upload.clone());
+        }
+        let job = UploadJob {
+            id,
+            rows: upload.rows,
+        };
+        tokio::spawn(async move {
+            let made = store
+                .generate_rows(&by, &campaign, &rows.params, Some(&upload.made))
+                .await;
+            let outcome = match made {
+                Ok(links) => rows.with_links(&links).map_err(|err| {
+                    tracing::error!(error = %err, "writing an upload's links");
+                    "The links were made, but their CSV could not be written; they are listed under the campaign's flow.".to_owned()
+                }),
+                Err(app::ports::ShareError::Backend(err)) => {
+                    tracing::error!(error = %err, "making an upload's links");
+                    Err("Something went wrong on the server, so no link was made. It has been logged; please try again.".to_owned())
+                }
+                Err(refused) => Err(format!(
+                    "No link was made: {}",
+                    sentence(&refused.to_string())
+                )),
+            };
+            upload.finish(outcome);
+        });
+        Ok(job)
+    }
+}
+
+/// A refusal as the end of a sentence.
+fn sentence(reason: &str) -> String {
+    let reason = reason.trim_end_matches('.');
+    format!("{reason}.")
+}
