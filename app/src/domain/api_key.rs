@@ -170,9 +170,11 @@ impl NewApiKey {
         let expires_at = match expires_days {
             None => None,
             Some(days @ 1..=MAX_KEY_DAYS) => Some(now_millis + i64::from(days) * 86_400_000),
-            Some(days) => return Err(format!(
+            Some(days) => {
+                return Err(format!(
                 "A key lasts 1 to {MAX_KEY_DAYS} days, or leave it empty for never (got {days})."
-            )),
+            ))
+            }
         };
         Ok(Self {
             name,

@@ -108,32 +108,32 @@ fn refusal(err: ApiError, campaign: &str) -> Response {
     }
 }
 
-/// The body's two parameters, each refused by its name.
-fn parameters(body: &[u8]) -> Result<(UrlParams, Option<bool>), Response> {
+/// The body's two parameters; a refusal names the parameter and says why.
+fn parameters(body: &[u8]) -> Result<(UrlParams, Option<bool>), (&'static str, String)> {
     let value: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
         serde_json::Value::Object(Default::default())
     } else {
-        serde_json::from_slice(body).map_err(|e| invalid("body", &format!("not JSON: {e}")))?
+        serde_json::from_slice(body).map_err(|e| ("body", format!("not JSON: {e}")))?
     };
     let object = value
         .as_object()
-        .ok_or_else(|| invalid("body", "the body is a JSON object"))?;
+        .ok_or(("body", "the body is a JSON object".to_owned()))?;
     let params = match object.get("additionalParams") {
         None | Some(serde_json::Value::Null) => UrlParams::default(),
         Some(serde_json::Value::String(text)) => {
-            UrlParams::parse(text).map_err(|e| invalid("additionalParams", &e.to_string()))?
+            UrlParams::parse(text).map_err(|e| ("additionalParams", e.to_string()))?
         }
         Some(_) => {
-            return Err(invalid(
+            return Err((
                 "additionalParams",
-                "a string of name=value pairs joined by &",
+                "a string of name=value pairs joined by &".to_owned(),
             ))
         }
     };
     let shorten = match object.get("shortenUrl") {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::Bool(shorten)) => Some(*shorten),
-        Some(_) => return Err(invalid("shortenUrl", "true or false")),
+        Some(_) => return Err(("shortenUrl", "true or false".to_owned())),
     };
     Ok((params, shorten))
 }
@@ -195,7 +195,7 @@ pub(super) async fn campaign_url(
     };
     let (params, shorten) = match parameters(&body) {
         Ok(parameters) => parameters,
-        Err(response) => return response,
+        Err((parameter, reason)) => return invalid(parameter, &reason),
     };
     let stored = match campaign_for(&state, &caller, &campaign).await {
         Ok(stored) => stored,

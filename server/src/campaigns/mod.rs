@@ -264,9 +264,7 @@ impl Campaigns for CampaignStore {
             Ok(Some(()))
         })
         .map_err(|e| StoreError::from(e).for_port("deleting a campaign"))?;
-        deleted
-            .map(|()| ())
-            .ok_or_else(|| CampaignError::NotFound(slug.to_string()))
+        deleted.ok_or_else(|| CampaignError::NotFound(slug.to_string()))
     }
 
     async fn upload(

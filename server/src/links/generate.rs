@@ -417,7 +417,7 @@ impl LinkStore {
             planned.push((request.params.to_query(), plan));
         }
         let links = self
-            .insert_batch(by, template, flow.id, &target, &planned, now, origin)
+            .insert_batch(by, template, flow.id, &target, &planned, origin)
             .await
             .map_err(backend)?;
         crate::metrics::links_generated(&by.name, links.len() as u64);
@@ -431,9 +431,9 @@ impl LinkStore {
         flow_id: i64,
         target: &TargetRow,
         planned: &[(String, LinkPlan)],
-        now: i64,
         origin: BatchOrigin<'_>,
     ) -> StoreResult<Vec<BatchLink>> {
+        let now = now_millis();
         // A short code that collides is drawn again: `DO NOTHING` rather than an error, which
         // would abort the whole transaction on PostgreSQL.
         let sql = format!("{INSERT_LINK} ON CONFLICT (short_code) DO NOTHING");
