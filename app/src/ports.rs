@@ -6,7 +6,9 @@ use crate::domain::applications_page::{
     ApplicationField, ApplicationForm, ApplicationSummary, FlowChoice,
 };
 use crate::domain::audit::{AuditPage, Decision, DetailsProblem};
-use crate::domain::campaign::{Campaign, NewCampaign, RowProblem, UploadJob, UploadProgress};
+use crate::domain::campaign::{
+    Campaign, CampaignSummary, NewCampaign, RowProblem, UploadJob, UploadProgress,
+};
 use crate::domain::link::{LinkAddress, LinkRefusal};
 use crate::domain::links_list::SharedLink;
 use crate::domain::results::{ResultsPage, ResultsQuery};
@@ -295,6 +297,9 @@ pub trait RateLimits: Send + Sync {
     fn sign_in(&self, client: ClientIp, name: Option<&UserName>) -> Result<(), Limited>;
     /// A console user generating a link.
     fn link_generation(&self, user: &UserView) -> Result<(), Limited>;
+    /// A console user generating `links` links at once (a bulk upload): one unit of the budget
+    /// per 100, as an API batch is charged.
+    fn bulk_link_generation(&self, user: &UserView, links: usize) -> Result<(), Limited>;
 }
 
 /// Why a campaign was not saved, deleted or bulk-generated.
@@ -322,6 +327,11 @@ pub enum CampaignError {
     /// One upload at a time per user.
     #[error("an upload of yours is still running; wait for it to finish")]
     UploadRunning,
+    /// The server holds as many uploads as it keeps; older ones go as their hour ends.
+    #[error("the server is holding as many uploads as it keeps; try again in a few minutes")]
+    UploadsFull,
+    #[error("too many links generated in a short time")]
+    Limited(Limited),
     #[error(transparent)]
     Backend(#[from] BackendError),
 }
@@ -340,17 +350,18 @@ impl From<ShareError> for CampaignError {
 pub trait Campaigns: Send + Sync {
     /// Saves a campaign, after checking its flow and application as the Share dialog would.
     async fn save(&self, by: &UserView, campaign: &NewCampaign) -> Result<Campaign, CampaignError>;
-    /// A flow's campaigns, by name.
-    async fn of_flow(&self, flow: &FlowSlug) -> Result<Vec<Campaign>, BackendError>;
+    /// A flow's campaigns, by name, with their links counted.
+    async fn of_flow(&self, flow: &FlowSlug) -> Result<Vec<CampaignSummary>, BackendError>;
     /// Deletes a campaign; its links stay as they are.
     async fn delete(&self, by: &UserView, slug: &FlowSlug) -> Result<(), CampaignError>;
     /// Checks every row of an uploaded CSV (one recipient a row, columns are parameter names)
-    /// and, when all are good, starts making their links.
+    /// and, when all are good and `budget` allows that many links, starts making them.
     async fn upload(
         &self,
         by: &UserView,
         campaign: &FlowSlug,
         csv: &[u8],
+        budget: &(dyn Fn(usize) -> Result<(), Limited> + Send + Sync),
     ) -> Result<UploadJob, CampaignError>;
     /// How far an upload of `by`'s has got.
     async fn upload_progress(

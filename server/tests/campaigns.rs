@@ -9,13 +9,13 @@ use app::api::campaigns::{
     UploadCheck,
 };
 use app::domain::api_key::{ApiKeySummary, ApiScope, ApiSecret};
-use app::domain::campaign::{Campaign, UploadProgress, UploadState};
+use app::domain::campaign::{Campaign, CampaignSummary, UploadProgress, UploadState};
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::api_v1::{ApiBatch, ApiLink, ApiLinkPage, ApiLinkStatus};
 use server::app_tests;
 use server::demo::DEMO_CAMPAIGN;
-use server::testing::{local_path, TestApp, TestResponse};
+use server::testing::{local_path, TestApp, TestResponse, CONSOLE_URL};
 
 const ORDER_FLOW: &str = "order-status-lookup";
 
@@ -59,7 +59,7 @@ async fn save(app: &TestApp, cookie: &str, name: &str, params: &str) -> TestResp
     .await
 }
 
-async fn campaigns(app: &TestApp, cookie: &str) -> Vec<Campaign> {
+async fn campaigns(app: &TestApp, cookie: &str) -> Vec<CampaignSummary> {
     let listed = app
         .call(FlowCampaigns::PATH, &[("slug", ORDER_FLOW)], Some(cookie))
         .await;
@@ -108,7 +108,7 @@ app_tests!(
         let names: Vec<String> = campaigns(&app, &publisher)
             .await
             .into_iter()
-            .map(|c| c.slug.to_string())
+            .map(|c| c.campaign.slug.to_string())
             .collect();
         assert_eq!(names, [DEMO_CAMPAIGN, "spring-reminders"]);
 
@@ -186,12 +186,13 @@ app_tests!(
                 "invalid-field",
                 "flow: give a flow",
             ),
+            // A key limited to other applications learns nothing of the campaign.
             (
                 &limited,
                 r#"{"campaign":"spring-reminders"}"#,
-                StatusCode::FORBIDDEN,
-                "application-not-allowed",
-                "order-widget",
+                StatusCode::NOT_FOUND,
+                "campaign-not-found",
+                "There is no campaign",
             ),
         ];
         for (key, body, status, kind, detail) in cases {
@@ -201,6 +202,39 @@ app_tests!(
             assert!(refused.body.contains(detail), "{body}: {}", refused.body);
         }
         assert_eq!(link_count(&app).await, before, "refusals write nothing");
+
+        // Protect URL off is a floor: over a Protected pair, a campaign's links are protected
+        // anyway, so a key cannot make unsigned links of a protected flow through one.
+        let open = app
+            .call(
+                SaveCampaign::PATH,
+                &[
+                    ("flow", ORDER_FLOW),
+                    ("name", "Open override"),
+                    ("application", "order-widget"),
+                    ("params", ""),
+                    ("protect", "false"),
+                    ("shorten", "false"),
+                ],
+                Some(&publisher),
+            )
+            .await;
+        assert_eq!(open.status, StatusCode::OK, "{open:?}");
+        for path in ["/api/v1/links", "/api/v1/links/batch"] {
+            let body = match path {
+                "/api/v1/links" => r#"{"campaign":"open-override"}"#,
+                _ => r#"{"campaign":"open-override","rows":["n=1"]}"#,
+            };
+            let made = api_post(&app, &secret, path, body).await;
+            assert_eq!(made.status, StatusCode::CREATED, "{made:?}");
+            assert!(made.body.contains("fs_sig="), "{path}: {}", made.body);
+            assert!(
+                made.body.contains(r#""protected":true"#),
+                "{path}: {}",
+                made.body
+            );
+        }
+        let before = link_count(&app).await;
 
         // A batch of a campaign: every row after the campaign's parameters, refused rows named.
         let refused = api_post(
@@ -229,7 +263,7 @@ app_tests!(
         let spring = campaigns(&app, &publisher)
             .await
             .into_iter()
-            .find(|c| c.slug.as_str() == "spring-reminders")
+            .find(|c| c.campaign.slug.as_str() == "spring-reminders")
             .expect("listed");
         assert_eq!(spring.links, 4, "every link made for it is counted");
     }
@@ -505,11 +539,14 @@ app_tests!(
     }
 );
 
+/// An upload as the page sends it: JSON, with the session cookie, from the console's origin.
 async fn upload(app: &TestApp, cookie: &str, campaign: &str, csv: &str) -> TestResponse {
-    app.call(
+    let body = serde_json::json!({ "campaign": campaign, "csv": csv }).to_string();
+    app.api_call(
+        "POST",
         UploadCampaignCsv::PATH,
-        &[("campaign", campaign), ("csv", csv)],
-        Some(cookie),
+        &[("cookie", cookie), ("origin", CONSOLE_URL)],
+        Some(&body),
     )
     .await
 }
@@ -900,3 +937,55 @@ fn the_command_line_makes_a_campaigns_links_one_or_a_file_at_a_time() {
         "{told}"
     );
 }
+
+app_tests!(
+    an_upload_is_charged_a_link_generation_per_hundred_rows,
+    server::testing::TestOptions {
+        limits: server::security::limits::LimitSettings {
+            link_generations_per_user: server::security::limits::Rate::parse("3/h")
+                .expect("a rate"),
+            ..server::security::limits::LimitSettings::OFF
+        },
+        ..server::testing::TestOptions::default()
+    },
+    |app| async move {
+        let publisher = app.log_in_demo("publisher").await;
+        let before = link_count(&app).await;
+        // A refused file costs nothing.
+        for _ in 0..5 {
+            let refused = upload(&app, &publisher, DEMO_CAMPAIGN, "name\n").await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        // 301 rows are four units, more than the hour's three: a full budget lets one such
+        // upload take all of it (as an API batch does) — had the refusals cost, it would not.
+        let rows: String = (0..301).map(|i| format!("{i}\n")).collect();
+        let csv = format!("customer\n{rows}");
+        let started = upload(&app, &publisher, DEMO_CAMPAIGN, &csv).await;
+        assert_eq!(started.status, StatusCode::OK, "{started:?}");
+        let UploadCheck::Started(job) = serde_json::from_str(&started.body).expect("a check")
+        else {
+            panic!("expected a start: {}", started.body);
+        };
+        loop {
+            let asked = app
+                .call(
+                    CampaignUploadProgress::PATH,
+                    &[("job", &job.id)],
+                    Some(&publisher),
+                )
+                .await;
+            let progress: UploadProgress = serde_json::from_str(&asked.body).expect("progress");
+            if progress.state != UploadState::Running {
+                assert_eq!(progress.state, UploadState::Done);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(link_count(&app).await, before + 301);
+        // Then the budget is spent: the next upload waits, and makes nothing.
+        let limited = upload(&app, &publisher, DEMO_CAMPAIGN, "customer\n1\n").await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
+        assert!(limited.header("retry-after").is_some());
+        assert_eq!(link_count(&app).await, before + 301);
+    }
+);

@@ -2,7 +2,7 @@
 //! flow's, and making links for a CSV of recipients (checked whole first, then made while the
 //! page shows progress; the CSV of links is downloaded from `/campaigns/uploads/…`).
 
-use crate::domain::campaign::{Campaign, RowProblem, UploadJob, UploadProgress};
+use crate::domain::campaign::{Campaign, CampaignSummary, RowProblem, UploadJob, UploadProgress};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -41,7 +41,7 @@ pub async fn save_campaign(
 }
 
 #[server(endpoint = "flow_campaigns")]
-pub async fn flow_campaigns(slug: String) -> Result<Vec<Campaign>, AppError> {
+pub async fn flow_campaigns(slug: String) -> Result<Vec<CampaignSummary>, AppError> {
     use super::request::*;
     respond(
         async move {
@@ -78,8 +78,8 @@ pub async fn delete_campaign(slug: String, campaign: String) -> Result<(), AppEr
 }
 
 /// Checks a CSV of recipients for a campaign and, when every row is good, starts making their
-/// links.
-#[server(endpoint = "upload_campaign_csv")]
+/// links. JSON in: a CSV's commas and line breaks cost a character or two, not three.
+#[server(endpoint = "upload_campaign_csv", input = leptos::server_fn::codec::Json)]
 pub async fn upload_campaign_csv(campaign: String, csv: String) -> Result<UploadCheck, AppError> {
     use super::request::*;
     use crate::ports::CampaignError;
@@ -88,10 +88,10 @@ pub async fn upload_campaign_csv(campaign: String, csv: String) -> Result<Upload
             let (ports, user) = caller(crate::domain::Permission::ShareFlows).await?;
             let campaign = crate::domain::FlowSlug::parse(&campaign)
                 .map_err(|_| AppError::NotFound("There is no such campaign.".into()))?;
-            ports.limits.link_generation(&user)?;
+            let budget = |links: usize| ports.limits.bulk_link_generation(&user, links);
             match ports
                 .campaigns
-                .upload(&user, &campaign, csv.as_bytes())
+                .upload(&user, &campaign, csv.as_bytes(), &budget)
                 .await
             {
                 Ok(job) => Ok(UploadCheck::Started(job)),

@@ -89,6 +89,8 @@ impl From<crate::ports::CampaignError> for AppError {
             | CampaignError::BadFile(_)
             | CampaignError::UploadRunning
             | CampaignError::BadRows(_) => AppError::Invalid(sentence(&err.to_string())),
+            CampaignError::UploadsFull => AppError::Busy,
+            CampaignError::Limited(limited) => limited.into(),
             CampaignError::Share(err) => err.into(),
             CampaignError::Backend(err) => err.into(),
         }

@@ -45,18 +45,26 @@ impl NewCampaign {
     }
 }
 
-/// A saved campaign, as the console lists it.
+/// A saved campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Campaign {
     pub slug: FlowSlug,
     pub name: String,
+    /// What its links are made as. Protect URL off is a floor, not a promise: while the flow ×
+    /// application pair is Protected, a campaign's links are protected anyway (a system holding a
+    /// key must not be able to make unsigned links of a protected flow).
     pub preset: ShareRequest,
     /// The application's display name.
     pub application_name: String,
     pub created_by: String,
     /// Unix milliseconds.
     pub created_at: i64,
-    /// Links made for it so far.
+}
+
+/// A campaign as the console lists it, with the number of links made for it so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignSummary {
+    pub campaign: Campaign,
     pub links: i64,
 }
 
@@ -95,7 +103,11 @@ pub struct RowProblem {
 pub const MAX_UPLOAD_ROWS: usize = 10_000;
 
 /// The largest CSV file one upload takes.
-pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
+pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024;
+
+/// The most an upload may weigh once encoded to be sent (quotes and line breaks are escaped on
+/// the way): under the server's 2 MB request limit, with room for the rest of the request.
+pub const MAX_UPLOAD_SENT: usize = 2_000_000 - 4_096;
 
 /// An upload whose rows were all good, now making its links.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,7 +171,6 @@ mod tests {
             application_name: "Help centre".into(),
             created_by: "ada".into(),
             created_at: 0,
-            links: 0,
         }
     }
 

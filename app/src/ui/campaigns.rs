@@ -4,13 +4,17 @@
 
 use super::format::utc_minute;
 use crate::api::campaigns::DeleteCampaign;
-use crate::domain::campaign::{Campaign, UploadProgress, UploadState};
+use crate::domain::campaign::{CampaignSummary, UploadProgress, UploadState};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 #[component]
-pub fn CampaignsList(slug: String, campaigns: Vec<Campaign>, can_share: bool) -> impl IntoView {
+pub fn CampaignsList(
+    slug: String,
+    campaigns: Vec<CampaignSummary>,
+    can_share: bool,
+) -> impl IntoView {
     if campaigns.is_empty() {
         return Either::Left(view! {
             <p class="empty">"No campaign yet. In the Share dialog, choose the link's settings and "
@@ -19,16 +23,16 @@ pub fn CampaignsList(slug: String, campaigns: Vec<Campaign>, can_share: bool) ->
     }
     let rows = campaigns
         .into_iter()
-        .map(|campaign| {
-            let settings = [
-                campaign.preset.protect.then_some("Protected"),
-                (!campaign.preset.protect).then_some("Open"),
-                campaign.preset.shorten.then_some("shortened"),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ");
+        .map(|CampaignSummary { campaign, links }| {
+            let protection = if campaign.preset.protect {
+                "Protected"
+            } else {
+                "Open while the application's access protection is Open"
+            };
+            let settings = match campaign.preset.shorten {
+                true => format!("{protection}, shortened"),
+                false => protection.to_owned(),
+            };
             let params = campaign.preset.params.to_query();
             let name = campaign.name.clone();
             let campaign_slug = campaign.slug.to_string();
@@ -49,7 +53,7 @@ pub fn CampaignsList(slug: String, campaigns: Vec<Campaign>, can_share: bool) ->
                     <td>{campaign.application_name.clone()}</td>
                     <td>{if params.is_empty() { Either::Left("—") } else { Either::Right(view! { <code>{params}</code> }) }}</td>
                     <td>{settings}</td>
-                    <td class="number">{campaign.links}</td>
+                    <td class="number">{links}</td>
                     <td>{utc_minute(campaign.created_at)}" by "{campaign.created_by.clone()}</td>
                     <td class="actions">{actions}</td>
                 </tr>
@@ -139,7 +143,7 @@ pub fn CampaignUpload(campaign: String, name: String) -> impl IntoView {
 mod hydrate {
     use super::Stage;
     use crate::api::campaigns::{campaign_upload_progress, upload_campaign_csv, UploadCheck};
-    use crate::domain::campaign::{csv_text, UploadState, MAX_UPLOAD_BYTES};
+    use crate::domain::campaign::{csv_text, UploadState, MAX_UPLOAD_BYTES, MAX_UPLOAD_SENT};
     use leptos::prelude::*;
     use std::time::Duration;
     use wasm_bindgen::JsCast;
@@ -182,6 +186,19 @@ mod hydrate {
                     return;
                 }
             };
+            // What is sent is the text as JSON: quotes and line breaks take two characters.
+            let sent = text.len()
+                + text
+                    .bytes()
+                    .filter(|b| matches!(b, b'"' | b'\\' | b'\n' | b'\r' | b'\t'))
+                    .count();
+            if sent > MAX_UPLOAD_SENT {
+                stage.set(Stage::Refused(
+                    "The file is too large to send in one upload; split it into smaller files."
+                        .into(),
+                ));
+                return;
+            }
             match upload_campaign_csv(campaign, text).await {
                 Ok(UploadCheck::BadRows(rows)) => stage.set(Stage::BadRows(rows)),
                 Ok(UploadCheck::Started(job)) => {

@@ -7,6 +7,7 @@ use super::keys::ApiCaller;
 use super::problem::{self, ApiError};
 use super::{answer_create, created, openapi, ApiState, MAX_BATCH_BODY, MAX_BATCH_ROWS, PATHS};
 use crate::links::generate::BatchOrigin;
+use app::ports::RateLimits;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -123,9 +124,6 @@ fn at_most_batch_rows<'de, D: serde::Deserializer<'de>>(rows: D) -> Result<Vec<S
     rows.deserialize_seq(Rows)
 }
 
-/// Rows of a batch that count as one link generation against the key's rate budget.
-const ROWS_PER_BUDGET_UNIT: usize = 100;
-
 async fn make_batch(
     state: &ApiState,
     caller: &ApiCaller,
@@ -171,10 +169,9 @@ async fn make_batch(
     }
     let by = key_as_maker(caller);
     // Every hundred rows count as one link made against the key's budget.
-    let units = good.len().div_ceil(ROWS_PER_BUDGET_UNIT).max(1);
     state
         .limits
-        .link_generations(&by, u32::try_from(units).unwrap_or(u32::MAX))
+        .bulk_link_generation(&by, good.len())
         .map_err(|limited| ApiError::RateLimited(limited.retry_after_seconds))?;
     let params: Vec<_> = good.iter().map(|(_, params)| params.clone()).collect();
     let (flow_name, made) = state

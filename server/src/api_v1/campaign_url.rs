@@ -34,10 +34,15 @@ fn text(status: StatusCode, body: String) -> Response {
     response
 }
 
-/// A header value from a sentence: anything outside visible ASCII becomes `?`.
+/// The longest reason a header carries: a proxy must not refuse the answer for its size.
+const MAX_REASON: usize = 200;
+
+/// A header value from a sentence: anything outside visible ASCII becomes `?`, and a long one
+/// is cut short.
 fn header_text(reason: &str) -> HeaderValue {
-    let ascii: String = reason
+    let mut ascii: String = reason
         .chars()
+        .take(MAX_REASON)
         .map(|c| {
             if c == ' ' || c.is_ascii_graphic() {
                 c
@@ -46,6 +51,9 @@ fn header_text(reason: &str) -> HeaderValue {
             }
         })
         .collect();
+    if reason.chars().count() > MAX_REASON {
+        ascii.push_str("...");
+    }
     HeaderValue::from_str(&ascii).unwrap_or_else(|_| HeaderValue::from_static("refused"))
 }
 
@@ -88,8 +96,6 @@ fn refusal(err: ApiError, campaign: &str) -> Response {
         | ApiError::ExpiredKey
         | ApiError::MissingScope(_) => unauthenticated(&err.to_string()),
         ApiError::CampaignNotFound(_) => not_found(campaign),
-        // A key limited to other applications does not see the campaign.
-        ApiError::ApplicationNotAllowed(_) => not_found(campaign),
         ApiError::RateLimited(seconds) => {
             let mut response = text(StatusCode::TOO_MANY_REQUESTS, err.to_string());
             response

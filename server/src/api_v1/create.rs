@@ -114,12 +114,11 @@ pub(super) async fn campaign_for(
             ApiError::Internal
         })?
         .ok_or_else(not_found)?;
+    // A key limited to other applications learns nothing of the campaign, not even that it is.
     if caller.may_use(&stored.campaign.preset.application) {
         Ok(stored)
     } else {
-        Err(ApiError::ApplicationNotAllowed(
-            stored.campaign.preset.application.to_string(),
-        ))
+        Err(not_found())
     }
 }
 

@@ -10,11 +10,11 @@ use crate::db::{audit, conditional_change, now_millis, on_db, Db, StoreError, St
 use crate::links::generate::BatchOrigin;
 use crate::links::LinkStore;
 use app::domain::audit::AuditAction;
-use app::domain::campaign::{Campaign, NewCampaign, UploadJob, UploadProgress};
+use app::domain::campaign::{Campaign, CampaignSummary, NewCampaign, UploadJob, UploadProgress};
 use app::domain::params::UrlParams;
 use app::domain::share::{GeneratedLink, ShareRequest};
 use app::domain::{FlowSlug, Role, UserView};
-use app::ports::{BackendError, CampaignError, Campaigns};
+use app::ports::{BackendError, CampaignError, Campaigns, Limited};
 use async_trait::async_trait;
 
 #[derive(Debug, Clone)]
@@ -44,7 +44,6 @@ struct CampaignRow {
     shorten: bool,
     created_by: String,
     created_at: i64,
-    links: i64,
 }
 
 impl CampaignRow {
@@ -67,16 +66,15 @@ impl CampaignRow {
                 application_name: self.application_name,
                 created_by: self.created_by,
                 created_at: self.created_at,
-                links: self.links,
             },
         })
     }
 }
 
-/// Every campaign column the console lists, with the count of its links.
+/// Every campaign column. Links are counted only where they are listed: a lookup on the API's
+/// path must not cost more as a campaign grows.
 const SELECT_CAMPAIGNS: &str = "SELECT c.id, c.slug, c.name, f.slug AS flow, a.slug AS application, \
-     a.name AS application_name, c.params, c.protect, c.shorten, c.created_by, c.created_at, \
-     (SELECT COUNT(*) FROM links l WHERE l.campaign_id = c.id) AS links \
+     a.name AS application_name, c.params, c.protect, c.shorten, c.created_by, c.created_at \
      FROM campaigns c JOIN flows f ON f.id = c.flow_id JOIN applications a ON a.id = c.application_id";
 
 fn backend(context: &'static str) -> impl Fn(StoreError) -> BackendError {
@@ -221,15 +219,36 @@ impl Campaigns for CampaignStore {
             .ok_or_else(|| CampaignError::NotFound(new.slug.to_string()))
     }
 
-    async fn of_flow(&self, flow: &FlowSlug) -> Result<Vec<Campaign>, BackendError> {
+    async fn of_flow(&self, flow: &FlowSlug) -> Result<Vec<CampaignSummary>, BackendError> {
         let sql = format!("{SELECT_CAMPAIGNS} WHERE f.slug = $1 ORDER BY c.name, c.slug");
-        let rows: Vec<CampaignRow> = on_db!(&self.db, |pool| sqlx::query_as(&sql)
-            .bind(flow.as_str())
-            .fetch_all(pool)
-            .await)
+        let counts =
+            "SELECT l.campaign_id, COUNT(*) FROM links l JOIN campaigns c ON c.id = l.campaign_id \
+                      JOIN flows f ON f.id = c.flow_id WHERE f.slug = $1 GROUP BY l.campaign_id";
+        let (rows, counts): (Vec<CampaignRow>, Vec<(i64, i64)>) = on_db!(&self.db, |pool| async {
+            let rows = sqlx::query_as(&sql)
+                .bind(flow.as_str())
+                .fetch_all(pool)
+                .await?;
+            let counts = sqlx::query_as(counts)
+                .bind(flow.as_str())
+                .fetch_all(pool)
+                .await?;
+            Ok::<_, sqlx::Error>((rows, counts))
+        }
+        .await)
         .map_err(|e| StoreError::from(e).for_port("listing campaigns"))?;
         rows.into_iter()
-            .map(|row| row.into_stored().map(|stored| stored.campaign))
+            .map(|row| {
+                let stored = row.into_stored()?;
+                let links = counts
+                    .iter()
+                    .find(|(id, _)| *id == stored.id)
+                    .map_or(0, |(_, n)| *n);
+                Ok(CampaignSummary {
+                    campaign: stored.campaign,
+                    links,
+                })
+            })
             .collect::<StoreResult<_>>()
             .map_err(backend("listing campaigns"))
     }
@@ -259,7 +278,7 @@ impl Campaigns for CampaignStore {
                 &by.name,
                 AuditAction::CampaignDeleted,
                 flow.as_str(),
-                &format!("campaign {slug}; its {} links stay", stored.campaign.links)
+                &format!("campaign {slug}; the links made for it stay")
             )?;
             Ok(Some(()))
         })
@@ -272,6 +291,7 @@ impl Campaigns for CampaignStore {
         by: &UserView,
         campaign: &FlowSlug,
         csv: &[u8],
+        budget: &(dyn Fn(usize) -> Result<(), Limited> + Send + Sync),
     ) -> Result<UploadJob, CampaignError> {
         let stored = self
             .find(campaign)
@@ -284,6 +304,9 @@ impl Campaigns for CampaignStore {
         self.links
             .check_shareable(by, &stored.campaign.preset)
             .await?;
+        // Charged once everything is checked: a refused upload costs nothing.
+        self.uploads.may_start(by)?;
+        budget(rows.params.len()).map_err(CampaignError::Limited)?;
         self.uploads.start(self.clone(), by.clone(), stored, rows)
     }
 

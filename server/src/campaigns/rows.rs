@@ -176,7 +176,6 @@ mod tests {
             application_name: "Help centre".into(),
             created_by: "ada".into(),
             created_at: 0,
-            links: 0,
         }
     }
 

@@ -11,6 +11,7 @@ use super::{CampaignStore, StoredCampaign};
 use app::domain::campaign::{UploadJob, UploadProgress, UploadState};
 use app::domain::UserView;
 use app::ports::CampaignError;
+use axum::body::Bytes;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use std::collections::HashMap;
@@ -21,8 +22,12 @@ use std::time::{Duration, Instant};
 /// How long an upload's links stay downloadable.
 const KEPT_FOR: Duration = Duration::from_secs(3_600);
 
-/// The most uploads kept at once (their CSVs are in memory): the oldest finished one goes first.
+/// The most uploads kept at once (their CSVs are in memory, a few MB at most each).
 const MAX_KEPT: usize = 64;
+
+/// The most uploads one user has kept: a new one replaces their oldest finished one, never
+/// someone else's.
+const MAX_PER_OWNER: usize = 3;
 
 #[derive(Debug, Default, Clone)]
 pub struct Uploads {
@@ -37,7 +42,7 @@ pub struct Upload {
     started: Instant,
     rows: usize,
     made: AtomicUsize,
-    outcome: Mutex<Option<Result<Vec<u8>, String>>>,
+    outcome: Mutex<Option<Result<Bytes, String>>>,
 }
 
 impl Upload {
@@ -55,7 +60,7 @@ impl Upload {
     }
 
     /// The CSV of links, once every link is made.
-    pub fn links_csv(&self) -> Option<Vec<u8>> {
+    pub fn links_csv(&self) -> Option<Bytes> {
         match &*self.outcome.lock().unwrap_or_else(|p| p.into_inner()) {
             Some(Ok(csv)) => Some(csv.clone()),
             _ => None,
@@ -69,7 +74,7 @@ impl Upload {
             .is_none()
     }
 
-    fn finish(&self, outcome: Result<Vec<u8>, String>) {
+    fn finish(&self, outcome: Result<Bytes, String>) {
         *self.outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
     }
 }
@@ -85,6 +90,38 @@ impl Uploads {
             .get(job)
             .filter(|upload| upload.owner == by.name && upload.started.elapsed() < KEPT_FOR)
             .cloned()
+    }
+
+    /// Whether `by` may start an upload now (asked before their budget is charged; `start`
+    /// asks again).
+    pub fn may_start(&self, by: &UserView) -> Result<(), CampaignError> {
+        let mut jobs = self.lock();
+        jobs.retain(|_, u| u.started.elapsed() < KEPT_FOR);
+        Self::room_for(&jobs, by).map(|_| ())
+    }
+
+    /// Whether there is room for one more upload of `by`'s, and which of theirs must go to make
+    /// it: their oldest finished ones beyond [`MAX_PER_OWNER`]. Removes nothing itself.
+    fn room_for(
+        jobs: &HashMap<String, Arc<Upload>>,
+        by: &UserView,
+    ) -> Result<Vec<String>, CampaignError> {
+        let mut own: Vec<(&String, &Arc<Upload>)> =
+            jobs.iter().filter(|(_, u)| u.owner == by.name).collect();
+        if own.iter().any(|(_, u)| u.running()) {
+            return Err(CampaignError::UploadRunning);
+        }
+        own.sort_by_key(|(_, u)| u.started);
+        let surplus = (own.len() + 1).saturating_sub(MAX_PER_OWNER);
+        let going: Vec<String> = own
+            .iter()
+            .take(surplus)
+            .map(|(id, _)| (*id).clone())
+            .collect();
+        if jobs.len() - going.len() >= MAX_KEPT {
+            return Err(CampaignError::UploadsFull);
+        }
+        Ok(going)
     }
 
     /// Starts making the links of checked `rows`: one upload at a time per user.
@@ -108,20 +145,9 @@ impl Uploads {
         });
         {
             let mut jobs = self.lock();
-            if jobs.values().any(|u| u.owner == by.name && u.running()) {
-                return Err(CampaignError::UploadRunning);
-            }
             jobs.retain(|_, u| u.started.elapsed() < KEPT_FOR);
-            while jobs.len() >= MAX_KEPT {
-                let oldest = jobs
-                    .iter()
-                    .filter(|(_, u)| !u.running())
-                    .min_by_key(|(_, u)| u.started)
-                    .map(|(id, _)| id.clone());
-                match oldest {
-                    Some(id) => jobs.remove(&id),
-                    None => return Err(CampaignError::UploadRunning),
-                };
+            for going in Self::room_for(&jobs, &by)? {
+                jobs.remove(&going);
             }
             jobs.insert(id.clone(), upload.clone());
         }
@@ -134,7 +160,7 @@ impl Uploads {
                 .generate_rows(&by, &campaign, &rows.params, Some(&upload.made))
                 .await;
             let outcome = match made {
-                Ok(links) => rows.with_links(&links).map_err(|err| {
+                Ok(links) => rows.with_links(&links).map(Bytes::from).map_err(|err| {
                     tracing::error!(error = %err, "writing an upload's links");
                     "The links were made, but their CSV could not be written; they are listed under the campaign's flow.".to_owned()
                 }),

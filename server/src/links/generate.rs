@@ -157,6 +157,16 @@ fn plan_link(request: &ShareRequest, target: &TargetRow, now_secs: i64) -> Store
     })
 }
 
+/// A campaign's request as its links are made: Protect URL off is a floor, not a promise — while
+/// the pair is Protected its links are protected anyway, so a system holding a key cannot make
+/// unsigned links of a protected flow through a campaign saved while the pair was Open.
+fn for_campaign(request: &ShareRequest, target: &TargetRow) -> ShareRequest {
+    ShareRequest {
+        protect: request.protect || target.protected,
+        ..request.clone()
+    }
+}
+
 /// The link as a QR code, an SVG document a publisher can download and print.
 fn qr_svg(link: &str) -> StoreResult<String> {
     let code = qrcode::QrCode::new(link.as_bytes())
@@ -349,6 +359,10 @@ impl LinkStore {
     ) -> Result<GeneratedLink, ShareError> {
         let backend = |e: StoreError| ShareError::Backend(e.for_port("generating a link"));
         let (flow, target) = self.checked_target(by, request).await?;
+        let request = &match campaign {
+            Some(_) => for_campaign(request, &target),
+            None => request.clone(),
+        };
         let plan = plan_link(request, &target, now_millis() / 1_000).map_err(backend)?;
         let short_url = self
             .insert_link(by, request, flow.id, &target, &plan, campaign)
@@ -406,6 +420,10 @@ impl LinkStore {
         let backend =
             |e: StoreError| ShareError::Backend(e.for_port("generating a batch of links"));
         let (flow, target) = self.checked_target(by, template).await?;
+        let template = &match origin.campaign {
+            Some(_) => for_campaign(template, &target),
+            None => template.clone(),
+        };
         let now = now_millis();
         let mut planned = Vec::with_capacity(rows.len());
         for params in rows {
