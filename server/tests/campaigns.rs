@@ -43,15 +43,37 @@ async fn link_count(app: &TestApp) -> i64 {
     app.test_store.scalar("SELECT COUNT(*) FROM links").await
 }
 
+/// Saves a campaign of the order status flow through the order widget, protected and shortened.
 async fn save(app: &TestApp, cookie: &str, name: &str, params: &str) -> TestResponse {
+    save_as(
+        app,
+        cookie,
+        (ORDER_FLOW, "order-widget"),
+        name,
+        params,
+        true,
+    )
+    .await
+}
+
+/// Saves a campaign of `flow` through `application`, shortened, with Protect URL as `protect`.
+async fn save_as(
+    app: &TestApp,
+    cookie: &str,
+    (flow, application): (&str, &str),
+    name: &str,
+    params: &str,
+    protect: bool,
+) -> TestResponse {
+    let protect = protect.to_string();
     app.call(
         SaveCampaign::PATH,
         &[
-            ("flow", ORDER_FLOW),
+            ("flow", flow),
             ("name", name),
-            ("application", "order-widget"),
+            ("application", application),
             ("params", params),
-            ("protect", "true"),
+            ("protect", &protect),
             ("shorten", "true"),
         ],
         Some(cookie),
@@ -85,20 +107,15 @@ app_tests!(
             save(&app, &viewer, "Viewer's", "").await.status,
             StatusCode::FORBIDDEN
         );
-        let draft = app
-            .call(
-                SaveCampaign::PATH,
-                &[
-                    ("flow", "parking-permit-renewal"),
-                    ("name", "Draft's"),
-                    ("application", "help-centre"),
-                    ("params", ""),
-                    ("protect", "true"),
-                    ("shorten", "false"),
-                ],
-                Some(&publisher),
-            )
-            .await;
+        let draft = save_as(
+            &app,
+            &publisher,
+            ("parking-permit-renewal", "help-centre"),
+            "Draft's",
+            "",
+            true,
+        )
+        .await;
         assert_eq!(draft.status, StatusCode::UNPROCESSABLE_ENTITY, "{draft:?}");
         let bad_params = save(&app, &publisher, "Bad", "a=1&a=2").await;
         assert!(
@@ -205,20 +222,15 @@ app_tests!(
 
         // Protect URL off is a floor: over a Protected pair, a campaign's links are protected
         // anyway, so a key cannot make unsigned links of a protected flow through one.
-        let open = app
-            .call(
-                SaveCampaign::PATH,
-                &[
-                    ("flow", ORDER_FLOW),
-                    ("name", "Open override"),
-                    ("application", "order-widget"),
-                    ("params", ""),
-                    ("protect", "false"),
-                    ("shorten", "false"),
-                ],
-                Some(&publisher),
-            )
-            .await;
+        let open = save_as(
+            &app,
+            &publisher,
+            (ORDER_FLOW, "order-widget"),
+            "Open override",
+            "",
+            false,
+        )
+        .await;
         assert_eq!(open.status, StatusCode::OK, "{open:?}");
         for path in ["/api/v1/links", "/api/v1/links/batch"] {
             let body = match path {

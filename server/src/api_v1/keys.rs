@@ -74,6 +74,20 @@ fn secret_hash(secret: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// A key's scopes as stored: their names, space-separated.
+fn scopes_of(stored: &str) -> Vec<ApiScope> {
+    stored.split(' ').filter_map(ApiScope::parse).collect()
+}
+
+/// The applications a key is limited to as stored: slugs, space-separated; none means all.
+fn applications_of(stored: &str) -> Vec<String> {
+    stored
+        .split(' ')
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// How often a key's "last used" time is written: once a minute at most, not once a call.
 const LAST_USED_EVERY_MS: i64 = 60_000;
 
@@ -191,13 +205,8 @@ impl KeyStore {
         Ok(rows
             .into_iter()
             .map(|row| ApiKeySummary {
-                scopes: row.scopes.split(' ').filter_map(ApiScope::parse).collect(),
-                applications: row
-                    .applications
-                    .split(' ')
-                    .filter(|a| !a.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
+                scopes: scopes_of(&row.scopes),
+                applications: applications_of(&row.applications),
                 prefix: row.prefix,
                 name: row.name,
                 created_by: row.created_by,
@@ -261,13 +270,8 @@ impl KeyStore {
             id: row.id,
             name: row.name,
             prefix: secret.prefix().to_owned(),
-            scopes: row.scopes.split(' ').filter_map(ApiScope::parse).collect(),
-            applications: row
-                .applications
-                .split(' ')
-                .filter(|a| !a.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            scopes: scopes_of(&row.scopes),
+            applications: applications_of(&row.applications),
         }))
     }
 }
