@@ -68,7 +68,7 @@ test('a publisher saves a campaign from the Share dialog', async ({ page }) => {
   await expect(dialog.getByRole('status')).toContainText(slug);
   // The same name again is refused, with the reason.
   await dialog.getByRole('button', { name: 'Save as campaign' }).click();
-  await expect(dialog.getByRole('alert')).toContainText('exists already');
+  await expect(dialog.locator('.save-campaign').getByRole('alert')).toContainText('exists already');
 
   await page.reload();
   const row = page.getByRole('row', { name: new RegExp(name) });

@@ -33,8 +33,8 @@ pub struct NewLink {
     params: String,
     /// Without a campaign, the dialog's Protect URL. Links made with a key always follow the
     /// flow × application's access protection: only `true` is accepted (a key kept in another
-    /// system must not be able to make unsigned links of a protected flow). A campaign's links
-    /// are protected as the campaign says.
+    /// system must not be able to make unsigned links of a protected flow). Refused with a
+    /// campaign: its links are protected as it says, and always while the pair is Protected.
     protect: Option<bool>,
     /// Shorten URL; for a campaign, absent means as the campaign says.
     shorten: Option<bool>,

@@ -53,14 +53,20 @@ fn from_own_pages(headers: &HeaderMap, origin: &ConsoleOrigin) -> bool {
     }
 }
 
-/// A recipient's moves in a run: they use no one's authority (the run's token is the only one),
-/// so a session cookie that happens to come along does not make them cross-site requests. Public
-/// pages send no `Referer`, so a browser posts their forms with `Origin: null`; without this, a
-/// signed-in console user trying a link with JavaScript off would be refused.
+/// Requests that use no one's session, so a session cookie that happens to come along does not
+/// make them cross-site requests:
+/// - a recipient's moves in a run (the run's token is the only authority). Public pages send no
+///   `Referer`, so a browser posts their forms with `Origin: null`; without this, a signed-in
+///   console user trying a link with JavaScript off would be refused;
+/// - the API for systems (`/api/v1/…`, and the seed system's `/interact/…` route): an API key is
+///   its only authority, and a cookie opens nothing there.
 fn acts_for_no_one(path: &str) -> bool {
     use app::api::runs::{RunStep, StartRun};
     use leptos::server_fn::ServerFn;
-    path == StartRun::PATH || path == RunStep::PATH
+    path == StartRun::PATH
+        || path == RunStep::PATH
+        || path.starts_with("/api/v1/")
+        || path.starts_with("/interact/")
 }
 
 pub async fn same_origin_only(
@@ -102,6 +108,26 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn no_console_server_function_is_exempt() {
+        use app::api::runs::{RunStep, StartRun};
+        use leptos::server_fn::ServerFn;
+        let mut seen = 0;
+        for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+            let recipients = path == StartRun::PATH || path == RunStep::PATH;
+            assert_eq!(acts_for_no_one(path), recipients, "{path}");
+            seen += 1;
+        }
+        assert!(
+            seen > 20,
+            "the console's server functions are registered ({seen})"
+        );
+        assert!(acts_for_no_one("/api/v1/links"));
+        assert!(acts_for_no_one(
+            "/interact/version/2/account/a/resources/campaign/url/c"
+        ));
     }
 
     #[test]
