@@ -7,8 +7,9 @@
 mod accounts;
 mod applications;
 mod applications_form;
-mod audit;
+pub(crate) mod audit;
 pub mod backup;
+pub mod direct;
 mod flows;
 mod retention;
 mod review;
@@ -93,7 +94,7 @@ pub enum StoreError {
     Random(#[from] getrandom::Error),
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
-    #[error("database error (direct SQLite read): {0}")]
+    #[error("database error (direct SQLite connection): {0}")]
     SqliteRead(#[from] rusqlite::Error),
     #[error("the database holds a value this version does not understand: {0}")]
     Corrupt(String),

@@ -30,12 +30,10 @@ struct FlowRow {
     approval: String,
 }
 
-#[derive(sqlx::FromRow)]
 struct TargetRow {
     id: i64,
     kind: String,
     base_url: String,
-    #[sqlx(try_from = "Vec<u8>")]
     secret_key: AppKey,
     key_version: i64,
     protected: bool,
@@ -43,6 +41,62 @@ struct TargetRow {
     expiry_amount: Option<i64>,
     expiry_unit: Option<String>,
     validate_params: bool,
+}
+
+/// A flow with, when available to it, an application and the pair's protection (the
+/// application's columns are all there, or none are).
+#[derive(sqlx::FromRow)]
+struct ShareTargetRow {
+    #[sqlx(flatten)]
+    flow: FlowRow,
+    app_id: Option<i64>,
+    kind: Option<String>,
+    base_url: Option<String>,
+    secret_key: Option<Vec<u8>>,
+    key_version: Option<i64>,
+    protected: Option<bool>,
+    allowed_invocations: Option<i64>,
+    expiry_amount: Option<i64>,
+    expiry_unit: Option<String>,
+    validate_params: Option<bool>,
+}
+
+impl ShareTargetRow {
+    fn split(self) -> (FlowRow, Option<TargetRow>) {
+        let target = match (
+            self.app_id,
+            self.kind,
+            self.base_url,
+            self.secret_key,
+            self.key_version,
+            self.protected,
+            self.validate_params,
+        ) {
+            (
+                Some(id),
+                Some(kind),
+                Some(base_url),
+                Some(secret_key),
+                Some(key_version),
+                Some(protected),
+                Some(validate_params),
+            ) => Some(TargetRow {
+                id,
+                kind,
+                base_url,
+                secret_key: AppKey::from(secret_key),
+                key_version,
+                protected,
+                allowed_invocations: self.allowed_invocations,
+                expiry_amount: self.expiry_amount,
+                expiry_unit: self.expiry_unit,
+                validate_params,
+            }),
+            // The application does not exist, or is not available to the flow.
+            _ => None,
+        };
+        (self.flow, target)
+    }
 }
 
 impl TargetRow {
@@ -101,6 +155,57 @@ macro_rules! link_row {
             .bind(&$plan.url)
             .bind($campaign)
     };
+}
+
+/// A new link's row and its audit entry, written in one transaction on the store's own SQLite
+/// connection (`crate::db::direct`): what `link_row!` and `audit!` write through the pool.
+struct DirectLinkRow<'a> {
+    plan: &'a LinkPlan,
+    flow_id: i64,
+    target: &'a TargetRow,
+    by: &'a UserView,
+    params: &'a str,
+    code: Option<&'a ShortCode>,
+    campaign: Option<i64>,
+}
+
+impl DirectLinkRow<'_> {
+    fn insert(
+        &self,
+        db: &mut rusqlite::Connection,
+        flow: &str,
+        detail: &str,
+    ) -> rusqlite::Result<()> {
+        let now = now_millis();
+        let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.prepare_cached(INSERT_LINK)?.execute(rusqlite::params![
+            self.plan.address.link.as_str(),
+            self.flow_id,
+            self.target.id,
+            &self.by.name,
+            now,
+            self.params,
+            self.plan.protected,
+            self.plan.validate_params,
+            self.code.map(ShortCode::as_str),
+            self.target.key_version,
+            self.plan.address.expires_at,
+            self.plan.allowed_invocations,
+            &self.plan.url,
+            self.campaign,
+        ])?;
+        let action = AuditAction::LinkGenerated;
+        tx.prepare_cached(crate::db::audit::INSERT_AUDIT)?
+            .execute(rusqlite::params![
+                now,
+                &self.by.name,
+                action.as_str(),
+                flow,
+                detail,
+                crate::db::audit::search_text(&self.by.name, action, flow, detail),
+            ])?;
+        tx.commit()
+    }
 }
 
 /// What a new link will be, decided before it is written.
@@ -198,31 +303,25 @@ fn audit_detail(request: &ShareRequest, target: &TargetRow, code: Option<&ShortC
 }
 
 impl LinkStore {
+    /// The flow and, when the application is available to it, the application with the pair's
+    /// protection: one query, as every link made (the dialog's, each API call's) asks it.
     async fn find_share_target(
         &self,
         flow: &FlowSlug,
         application: &FlowSlug,
     ) -> StoreResult<Option<(FlowRow, Option<TargetRow>)>> {
-        let flow_sql =
-            "SELECT id, name, flow_type, publication, approval FROM flows WHERE slug = $1";
-        let target_sql = "SELECT a.id, a.kind, a.base_url, a.secret_key, a.key_version, fa.protected, fa.allowed_invocations, \
-                          fa.expiry_amount, fa.expiry_unit, fa.validate_params FROM applications a \
-                          JOIN flow_applications fa ON fa.application_id = a.id AND fa.flow_id = $1 WHERE a.slug = $2";
-        Ok(on_db!(&self.db, |pool| {
-            let Some(flow_row) = sqlx::query_as::<_, FlowRow>(flow_sql)
-                .bind(flow.as_str())
-                .fetch_optional(pool)
-                .await?
-            else {
-                return Ok(None);
-            };
-            let target = sqlx::query_as::<_, TargetRow>(target_sql)
-                .bind(flow_row.id)
-                .bind(application.as_str())
-                .fetch_optional(pool)
-                .await?;
-            Ok::<_, sqlx::Error>(Some((flow_row, target)))
-        })?)
+        let sql = "SELECT f.id, f.name, f.flow_type, f.publication, f.approval, a.id AS app_id, a.kind, \
+                   a.base_url, a.secret_key, a.key_version, fa.protected, fa.allowed_invocations, \
+                   fa.expiry_amount, fa.expiry_unit, fa.validate_params FROM flows f \
+                   LEFT JOIN applications a ON a.slug = $2 \
+                   LEFT JOIN flow_applications fa ON fa.flow_id = f.id AND fa.application_id = a.id \
+                   WHERE f.slug = $1";
+        let row: Option<ShareTargetRow> = on_db!(&self.db, |pool| sqlx::query_as(sql)
+            .bind(flow.as_str())
+            .bind(application.as_str())
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.map(ShareTargetRow::split))
     }
 
     async fn insert_link(
@@ -242,8 +341,31 @@ impl LinkStore {
             } else {
                 None
             };
-            // The link and its audit entry are written together, or not at all.
+            // The link and its audit entry are written together, or not at all, in this
+            // process's turn for SQLite's one writer (no backing-off sleeps under load).
             let detail = audit_detail(request, target, code.as_ref());
+            let _turn = self.write_turn.take().await;
+            if let Some(direct) = &self.direct {
+                let row = DirectLinkRow {
+                    plan,
+                    flow_id,
+                    target,
+                    by,
+                    params: &params,
+                    code: code.as_ref(),
+                    campaign,
+                };
+                match direct.with(|db| row.insert(db, request.flow.as_str(), &detail)) {
+                    Ok(()) => return Ok(code.map(|c| c.to_url(&target.base_url))),
+                    Err(rusqlite::Error::SqliteFailure(failure, _))
+                        if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                            && request.shorten =>
+                    {
+                        continue
+                    }
+                    Err(err) => return Err(err.into()),
+                }
+            }
             let inserted = on_db!(&self.db, |pool| {
                 let mut tx = pool.begin().await?;
                 link_row!(

@@ -36,12 +36,15 @@ pub struct LinkStore {
     sqlite_reader: Option<Arc<sqlite_reader::SqliteReader>>,
     /// The turn long writers take on SQLite (a batch of links; runs' moves share it).
     write_turn: WriteTurn,
+    /// On an SQLite file, making one link without sqlx's thread hops (`crate::db::direct`).
+    direct: Option<Arc<crate::db::direct::DirectSqlite>>,
 }
 
 impl LinkStore {
     pub fn new(db: Db) -> Self {
         Self {
             write_turn: WriteTurn::for_db(&db),
+            direct: crate::db::direct::DirectSqlite::for_db(&db).map(Arc::new),
             sqlite_reader: sqlite_reader::SqliteReader::for_db(&db).map(Arc::new),
             db,
             cache: Default::default(),

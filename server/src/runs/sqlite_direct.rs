@@ -1,59 +1,25 @@
-//! A run's move on SQLite, without sqlx's detour. sqlx runs each SQLite statement on a worker
-//! thread of its connection and hands the answer back over a channel; with 64 runs moving at once
-//! a profile showed over half of all time in the kernel waking those threads, and SQLite itself
-//! at about 1 %. A move is two point statements of microseconds each (read the run by its token's
-//! hash, write it back on its move count), so here they run right on the request's task, on one
-//! read-write connection of their own: moves take turns on it (SQLite has one writer at a time
-//! anyway), and no move waits behind another connection's backing-off retries.
-//! PostgreSQL, and an in-memory SQLite, keep using the pool.
+//! A run's move on SQLite, without sqlx's detour (see `crate::db::direct`): with 64 runs moving
+//! at once a profile showed over half of all time in the kernel waking sqlx's worker threads, and
+//! SQLite itself at about 1 %. A move is two point statements of microseconds each (read the run
+//! by its token's hash, write it back on its move count), so they run right on the request's task.
 
 use super::RunRow;
+use crate::db::direct::DirectSqlite;
 use crate::db::Db;
-use rusqlite::{Connection, OptionalExtension};
-use std::path::PathBuf;
-use std::sync::Mutex;
+use rusqlite::OptionalExtension;
 
 #[derive(Debug)]
-pub struct DirectRuns {
-    file: PathBuf,
-    /// Opened on first use, reopened after a failure.
-    connection: Mutex<Option<Connection>>,
-}
+pub struct DirectRuns(DirectSqlite);
 
 impl DirectRuns {
     /// For a store on an SQLite file; `None` for PostgreSQL or an in-memory database.
     pub fn for_db(db: &Db) -> Option<Self> {
-        db.sqlite_file().map(|file| Self {
-            file,
-            connection: Mutex::new(None),
-        })
-    }
-
-    fn open(&self) -> rusqlite::Result<Connection> {
-        let connection = Connection::open(&self.file)?;
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
-        // As the pool's connections: write-ahead log, synced at checkpoints (see `crate::db`).
-        connection.pragma_update(None, "journal_mode", "wal")?;
-        connection.pragma_update(None, "synchronous", "normal")?;
-        connection.pragma_update(None, "foreign_keys", true)?;
-        Ok(connection)
-    }
-
-    fn with<T>(&self, run: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
-        // A poisoned lock only means a move panicked while holding it; the connection is fine.
-        let mut slot = self.connection.lock().unwrap_or_else(|p| p.into_inner());
-        let connection = match slot.take() {
-            Some(connection) => connection,
-            None => self.open()?,
-        };
-        let result = run(&connection);
-        *slot = Some(connection);
-        result
+        DirectSqlite::for_db(db).map(Self)
     }
 
     /// The run whose token hashes to `hash`.
     pub fn read(&self, sql: &str, hash: &str) -> rusqlite::Result<Option<RunRow>> {
-        self.with(|db| {
+        self.0.with(|db| {
             db.prepare_cached(sql)?
                 .query_row([hash], |row| {
                     Ok(RunRow {
@@ -71,6 +37,6 @@ impl DirectRuns {
 
     /// Executes the move's conditional write; the number of rows it changed.
     pub fn write(&self, sql: &str, values: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<usize> {
-        self.with(|db| db.prepare_cached(sql)?.execute(values))
+        self.0.with(|db| db.prepare_cached(sql)?.execute(values))
     }
 }
