@@ -1,5 +1,6 @@
 //! A flow's Details tab: its metadata, the applications available to it with their access
 //! protection, the Share button (disabled with the reason when the flow cannot be shared), its
+//! campaigns,
 //! shared links and the results of recipients' runs.
 
 use super::access::FlowTabs;
