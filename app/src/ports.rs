@@ -406,4 +406,6 @@ pub struct Ports {
     pub api_keys: Arc<dyn ApiKeys>,
     pub limits: Arc<dyn RateLimits>,
     pub cookies: CookiePolicy,
+    /// The console's origin as browsers reach it (`--public-url`): where systems call the API.
+    pub public_origin: Arc<str>,
 }

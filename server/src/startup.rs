@@ -57,6 +57,7 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
         api_keys: Arc::new(store.keys.clone()),
         limits: limits.clone(),
         cookies,
+        public_origin: origin.as_str().into(),
     };
     // Recipients' pages get a handler of their own (one check per request, cached renderings);
     // everything else is routed by Leptos.

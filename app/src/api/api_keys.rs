@@ -58,33 +58,15 @@ pub async fn revoke_api_key(prefix: String) -> Result<(), AppError> {
     respond(end_form(result))
 }
 
-/// The address systems call this console at, as the browser reached it: for the API page's
-/// examples.
+/// The address systems call this console at: its configured public origin (`--public-url`),
+/// for the API page's examples.
 #[server(endpoint = "api_base_url")]
 pub async fn api_base_url() -> Result<String, AppError> {
     use super::request::*;
     respond(
         async move {
             let (ports, _) = caller(crate::domain::Permission::ViewFlows).await?;
-            let host = use_context::<http::request::Parts>()
-                .and_then(|parts| {
-                    parts
-                        .headers
-                        .get(http::header::HOST)
-                        .and_then(|h| h.to_str().ok())
-                        .map(str::to_owned)
-                })
-                .filter(|host| {
-                    host.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-                })
-                .unwrap_or_else(|| "localhost:3000".to_owned());
-            let scheme = if ports.cookies.secure {
-                "https"
-            } else {
-                "http"
-            };
-            Ok(format!("{scheme}://{host}"))
+            Ok(ports.public_origin.to_string())
         }
         .await,
     )

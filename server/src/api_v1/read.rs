@@ -197,10 +197,7 @@ pub(super) async fn list_links(
             next_cursor,
         })
     };
-    match answer.await {
-        Ok(page) => json_answer(StatusCode::OK, &page),
-        Err(err) => err.into_response(),
-    }
+    answered(answer.await)
 }
 
 /// A link the caller may see: in one of its applications. Anything else is "not found", so a key
@@ -252,12 +249,19 @@ fn status_answer(caller: &ApiCaller, status: crate::links::lifecycle::LinkStatus
     }
 }
 
-fn json_answer(status: StatusCode, body: &impl Serialize) -> Response {
-    let mut response = (status, axum::Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+/// A read's answer: its JSON, never stored by a cache (it may hold a link's URLs), or the
+/// refusal.
+fn answered(answer: Result<impl Serialize, ApiError>) -> Response {
+    match answer {
+        Ok(body) => {
+            let mut response = (StatusCode::OK, axum::Json(body)).into_response();
+            response
+                .headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(err) => err.into_response(),
+    }
 }
 
 /// `GET /api/v1/links/{id}` (scope `links:read`): a link's state, uses and expiry.
@@ -283,10 +287,7 @@ pub(super) async fn read_link(
         let status = visible_link(&state, &caller, &id).await?;
         Ok::<_, ApiError>(status_answer(&caller, status))
     };
-    match answer.await {
-        Ok(status) => json_answer(StatusCode::OK, &status),
-        Err(err) => err.into_response(),
-    }
+    answered(answer.await)
 }
 
 /// `POST /api/v1/links/{id}/revoke` (scope `links:revoke`): revokes a link this key made, full
@@ -336,8 +337,5 @@ pub(super) async fn revoke_link(
         status.revoked = true;
         Ok::<_, ApiError>(status_answer(&caller, status))
     };
-    match answer.await {
-        Ok(status) => json_answer(StatusCode::OK, &status),
-        Err(err) => err.into_response(),
-    }
+    answered(answer.await)
 }

@@ -169,18 +169,12 @@ impl Uploads {
                     Err("Something went wrong on the server, so no link was made. It has been logged; please try again.".to_owned())
                 }
                 Err(refused) => Err(format!(
-                    "No link was made: {}",
-                    sentence(&refused.to_string())
+                    "No link was made. {}",
+                    app::api::request::sentence(&refused.to_string())
                 )),
             };
             upload.finish(outcome);
         });
         Ok(job)
     }
-}
-
-/// A refusal as the end of a sentence.
-fn sentence(reason: &str) -> String {
-    let reason = reason.trim_end_matches('.');
-    format!("{reason}.")
 }

@@ -27,6 +27,11 @@ impl ConsoleOrigin {
             .is_tuple()
             .then(|| Self(origin.ascii_serialization().into()))
     }
+
+    /// `scheme://host[:port]`, as browsers send it in `Origin`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 const REFUSAL: &str = r#"{"Forbidden":"this request did not come from Flowshare's own pages, so it was refused (cross-site request). Reload the console and try again."}"#;
