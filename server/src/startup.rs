@@ -122,11 +122,8 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .merge(public_routes)
-        .layer(axum::middleware::from_fn_with_state(
-            origin,
-            http::csrf::same_origin_only,
-        ))
-        .layer(axum::middleware::from_fn(http::headers::security_headers))
+        .layer(http::csrf::SameOriginLayer { origin })
+        .layer(http::headers::SecurityHeadersLayer)
         .layer(http::observe::ObserveLayer { proxies });
     // Health checks are added after the layers: a balancer's polling is not logged, timed or limited.
     router.merge(http::health::routes(store.db().clone()))

@@ -6,7 +6,7 @@
 //! `#`, `=` and non-ASCII text are themselves. When the link is built every value is percent-encoded
 //! exactly once, so nothing is ever encoded twice or lost.
 
-use super::query::encode_component;
+use super::query::encode_component_into;
 use serde::{Deserialize, Serialize};
 
 pub const MAX_PARAMS: usize = 50;
@@ -178,11 +178,21 @@ impl UrlParams {
 
     /// `name=value&…` with every value percent-encoded exactly once; empty when there are none.
     pub fn to_query(&self) -> String {
-        self.0
-            .iter()
-            .map(|p| format!("{}={}", p.name, encode_component(&p.value)))
-            .collect::<Vec<_>>()
-            .join("&")
+        let mut out = String::new();
+        self.write_query(&mut out);
+        out
+    }
+
+    /// [`UrlParams::to_query`], appended to `out`.
+    pub fn write_query(&self, out: &mut String) {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            out.push_str(&p.name);
+            out.push('=');
+            encode_component_into(out, &p.value);
+        }
     }
 }
 

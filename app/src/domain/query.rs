@@ -204,14 +204,50 @@ impl FlowQuery {
 /// Percent-encodes a URL query component (RFC 3986 unreserved characters stay as they are).
 pub fn encode_component(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
+    encode_component_into(&mut out, raw);
+    out
+}
+
+/// [`encode_component`], appended to `out`: links are written and checked on every open, so
+/// their parts are encoded in place.
+pub fn encode_component_into(out: &mut String, raw: &str) {
     for b in raw.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
+        match encoded_byte(b) {
+            Encoded::Itself(c) => out.push(c),
+            Encoded::Escaped(escape) => escape.iter().for_each(|&e| out.push(e as char)),
         }
     }
-    out
+}
+
+/// Whether `raw` is exactly `encode_component(text)`, without writing it out.
+pub fn encodes_to(text: &str, raw: &str) -> bool {
+    let mut rest = raw.as_bytes();
+    for b in text.bytes() {
+        let encoded = encoded_byte(b);
+        let expected: &[u8] = match &encoded {
+            Encoded::Itself(_) => std::slice::from_ref(&b),
+            Encoded::Escaped(escape) => escape,
+        };
+        match rest.strip_prefix(expected) {
+            Some(after) => rest = after,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+enum Encoded {
+    Itself(char),
+    Escaped([u8; 3]),
+}
+
+fn encoded_byte(b: u8) -> Encoded {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+        Encoded::Itself(b as char)
+    } else {
+        Encoded::Escaped([b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xF)]])
+    }
 }
 
 /// One page of search results.
@@ -232,6 +268,30 @@ impl FlowPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn components_are_encoded_with_upper_case_hex_and_unreserved_characters_as_themselves() {
+        assert_eq!(
+            encode_component("Ada Lovelace/é~"),
+            "Ada%20Lovelace%2F%C3%A9~"
+        );
+        assert!(encodes_to("a b", "a%20b"));
+        assert!(!encodes_to("a b", "a%20"), "too short");
+        assert!(!encodes_to("a b", "a%20bc"), "too long");
+        assert!(!encodes_to("a b", "a%20B") && !encodes_to("a~", "a%7E"));
+    }
+
+    proptest! {
+        #[test]
+        fn checking_an_encoding_agrees_with_writing_it(
+            text in any::<String>(),
+            raw in "[A-Za-z0-9%._~-]{0,12}",
+        ) {
+            prop_assert!(encodes_to(&text, &encode_component(&text)));
+            prop_assert_eq!(encodes_to(&text, &raw), encode_component(&text) == raw);
+        }
+    }
 
     #[test]
     fn an_empty_url_gives_the_default_listing() {

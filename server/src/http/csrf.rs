@@ -7,12 +7,16 @@
 
 use app::api::request::session_token_in;
 use app::ports::CookiePolicy;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
+use futures_util::future::Either;
 use http::header::{CONTENT_TYPE, COOKIE, ORIGIN};
 use http::{HeaderMap, Method, StatusCode};
+use std::convert::Infallible;
+use std::future::{ready, Ready};
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use tower::{Layer, Service};
 
 /// The console's origin as browsers send it: `scheme://host[:port]`.
 #[derive(Debug, Clone)]
@@ -74,29 +78,68 @@ fn acts_for_no_one(path: &str) -> bool {
         || path.starts_with("/interact/")
 }
 
-pub async fn same_origin_only(
-    State(origin): State<ConsoleOrigin>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// Refuses state-changing requests that carry a session but not from the console's own pages.
+///
+/// A tower layer rather than `middleware::from_fn`, which boxes the inner stack and its future
+/// on every request (reads included, though only writes are ever refused).
+#[derive(Debug, Clone)]
+pub struct SameOriginLayer {
+    pub origin: ConsoleOrigin,
+}
+
+impl<S> Layer<S> for SameOriginLayer {
+    type Service = SameOriginOnly<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SameOriginOnly {
+            inner,
+            origin: self.origin.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SameOriginOnly<S> {
+    inner: S,
+    origin: ConsoleOrigin,
+}
+
+impl<S> Service<Request> for SameOriginOnly<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        if is_cross_site(&request, &self.origin) {
+            tracing::warn!(path = %super::observe::loggable_path(request.uri().path()), "refused a cross-site request carrying a session");
+            let refusal = (
+                StatusCode::FORBIDDEN,
+                [(CONTENT_TYPE, "application/json")],
+                REFUSAL,
+            )
+                .into_response();
+            return Either::Left(ready(Ok(refusal)));
+        }
+        Either::Right(self.inner.call(request))
+    }
+}
+
+fn is_cross_site(request: &Request, origin: &ConsoleOrigin) -> bool {
     let state_changing = !matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if state_changing
+    state_changing
         && !acts_for_no_one(request.uri().path())
         && carries_session(request.headers())
-        && !from_own_pages(request.headers(), &origin)
-    {
-        tracing::warn!(path = %super::observe::loggable_path(request.uri().path()), "refused a cross-site request carrying a session");
-        return (
-            StatusCode::FORBIDDEN,
-            [(CONTENT_TYPE, "application/json")],
-            REFUSAL,
-        )
-            .into_response();
-    }
-    next.run(request).await
+        && !from_own_pages(request.headers(), origin)
 }
 
 #[cfg(test)]

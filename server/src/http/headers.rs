@@ -3,35 +3,116 @@
 
 use app::domain::link::is_public_path;
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::Response;
 use http::header::{HeaderName, HeaderValue, REFERRER_POLICY};
+use http::HeaderMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use tower::{Layer, Service};
 
 pub const CONTENT_SECURITY_POLICY: HeaderName = HeaderName::from_static("content-security-policy");
 
 /// A player page's policy: scripts only from this server or with this response's nonce, wasm
 /// allowed, and framed by exactly `ancestors` (nobody when there are none).
 pub fn player_policy<'a>(nonce: &str, ancestors: impl IntoIterator<Item = &'a str>) -> HeaderValue {
-    let mut frame_ancestors = ancestors.into_iter().collect::<Vec<_>>().join(" ");
-    if frame_ancestors.is_empty() {
-        frame_ancestors.push_str("'none'");
+    // Written in one buffer and handed over without a copy: this is on every page a recipient opens.
+    let mut policy = String::with_capacity(320);
+    for part in [
+        "default-src 'self'; script-src 'self' 'nonce-",
+        nonce,
+        "' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors",
+    ] {
+        policy.push_str(part);
     }
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors {frame_ancestors}"
-    );
+    let mut framed = false;
+    for origin in ancestors {
+        policy.push(' ');
+        policy.push_str(origin);
+        framed = true;
+    }
+    if !framed {
+        policy.push_str(" 'none'");
+    }
     // Origins are checked when an application is saved; should one still not fit a header,
     // the page is framed by nobody rather than served without a policy.
-    HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static(
+    HeaderValue::try_from(policy).unwrap_or(HeaderValue::from_static(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'",
     ))
 }
 
-/// Adds the headers every response needs by the kind of page, unless the page set its own.
-pub async fn security_headers(request: Request, next: Next) -> Response {
-    let public = is_public_path(request.uri().path());
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+/// Adds the headers every page needs by its kind, unless the page set its own.
+///
+/// A tower layer of its own rather than `middleware::from_fn`: it runs on every request, and
+/// `from_fn` boxes the inner stack and its future per request, which showed in the link
+/// benchmarks. This one only wraps the inner future.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SecurityHeadersLayer;
+
+impl<S> Layer<S> for SecurityHeadersLayer {
+    type Service = SecurityHeaders<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SecurityHeaders { inner }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SecurityHeaders<S> {
+    inner: S,
+}
+
+impl<S> Service<Request> for SecurityHeaders<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = WithHeaders<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        WithHeaders {
+            public: is_public_path(request.uri().path()),
+            served: self.inner.call(request),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The inner service's response, with the defaults added when it is ready.
+    pub struct WithHeaders<F> {
+        public: bool,
+        #[pin]
+        served: F,
+    }
+}
+
+impl<F> Future for WithHeaders<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Ok(mut response) = ready!(this.served.poll(cx));
+        // A redirect renders nothing, so nothing in it can be sniffed, framed or leak a referrer
+        // (the page it leads to carries its own headers). Left off, the short-link redirect, the
+        // busiest response there is, stays small.
+        if !response.status().is_redirection() {
+            add_defaults(response.headers_mut(), *this.public);
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+fn add_defaults(headers: &mut HeaderMap, public: bool) {
     let mut default = |name: HeaderName, value: &'static str| {
         headers
             .entry(name)
@@ -46,12 +127,65 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         default(REFERRER_POLICY, "same-origin");
         default(HeaderName::from_static("x-frame-options"), "DENY");
     }
-    response
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::response::IntoResponse;
+    use tower::ServiceExt;
+
+    /// What the layer makes of `answer` to a request for `path`.
+    async fn served(path: &str, answer: fn() -> Response) -> HeaderMap {
+        let inner =
+            tower::service_fn(move |_: Request| async move { Ok::<_, Infallible>(answer()) });
+        let request = Request::get(path)
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let Ok(response) = SecurityHeadersLayer.layer(inner).oneshot(request).await;
+        response.headers().clone()
+    }
+
+    #[tokio::test]
+    async fn pages_get_the_defaults_of_their_kind_unless_they_set_their_own() {
+        fn page() -> Response {
+            Response::new(axum::body::Body::from("<p>hi</p>"))
+        }
+        let console = served("/flows", page).await;
+        assert_eq!(console["x-frame-options"], "DENY");
+        assert_eq!(console[REFERRER_POLICY], "same-origin");
+        assert_eq!(console[CONTENT_SECURITY_POLICY], "frame-ancestors 'none'");
+        assert_eq!(console["x-content-type-options"], "nosniff");
+
+        let public = served("/s/23456789abc", page).await;
+        assert_eq!(public[REFERRER_POLICY], "no-referrer");
+        assert!(public.get("x-frame-options").is_none());
+
+        let own = served("/f/a/b/c", || {
+            let mut response = Response::new(axum::body::Body::empty());
+            response.headers_mut().insert(
+                CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("frame-ancestors https://shop.example"),
+            );
+            response
+        })
+        .await;
+        assert_eq!(
+            own[CONTENT_SECURITY_POLICY],
+            "frame-ancestors https://shop.example"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_redirect_renders_nothing_and_gets_none_of_them() {
+        for path in ["/s/23456789abc", "/flows"] {
+            let headers = served(path, || {
+                axum::response::Redirect::to("/f/a/b/c").into_response()
+            })
+            .await;
+            assert_eq!(headers.len(), 1, "{path}: only its Location, {headers:?}");
+        }
+    }
 
     #[test]
     fn a_player_page_is_framed_by_its_origins_or_by_nobody() {

@@ -19,7 +19,7 @@ use crate::links::cache::CachedPage;
 use crate::links::open::{CheckedLink, LinkRecord, Verdict};
 use crate::links::LinkStore;
 use crate::runs::RunStore;
-use crate::security::random_bytes;
+use crate::security::nonce;
 use app::domain::link::LinkRefusal;
 use app::domain::run::{
     BackToLink, Playing, RecipientPage, Refusal, RunProblem, RunState, RunToken, RunView, StartFrom,
@@ -28,8 +28,6 @@ use app::ports::{Ports, RunError};
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
 use leptos::config::LeptosOptions;
@@ -70,10 +68,6 @@ impl PageHeaders<'_> {
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
     }
-}
-
-fn fresh_nonce() -> Option<String> {
-    random_bytes::<16>().ok().map(|b| URL_SAFE_NO_PAD.encode(b))
 }
 
 fn unavailable() -> Response {
@@ -143,9 +137,7 @@ pub async fn open_page(State(state): State<Arc<PlayerState>>, request: Request) 
             return refusal_page(&state, request, Refusal::Link(refusal), headers).await;
         }
     };
-    let Some(nonce) = fresh_nonce() else {
-        return unavailable();
-    };
+    let nonce = nonce();
     let mut rendered = render(&state, request, RecipientPage(Ok(first)), None, &nonce).await;
     if rendered.status() != StatusCode::OK {
         // Not a page to keep; it still carries the link's policy and, if protected, no-store.
@@ -232,9 +224,7 @@ pub async fn run_page(
         record: record.as_deref(),
         no_store: true,
     };
-    let Some(nonce) = fresh_nonce() else {
-        return unavailable();
-    };
+    let nonce = nonce();
     let mut response = render(&state, request, RecipientPage(page), None, &nonce).await;
     headers.apply(&mut response, &nonce);
     response
@@ -275,9 +265,7 @@ pub async fn refused_page(
         record: record.as_deref(),
         no_store: true,
     };
-    let Some(nonce) = fresh_nonce() else {
-        return unavailable();
-    };
+    let nonce = nonce();
     let mut response = render(&state, request, RecipientPage(Err(refusal)), back, &nonce).await;
     headers.apply(&mut response, &nonce);
     response
@@ -289,9 +277,7 @@ async fn refusal_page(
     refusal: Refusal,
     headers: PageHeaders<'_>,
 ) -> Response {
-    let Some(nonce) = fresh_nonce() else {
-        return unavailable();
-    };
+    let nonce = nonce();
     let mut response = render(state, request, RecipientPage(Err(refusal)), None, &nonce).await;
     headers.apply(&mut response, &nonce);
     response
@@ -335,9 +321,7 @@ async fn cut_at_nonce(response: Response, nonce: &str) -> Option<CachedPage> {
 }
 
 fn serve(page: &CachedPage, headers: &PageHeaders<'_>) -> Response {
-    let Some(nonce) = fresh_nonce() else {
-        return unavailable();
-    };
+    let nonce = nonce();
     let mut response = Response::new(Body::from(page.pieces.join(nonce.as_str())));
     response.headers_mut().insert(
         CONTENT_TYPE,

@@ -21,7 +21,7 @@
 
 use app::domain::link::LinkAddress;
 use app::domain::params::UrlParams;
-use app::domain::query::encode_component;
+use app::domain::query::encode_component_into;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -83,22 +83,29 @@ impl<'a> LinkClaims<'a> {
     }
 
     pub fn canonical(&self) -> String {
+        use std::fmt::Write;
+        // Written in place: this runs on every protected open, and per-line `format!`s showed there.
+        // (Writing to a `String` cannot fail.)
         let mut out = String::with_capacity(256);
         out.push_str("FLOWSHARE-LINK-V1\n");
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "app:{}\nflow:{}\nlink:{}\n",
             self.application, self.flow, self.link_id
-        ));
+        );
         match self.expires_at {
-            Some(at) => out.push_str(&format!("expires:{at}\n")),
+            Some(at) => _ = writeln!(out, "expires:{at}"),
             None => out.push_str("expires:never\n"),
         }
-        out.push_str(&format!("key-version:{}\n", self.key_version));
+        let _ = writeln!(out, "key-version:{}", self.key_version);
         match self.params {
             Some(params) => {
-                out.push_str(&format!("params:{}\n", params.len()));
+                let _ = writeln!(out, "params:{}", params.len());
                 for p in params.iter() {
-                    out.push_str(&format!("{}={}\n", p.name(), encode_component(p.value())));
+                    out.push_str(p.name());
+                    out.push('=');
+                    encode_component_into(&mut out, p.value());
+                    out.push('\n');
                 }
             }
             None => out.push_str("params:unchecked\n"),

@@ -12,7 +12,7 @@
 //! the router, the page cache and the dialog's preview all share.
 
 use super::super::params::{is_valid_name, ParamError, UrlParams, RESERVED_PREFIX};
-use super::super::query::encode_component;
+use super::super::query::encodes_to;
 use super::super::slug::FlowSlug;
 use std::fmt::Write as _;
 
@@ -185,7 +185,7 @@ fn canonical_component(raw: &str) -> Result<String, BadAddress> {
         }
     }
     let text = String::from_utf8(out).map_err(|_| BadAddress::NotCanonical(raw.to_owned()))?;
-    if encode_component(&text) != raw {
+    if !encodes_to(&text, raw) {
         return Err(BadAddress::NotCanonical(raw.to_owned()));
     }
     Ok(text)
@@ -266,18 +266,34 @@ impl LinkAddress {
 
     /// `/f/{application}/{flow}/{link}`
     pub fn path(&self) -> String {
-        format!(
-            "{FULL_PREFIX}{}/{}/{}",
+        let mut out = String::with_capacity(64);
+        self.write_path(&mut out);
+        out
+    }
+
+    fn write_path(&self, out: &mut String) {
+        for part in [
+            FULL_PREFIX,
             self.application.as_str(),
+            "/",
             self.flow.as_str(),
-            self.link.as_str()
-        )
+            "/",
+            self.link.as_str(),
+        ] {
+            out.push_str(part);
+        }
     }
 
     /// The query, in the one spelling `parse` accepts.
     pub fn query(&self) -> String {
-        let mut out = self.params.to_query();
-        if !out.is_empty() {
+        let mut out = String::with_capacity(128);
+        self.write_query(&mut out);
+        out
+    }
+
+    fn write_query(&self, out: &mut String) {
+        self.params.write_query(out);
+        if !self.params.is_empty() {
             out.push('&');
         }
         let _ = write!(out, "{KEY_VERSION_PARAM}={}", self.key_version);
@@ -287,12 +303,16 @@ impl LinkAddress {
         if let Some(token) = &self.token {
             let _ = write!(out, "&{SIGNATURE_PARAM}={}", token.as_str());
         }
-        out
     }
 
     /// The path and query: what a short link redirects to, and the key of a rendered page.
+    /// (Written in one go: it is built on every open.)
     pub fn path_and_query(&self) -> String {
-        format!("{}?{}", self.path(), self.query())
+        let mut out = String::with_capacity(192);
+        self.write_path(&mut out);
+        out.push('?');
+        self.write_query(&mut out);
+        out
     }
 
     /// The full link under an application's public base URL (no trailing slash).
