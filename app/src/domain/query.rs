@@ -283,13 +283,25 @@ mod tests {
     }
 
     proptest! {
+        /// The check accepts exactly the encoding: itself, and no spelling one character away.
         #[test]
         fn checking_an_encoding_agrees_with_writing_it(
             text in any::<String>(),
-            raw in "[A-Za-z0-9%._~-]{0,12}",
+            at in any::<prop::sample::Index>(),
+            with in "[A-Za-z0-9%._~ -]",
+            edit in 0usize..3,
         ) {
-            prop_assert!(encodes_to(&text, &encode_component(&text)));
-            prop_assert_eq!(encodes_to(&text, &raw), encode_component(&text) == raw);
+            let encoded = encode_component(&text);
+            prop_assert!(encodes_to(&text, &encoded));
+            let mut raw: Vec<char> = encoded.chars().collect();
+            let i = if raw.is_empty() { 0 } else { at.index(raw.len()) };
+            match edit {
+                0 if !raw.is_empty() => { raw.remove(i); }
+                1 if !raw.is_empty() => raw[i] = with.chars().next().unwrap_or('x'),
+                _ => raw.insert(i, with.chars().next().unwrap_or('x')),
+            }
+            let raw: String = raw.into_iter().collect();
+            prop_assert_eq!(encodes_to(&text, &raw), encoded == raw);
         }
     }
 

@@ -28,7 +28,7 @@ pub fn player_policy<'a>(nonce: &str, ancestors: impl IntoIterator<Item = &'a st
         policy.push_str(part);
     }
     let mut framed = false;
-    for origin in ancestors {
+    for origin in ancestors.into_iter().filter(|o| !o.is_empty()) {
         policy.push(' ');
         policy.push_str(origin);
         framed = true;
@@ -102,10 +102,15 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let Ok(mut response) = ready!(this.served.poll(cx));
-        // A redirect renders nothing, so nothing in it can be sniffed, framed or leak a referrer
-        // (the page it leads to carries its own headers). Left off, the short-link redirect, the
-        // busiest response there is, stays small.
-        if !response.status().is_redirection() {
+        // A redirect with somewhere to go is followed, never rendered: nothing in it can be
+        // sniffed or framed, and the page it leads to (always on this server: every Location
+        // written here is a local path) carries its own headers. Its Referrer-Policy would only
+        // govern that next request, whose referrer is the page that started the navigation, never
+        // the redirecting URL, under that page's own policy. Left off, the short-link redirect,
+        // the busiest response there is, stays small.
+        let followed = response.status().is_redirection()
+            && response.headers().contains_key(http::header::LOCATION);
+        if !followed {
             add_defaults(response.headers_mut(), *this.public);
         }
         Poll::Ready(Ok(response))
@@ -177,6 +182,17 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_3xx_without_a_location_is_shown_and_gets_them() {
+        let headers = served("/flows", || {
+            let mut response = Response::new(axum::body::Body::from("<p>choose</p>"));
+            *response.status_mut() = http::StatusCode::MULTIPLE_CHOICES;
+            response
+        })
+        .await;
+        assert_eq!(headers["x-frame-options"], "DENY");
+    }
+
+    #[tokio::test]
     async fn a_redirect_renders_nothing_and_gets_none_of_them() {
         for path in ["/s/23456789abc", "/flows"] {
             let headers = served(path, || {
@@ -193,10 +209,11 @@ mod tests {
         let policy = policy.to_str().expect("ascii");
         assert!(policy.contains("'nonce-N0nce'"));
         assert!(policy.ends_with("frame-ancestors https://a.example https://b.example"));
-        let none = player_policy("N0nce", []);
-        assert!(none
-            .to_str()
-            .expect("ascii")
-            .ends_with("frame-ancestors 'none'"));
+        for none in [player_policy("N0nce", []), player_policy("N0nce", [""])] {
+            assert!(none
+                .to_str()
+                .expect("ascii")
+                .ends_with("frame-ancestors 'none'"));
+        }
     }
 }

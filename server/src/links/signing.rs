@@ -157,7 +157,8 @@ mod tests {
              expires:1795628940\nkey-version:3\nparams:2\nname=Ada%20Lovelace\norder=A-17\n"
         );
         let token = claims.sign(&key());
-        assert_eq!(token.len(), 43, "256-bit MAC in unpadded base64url");
+        // Pinned: any change to the canonical form or the MAC would break every link already out.
+        assert_eq!(token, "OInL4qgeGcTee3tqozpd2ibWUlezUrUtdZkTAHGh-s8");
         assert!(claims.verify(&key(), &token));
         assert!(
             !claims.verify(&AppKey::new(vec![7; 32]), &token),
@@ -165,6 +166,22 @@ mod tests {
         );
         assert!(!claims.verify(&key(), "not base64!"));
         assert!(!claims.verify(&key(), &token[..42]));
+    }
+
+    #[test]
+    fn parameter_values_are_signed_as_their_utf8_bytes_percent_encoded() {
+        let params = UrlParams::parse("name=Zoë&note=1+1 ~ 2").expect("params");
+        let claims = LinkClaims {
+            application: "a",
+            flow: "f",
+            link_id: "l",
+            expires_at: None,
+            key_version: 1,
+            params: Some(&params),
+        };
+        assert!(claims
+            .canonical()
+            .ends_with("params:2\nname=Zo%C3%AB\nnote=1%2B1%20~%202\n"));
     }
 
     #[test]

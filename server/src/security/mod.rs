@@ -16,7 +16,9 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {
 
 /// A fresh nonce for one page's scripts: 128 bits in base64url from the thread's CSPRNG
 /// (`rand`'s ChaCha12, seeded and reseeded from the operating system), not the operating
-/// system's directly: a system call per page showed in the link-open benchmark.
+/// system's directly: a system call per page showed in the link-open benchmark. (Should the
+/// operating system's source fail when a thread first draws from it, `rand` panics and that one
+/// request's connection is dropped.)
 pub fn nonce() -> String {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
