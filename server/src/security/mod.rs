@@ -1,5 +1,6 @@
-//! Secrets and the operations on them: randomness (from the OS, and per-thread for nonces), password hashing, session-token
-//! hashing; and the limits that keep clients from trying them (or anything else) too often.
+//! Secrets and the operations on them: randomness (from the OS, and per thread for nonces),
+//! password hashing, session-token hashing; and the limits that keep clients from trying them (or
+//! anything else) too often.
 //! Every secret type here has a `Debug` that prints nothing of the secret.
 
 pub mod limits;
