@@ -168,33 +168,29 @@ mod tests {
         assert!(!claims.verify(&key(), &token[..42]));
     }
 
-    #[test]
-    fn parameter_values_are_signed_as_their_utf8_bytes_percent_encoded() {
-        let params = UrlParams::parse("name=Zoë&note=1+1 ~ 2").expect("params");
-        let claims = LinkClaims {
+    /// A never-expiring link `l` of flow `f` in application `a`, under key version 1.
+    fn plain(params: Option<&UrlParams>) -> LinkClaims<'_> {
+        LinkClaims {
             application: "a",
             flow: "f",
             link_id: "l",
             expires_at: None,
             key_version: 1,
-            params: Some(&params),
-        };
-        assert!(claims
+            params,
+        }
+    }
+
+    #[test]
+    fn parameter_values_are_signed_as_their_utf8_bytes_percent_encoded() {
+        let params = UrlParams::parse("name=Zoë&note=1+1 ~ 2").expect("params");
+        assert!(plain(Some(&params))
             .canonical()
             .ends_with("params:2\nname=Zo%C3%AB\nnote=1%2B1%20~%202\n"));
     }
 
     #[test]
     fn unchecked_parameters_are_left_out_of_the_signature() {
-        let claims = LinkClaims {
-            application: "a",
-            flow: "f",
-            link_id: "l",
-            expires_at: None,
-            key_version: 1,
-            params: None,
-        };
-        assert!(claims
+        assert!(plain(None)
             .canonical()
             .ends_with("expires:never\nkey-version:1\nparams:unchecked\n"));
     }
