@@ -9,7 +9,7 @@ use app::api::campaigns::{
     UploadCheck,
 };
 use app::domain::api_key::{ApiKeySummary, ApiScope, ApiSecret};
-use app::domain::campaign::{Campaign, CampaignSummary, UploadProgress, UploadState};
+use app::domain::campaign::{Campaign, CampaignSummary, UploadJob, UploadProgress, UploadState};
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::api_v1::{ApiBatch, ApiLink, ApiLinkPage, ApiLinkStatus};
@@ -563,6 +563,39 @@ async fn upload(app: &TestApp, cookie: &str, campaign: &str, csv: &str) -> TestR
     .await
 }
 
+/// The job an upload's check started; fails the test if the file was refused instead.
+fn started_job(started: &TestResponse) -> UploadJob {
+    match serde_json::from_str(&started.body).expect("a check") {
+        UploadCheck::Started(job) => job,
+        refused => panic!("expected a start: {refused:?}"),
+    }
+}
+
+/// Asks for the job's progress, as the page does, until it is no longer running (failing the
+/// test if that takes more than a minute).
+async fn finished(app: &TestApp, cookie: &str, job: &UploadJob) -> UploadProgress {
+    let polled = async {
+        loop {
+            let asked = app
+                .call(
+                    CampaignUploadProgress::PATH,
+                    &[("job", &job.id)],
+                    Some(cookie),
+                )
+                .await;
+            assert_eq!(asked.status, StatusCode::OK, "{asked:?}");
+            let progress: UploadProgress = serde_json::from_str(&asked.body).expect("progress");
+            if progress.state != UploadState::Running {
+                return progress;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), polled)
+        .await
+        .expect("the upload finished within a minute")
+}
+
 app_tests!(
     a_csv_upload_makes_a_link_per_row_and_gives_back_a_csv_of_them,
     |app| async move {
@@ -604,27 +637,9 @@ app_tests!(
         // A good file: its links made while progress is asked for, then downloaded.
         let csv = "name,customer\nAda Lovelace,1\n\"Hopper, Grace\",2\n=cmd,3\n";
         let started = upload(&app, &publisher, DEMO_CAMPAIGN, csv).await;
-        let UploadCheck::Started(job) = serde_json::from_str(&started.body).expect("a check")
-        else {
-            panic!("expected a start: {}", started.body);
-        };
+        let job = started_job(&started);
         assert_eq!(job.rows, 3);
-        let mut progress: UploadProgress;
-        loop {
-            let asked = app
-                .call(
-                    CampaignUploadProgress::PATH,
-                    &[("job", &job.id)],
-                    Some(&publisher),
-                )
-                .await;
-            assert_eq!(asked.status, StatusCode::OK, "{asked:?}");
-            progress = serde_json::from_str(&asked.body).expect("progress");
-            if progress.state != UploadState::Running {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        let progress = finished(&app, &publisher, &job).await;
         assert_eq!(progress.state, UploadState::Done);
         assert_eq!(progress.made, 3);
         assert_eq!(link_count(&app).await, before + 3);
@@ -974,25 +989,11 @@ app_tests!(
         let csv = format!("customer\n{rows}");
         let started = upload(&app, &publisher, DEMO_CAMPAIGN, &csv).await;
         assert_eq!(started.status, StatusCode::OK, "{started:?}");
-        let UploadCheck::Started(job) = serde_json::from_str(&started.body).expect("a check")
-        else {
-            panic!("expected a start: {}", started.body);
-        };
-        loop {
-            let asked = app
-                .call(
-                    CampaignUploadProgress::PATH,
-                    &[("job", &job.id)],
-                    Some(&publisher),
-                )
-                .await;
-            let progress: UploadProgress = serde_json::from_str(&asked.body).expect("progress");
-            if progress.state != UploadState::Running {
-                assert_eq!(progress.state, UploadState::Done);
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        let job = started_job(&started);
+        assert_eq!(
+            finished(&app, &publisher, &job).await.state,
+            UploadState::Done
+        );
         assert_eq!(link_count(&app).await, before + 301);
         // Then the budget is spent: the next upload waits, and makes nothing.
         let limited = upload(&app, &publisher, DEMO_CAMPAIGN, "customer\n1\n").await;

@@ -186,12 +186,8 @@ mod hydrate {
                     return;
                 }
             };
-            // What is sent is the text as JSON: quotes and line breaks take two characters.
-            let sent = text.len()
-                + text
-                    .bytes()
-                    .filter(|b| matches!(b, b'"' | b'\\' | b'\n' | b'\r' | b'\t'))
-                    .count();
+            // What is sent is the text as JSON, escapes and all.
+            let sent = serde_json::to_string(&text).map_or(usize::MAX, |json| json.len());
             if sent > MAX_UPLOAD_SENT {
                 stage.set(Stage::Refused(
                     "The file is too large to send in one upload; split it into smaller files."

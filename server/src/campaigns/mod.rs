@@ -304,10 +304,12 @@ impl Campaigns for CampaignStore {
         self.links
             .check_shareable(by, &stored.campaign.preset)
             .await?;
-        // Charged once everything is checked: a refused upload costs nothing.
-        self.uploads.may_start(by)?;
-        budget(rows.params.len()).map_err(CampaignError::Limited)?;
-        self.uploads.start(self.clone(), by.clone(), stored, rows)
+        // Charged once everything is checked and there is room: a refused upload costs nothing.
+        let count = rows.params.len();
+        self.uploads
+            .start(self.clone(), by.clone(), stored, rows, || {
+                budget(count).map_err(CampaignError::Limited)
+            })
     }
 
     async fn upload_progress(

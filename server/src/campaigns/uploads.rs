@@ -92,14 +92,6 @@ impl Uploads {
             .cloned()
     }
 
-    /// Whether `by` may start an upload now (asked before their budget is charged; `start`
-    /// asks again).
-    pub fn may_start(&self, by: &UserView) -> Result<(), CampaignError> {
-        let mut jobs = self.lock();
-        jobs.retain(|_, u| u.started.elapsed() < KEPT_FOR);
-        Self::room_for(&jobs, by).map(|_| ())
-    }
-
     /// Whether there is room for one more upload of `by`'s, and which of theirs must go to make
     /// it: their oldest finished ones beyond [`MAX_PER_OWNER`]. Removes nothing itself.
     fn room_for(
@@ -124,13 +116,16 @@ impl Uploads {
         Ok(going)
     }
 
-    /// Starts making the links of checked `rows`: one upload at a time per user.
+    /// Starts making the links of checked `rows`: one upload at a time per user. `charge` takes
+    /// the upload's cost from its owner's budget once there is room for it, under the same lock,
+    /// so two uploads sent at once cannot both be charged when only one can start.
     pub fn start(
         &self,
         store: CampaignStore,
         by: UserView,
         campaign: StoredCampaign,
         rows: CampaignRows,
+        charge: impl FnOnce() -> Result<(), CampaignError>,
     ) -> Result<UploadJob, CampaignError> {
         let id = crate::security::random_bytes::<16>()
             .map(|bytes| URL_SAFE_NO_PAD.encode(bytes))
@@ -146,7 +141,9 @@ impl Uploads {
         {
             let mut jobs = self.lock();
             jobs.retain(|_, u| u.started.elapsed() < KEPT_FOR);
-            for going in Self::room_for(&jobs, &by)? {
+            let going = Self::room_for(&jobs, &by)?;
+            charge()?;
+            for going in going {
                 jobs.remove(&going);
             }
             jobs.insert(id.clone(), upload.clone());

@@ -95,7 +95,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
     #[error("database error (direct SQLite connection): {0}")]
-    SqliteRead(#[from] rusqlite::Error),
+    Sqlite(#[from] rusqlite::Error),
     #[error("the database holds a value this version does not understand: {0}")]
     Corrupt(String),
 }

@@ -16,6 +16,7 @@ use app::domain::{
 use app::ports::ShareError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use std::borrow::Cow;
 
 /// How often a short code is drawn again when it collides with an existing one. With 2^54
 /// possible codes a single retry is already astronomically unlikely.
@@ -262,13 +263,22 @@ fn plan_link(request: &ShareRequest, target: &TargetRow, now_secs: i64) -> Store
     })
 }
 
-/// A campaign's request as its links are made: Protect URL off is a floor, not a promise — while
-/// the pair is Protected its links are protected anyway, so a system holding a key cannot make
-/// unsigned links of a protected flow through a campaign saved while the pair was Open.
-fn for_campaign(request: &ShareRequest, target: &TargetRow) -> ShareRequest {
-    ShareRequest {
-        protect: request.protect || target.protected,
-        ..request.clone()
+/// The request as its links are made. For a campaign, Protect URL off is a floor, not a promise:
+/// while the pair is Protected its links are protected anyway, so a system holding a key cannot
+/// make unsigned links of a protected flow through a campaign saved while the pair was Open.
+/// (Copied only when that changes it: this is on every link made.)
+fn as_made<'a>(
+    request: &'a ShareRequest,
+    target: &TargetRow,
+    campaign: Option<i64>,
+) -> Cow<'a, ShareRequest> {
+    if campaign.is_some() && target.protected && !request.protect {
+        Cow::Owned(ShareRequest {
+            protect: true,
+            ..request.clone()
+        })
+    } else {
+        Cow::Borrowed(request)
     }
 }
 
@@ -481,10 +491,8 @@ impl LinkStore {
     ) -> Result<GeneratedLink, ShareError> {
         let backend = |e: StoreError| ShareError::Backend(e.for_port("generating a link"));
         let (flow, target) = self.checked_target(by, request).await?;
-        let request = &match campaign {
-            Some(_) => for_campaign(request, &target),
-            None => request.clone(),
-        };
+        let made = as_made(request, &target, campaign);
+        let request = made.as_ref();
         let plan = plan_link(request, &target, now_millis() / 1_000).map_err(backend)?;
         let short_url = self
             .insert_link(by, request, flow.id, &target, &plan, campaign)
@@ -542,10 +550,8 @@ impl LinkStore {
         let backend =
             |e: StoreError| ShareError::Backend(e.for_port("generating a batch of links"));
         let (flow, target) = self.checked_target(by, template).await?;
-        let template = &match origin.campaign {
-            Some(_) => for_campaign(template, &target),
-            None => template.clone(),
-        };
+        let made = as_made(template, &target, origin.campaign);
+        let template = made.as_ref();
         let now = now_millis();
         let mut planned = Vec::with_capacity(rows.len());
         for params in rows {
