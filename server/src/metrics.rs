@@ -118,6 +118,20 @@ fn handles() -> Option<&'static Handles> {
     HANDLES.get()
 }
 
+/// Folds the latencies recorded since the last upkeep into the histograms, every `every`, until
+/// the runtime stops. The recorder keeps each recorded value until an upkeep: a
+/// scrape runs one, but without a scraper (none configured yet, or one that is down) the values
+/// would pile up, 8 bytes per request, without bound.
+pub fn keep_up(handle: &'static PrometheusHandle, every: Duration) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            handle.run_upkeep();
+        }
+    });
+}
+
 /// The scrape: the pool's state read now, then everything recorded so far.
 pub fn render(handle: &PrometheusHandle, db: &Db) -> String {
     let (size, idle) = match db {

@@ -1,5 +1,5 @@
 //! Building and running the web application: the axum router with the Leptos pages and server
-//! functions, the backend ports in context, and the headers every response carries.
+//! functions and the backend ports in context, behind the edge of `http::front`.
 
 use crate::db::Store;
 use crate::http;
@@ -38,7 +38,7 @@ pub struct Edge {
     pub limits: Arc<Limits>,
 }
 
-pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
+pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> http::front::Front {
     let Edge {
         cookies,
         origin,
@@ -59,8 +59,8 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
         cookies,
         public_origin: origin.as_str().into(),
     };
-    // Recipients' pages get a handler of their own (one check per request, cached renderings);
-    // everything else is routed by Leptos.
+    // Recipients' pages get handlers of their own, dispatched in `http::front` (one check per
+    // request, cached renderings); the console's pages are routed by Leptos.
     let (player_routes, console_routes): (Vec<_>, Vec<_>) = route_list()
         .into_iter()
         .partition(|route| is_public_path(route.path()));
@@ -69,43 +69,31 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
         3,
         "the link's, a run's and a refusal's page"
     );
-    let player = Arc::new(http::player::PlayerState {
-        links: store.links.clone(),
-        runs: store.runs.clone(),
-        ports: ports.clone(),
-        options: options.clone(),
-    });
+    let pages = http::front::Pages {
+        short: Arc::new(http::short::ShortState {
+            links: store.links.clone(),
+            limits: limits.clone(),
+        }),
+        player: Arc::new(http::player::PlayerState {
+            links: store.links.clone(),
+            runs: store.runs.clone(),
+            ports: ports.clone(),
+            options: options.clone(),
+        }),
+    };
     let export = Arc::new(http::export::ExportState {
         ports: ports.clone(),
         runs: store.runs.clone(),
         campaigns: store.campaigns.clone(),
     });
     let context = move || provide_context(ports.clone());
-    let public_routes = Router::new()
-        .route("/s/{code}", get(http::short::short_link))
-        .with_state(Arc::new(http::short::ShortState {
-            links: store.links.clone(),
-            limits: limits.clone(),
-        }))
-        .merge(
-            Router::new()
-                .route(
-                    "/f/{application}/{flow}/{link}",
-                    get(http::player::open_page),
-                )
-                .route("/r/{token}", get(http::player::run_page))
-                .route("/refused/{code}", get(http::player::refused_page))
-                .with_state(player),
+    let other_routes = Router::new()
+        .route("/flows/{slug}/results.csv", get(http::export::results_csv))
+        .route(
+            "/campaigns/uploads/{job}/links.csv",
+            get(http::export::upload_links_csv),
         )
-        .merge(
-            Router::new()
-                .route("/flows/{slug}/results.csv", get(http::export::results_csv))
-                .route(
-                    "/campaigns/uploads/{job}/links.csv",
-                    get(http::export::upload_links_csv),
-                )
-                .with_state(export),
-        )
+        .with_state(export)
         .merge(crate::api_v1::routes(crate::api_v1::ApiState {
             keys: store.keys.clone(),
             flows: store.flows.clone(),
@@ -121,12 +109,14 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
-        .merge(public_routes)
-        .layer(http::csrf::SameOriginLayer { origin })
-        .layer(http::headers::SecurityHeadersLayer)
-        .layer(http::observe::ObserveLayer { proxies });
-    // Health checks are added after the layers: a balancer's polling is not logged, timed or limited.
-    router.merge(http::health::routes(store.db().clone()))
+        .merge(other_routes);
+    http::front::Front::new(
+        http::health::routes(store.db().clone()),
+        pages,
+        router,
+        http::observe::ObserveLayer { proxies },
+        http::csrf::SameOriginLayer { origin },
+    )
 }
 
 /// `/metrics`, for a listener of its own (`--metrics-listen`): never on the public one.
@@ -208,6 +198,7 @@ pub async fn serve(
             .await
             .map_err(CliError::Serve)?;
         let metrics_app = metrics_router(&store);
+        crate::metrics::keep_up(crate::metrics::install(), Duration::from_secs(5));
         tokio::spawn(async move {
             if let Err(err) = axum::serve(metrics, metrics_app).await {
                 tracing::error!(error = %err, "the metrics listener stopped");
@@ -220,7 +211,9 @@ pub async fn serve(
     // The peer's address reaches the handlers: every rate limit is keyed by it.
     let server = axum::serve(
         listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+            std::net::SocketAddr,
+        >(app),
     )
     .with_graceful_shutdown({
         let stopping = stopping.clone();

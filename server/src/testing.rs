@@ -180,7 +180,7 @@ macro_rules! engine_tests {
 /// The whole web application over a test store, driven in-process with `tower::ServiceExt::oneshot`.
 pub struct TestApp {
     pub test_store: TestStore,
-    router: axum::Router,
+    router: crate::http::front::Front,
 }
 
 /// The console's public URL in tests: its origin is what the test browser's posts come from.

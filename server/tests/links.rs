@@ -92,6 +92,46 @@ app_tests!(
 );
 
 app_tests!(
+    recipients_pages_are_read_only_and_only_their_exact_shapes_are_theirs,
+    |app| async move {
+        let link = generate(&app, "order-status-lookup", "help-centre", "", false).await;
+        let short = local(link.short_url.as_deref().expect("short link"));
+        let short = short.trim_end_matches('?');
+        let full = local(&link.full_url);
+        for path in [short, full.as_str(), "/r/some-token", "/refused/not-valid"] {
+            let request = http::Request::post(path)
+                .header("origin", server::testing::CONSOLE_URL)
+                .body(axum::body::Body::empty())
+                .expect("request");
+            let response = app.send(request).await;
+            assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+            assert_eq!(response.header("allow"), Some("GET,HEAD"), "{path}");
+            assert!(
+                response.header("x-request-id").is_some(),
+                "observed: {path}"
+            );
+        }
+        // One segment too many or too few is no recipient's page: the console's "not found".
+        for path in [
+            format!("{short}/"),
+            format!("{short}/x"),
+            "/f/help-centre/order-status-lookup".into(),
+        ] {
+            let response = app.get(&path, None).await;
+            assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
+        }
+        // ...while the exact shape is, even with a code no one drew.
+        let unknown = app.get("/s/22222222222", None).await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        assert!(
+            unknown.body.contains("This link does not exist"),
+            "{}",
+            unknown.body
+        );
+    }
+);
+
+app_tests!(
     an_open_web_page_link_lets_recipients_change_parameters_but_not_be_framed,
     |app| async move {
         let link = generate(

@@ -26,14 +26,22 @@ struct Readiness {
     last: tokio::sync::Mutex<Option<(Instant, Result<(), String>)>>,
 }
 
+const HEALTHZ: &str = "/healthz";
+const READYZ: &str = "/readyz";
+
+/// Whether `path` is one of the checks (answered before any other layer, see `front`).
+pub fn is_health_check(path: &str) -> bool {
+    path == HEALTHZ || path == READYZ
+}
+
 pub fn routes(db: Db) -> Router {
     let readiness = Arc::new(Readiness {
         db,
         last: tokio::sync::Mutex::new(None),
     });
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .route(HEALTHZ, get(healthz))
+        .route(READYZ, get(readyz))
         .with_state(readiness)
 }
 

@@ -1,13 +1,16 @@
-//! The public pages as plain axum handlers: the recipient's page (`player`), short-link redirects
-//! (`short`), a flow's results as CSV (`export`), the security headers every response carries (`headers`), the cross-site check on
-//! every state-changing request made with a session (`csrf`), and who the client is for the rate
-//! limits (`client_ip`), each request's id, log span and timing (`observe`), and the health checks
-//! for load balancers (`health`). The console's pages and server functions are Leptos's, routed in
-//! `crate::startup`.
+//! The HTTP edge. `front` is the service every connection is served by: it answers the health
+//! checks for load balancers (`health`), stamps every other request with its id, log span and
+//! timing (`observe`) and who the client is for the rate limits (`client_ip`), adds the security
+//! headers (`headers`), refuses cross-site state changes made with a session (`csrf`), and sends
+//! recipients' pages to their plain handlers here: the link's page, a run's and a refusal's
+//! (`player`) and short-link redirects (`short`). Everything else (the console's Leptos pages
+//! and server functions, the API, a flow's results as CSV in `export`) is routed by axum, set up
+//! in `crate::startup`.
 
 pub mod client_ip;
 pub mod csrf;
 pub mod export;
+pub mod front;
 pub mod headers;
 pub mod health;
 pub mod observe;

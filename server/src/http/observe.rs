@@ -36,18 +36,42 @@ fn request_id(request: &Request) -> HeaderValue {
     if let Some(sent) = sent {
         return sent.clone();
     }
-    static PREFIX: OnceLock<String> = OnceLock::new();
+    static PREFIX: OnceLock<[u8; 8]> = OnceLock::new();
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let prefix = PREFIX.get_or_init(|| {
         let bytes = crate::security::random_bytes::<4>().unwrap_or_default();
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        let mut prefix = [0; 8];
+        for (i, b) in bytes.iter().enumerate() {
+            prefix[2 * i] = HEX[usize::from(b >> 4)];
+            prefix[2 * i + 1] = HEX[usize::from(b & 0xf)];
+        }
+        prefix
     });
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let mut id = String::with_capacity(prefix.len() + 17);
-    id.push_str(prefix);
-    id.push('-');
-    let _ = std::fmt::Write::write_fmt(&mut id, format_args!("{n:x}"));
-    HeaderValue::try_from(id).unwrap_or(HeaderValue::from_static("-"))
+    own_id(prefix, NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// `{prefix}-{n in hex}`, written by hand: `format!` showed in the short-link profile.
+fn own_id(prefix: &[u8; 8], n: u64) -> HeaderValue {
+    let mut id = [0u8; 8 + 1 + 16];
+    id[..8].copy_from_slice(prefix);
+    id[8] = b'-';
+    let digits = (64 - n.leading_zeros()).div_ceil(4).max(1) as usize;
+    for i in 0..digits {
+        id[9 + digits - 1 - i] = HEX[((n >> (4 * i)) & 0xf) as usize];
+    }
+    HeaderValue::from_bytes(&id[..9 + digits]).unwrap_or(HeaderValue::from_static("-"))
+}
+
+/// Who sent `request`, as [`Observe`] found out. A request that did not pass through it (which
+/// the router never sends) shares the unspecified address's budgets rather than having none.
+pub fn client_of(request: &Request) -> ClientIp {
+    request
+        .extensions()
+        .get::<ClientIp>()
+        .copied()
+        .unwrap_or(ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED)))
 }
 
 /// The path as logged: what opens a link is left out.
@@ -173,5 +197,17 @@ mod tests {
         }
         let (one, two) = (with("a b"), with("a b"));
         assert_ne!(one, two, "fresh ids are distinct");
+    }
+
+    #[test]
+    fn own_ids_are_the_prefix_and_the_counter_in_hex() {
+        for (n, id) in [
+            (0, "0a1b2c3d-0"),
+            (1, "0a1b2c3d-1"),
+            (0xabc, "0a1b2c3d-abc"),
+            (u64::MAX, "0a1b2c3d-ffffffffffffffff"),
+        ] {
+            assert_eq!(own_id(b"0a1b2c3d", n), id);
+        }
     }
 }

@@ -26,7 +26,7 @@ use app::domain::run::{
 };
 use app::ports::{Ports, RunError};
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
@@ -78,13 +78,16 @@ fn unavailable() -> Response {
         .into_response()
 }
 
-/// State is shared behind one `Arc`: cloning it per request is one counter, not one per field.
-pub async fn open_page(State(state): State<Arc<PlayerState>>, request: Request) -> Response {
+/// `GET /f/{application}/{flow}/{link}?…`: the link's page (routed in `front`).
+pub async fn open_page(state: &PlayerState, request: Request) -> Response {
     // Read before the check: a page rendered from a record that an invalidation overtook is not kept.
     let seen = state.links.cache().generation();
-    let path = request.uri().path().to_owned();
-    let query = request.uri().query().unwrap_or_default().to_owned();
-    let verdict = match state.links.check(&path, &query).await {
+    // Split, so the address is read in place while the check awaits (a request is not `Sync`).
+    let (parts, body) = request.into_parts();
+    let (path, query) = (parts.uri.path(), parts.uri.query().unwrap_or_default());
+    let verdict = state.links.check(path, query).await;
+    let request = Request::from_parts(parts, body);
+    let verdict = match verdict {
         Ok(verdict) => verdict,
         Err(err) => {
             tracing::error!(error = %err, "opening a link");
@@ -94,7 +97,7 @@ pub async fn open_page(State(state): State<Arc<PlayerState>>, request: Request) 
                 no_store: true,
             };
             return refusal_page(
-                &state,
+                state,
                 request,
                 Refusal::Link(LinkRefusal::FlowUnavailable),
                 headers,
@@ -114,7 +117,7 @@ pub async fn open_page(State(state): State<Arc<PlayerState>>, request: Request) 
                 record: own.as_deref(),
                 no_store: true,
             };
-            return refusal_page(&state, request, Refusal::Link(refusal), headers).await;
+            return refusal_page(state, request, Refusal::Link(refusal), headers).await;
         }
     };
     let headers = PageHeaders {
@@ -134,11 +137,11 @@ pub async fn open_page(State(state): State<Arc<PlayerState>>, request: Request) 
                 no_store: true,
                 ..headers
             };
-            return refusal_page(&state, request, Refusal::Link(refusal), headers).await;
+            return refusal_page(state, request, Refusal::Link(refusal), headers).await;
         }
     };
     let nonce = nonce();
-    let mut rendered = render(&state, request, RecipientPage(Ok(first)), None, &nonce).await;
+    let mut rendered = render(state, request, RecipientPage(Ok(first)), None, &nonce).await;
     if rendered.status() != StatusCode::OK {
         // Not a page to keep; it still carries the link's policy and, if protected, no-store.
         headers.apply_policy(&mut rendered, &nonce);
@@ -182,11 +185,8 @@ fn first_step(checked: &CheckedLink) -> Result<Playing, LinkRefusal> {
 /// `GET /r/{token}`: the step a run stands at, with the problem of the last move if a browser
 /// without JavaScript was sent back here with one (`?problem=…`, a closed set of codes). Never
 /// cached anywhere: the token is the run's bearer secret.
-pub async fn run_page(
-    State(state): State<Arc<PlayerState>>,
-    Path(token): Path<String>,
-    request: Request,
-) -> Response {
+pub async fn run_page(state: &PlayerState, request: Request) -> Response {
+    let token = super::front::last_segment(request.uri().path()).to_owned();
     let problem = request
         .uri()
         .query()
@@ -225,7 +225,7 @@ pub async fn run_page(
         no_store: true,
     };
     let nonce = nonce();
-    let mut response = render(&state, request, RecipientPage(page), None, &nonce).await;
+    let mut response = render(state, request, RecipientPage(page), None, &nonce).await;
     headers.apply(&mut response, &nonce);
     response
 }
@@ -235,12 +235,9 @@ pub async fn run_page(
 /// the link's page; when it is a real link, its application's origins may frame this page (so an
 /// embedded flow says why inside its frame), and a problem with the move offers the link's page
 /// again. Nothing about the link is written or counted.
-pub async fn refused_page(
-    State(state): State<Arc<PlayerState>>,
-    Path(code): Path<String>,
-    request: Request,
-) -> Response {
-    let refusal = Refusal::parse(&code).unwrap_or(Refusal::Link(LinkRefusal::NotValid));
+pub async fn refused_page(state: &PlayerState, request: Request) -> Response {
+    let refusal = Refusal::parse(super::front::last_segment(request.uri().path()))
+        .unwrap_or(Refusal::Link(LinkRefusal::NotValid));
     let from = request.uri().query().and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes())
             .find(|(key, _)| key == "from")
@@ -266,7 +263,7 @@ pub async fn refused_page(
         no_store: true,
     };
     let nonce = nonce();
-    let mut response = render(&state, request, RecipientPage(Err(refusal)), back, &nonce).await;
+    let mut response = render(state, request, RecipientPage(Err(refusal)), back, &nonce).await;
     headers.apply(&mut response, &nonce);
     response
 }

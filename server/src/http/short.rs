@@ -8,9 +8,8 @@ use crate::security::limits::Limits;
 use app::domain::link::ShortCode;
 use app::error::wait_text;
 use app::ports::{ClientIp, Limited};
-use axum::extract::{Path, State};
+use axum::body::Body;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Extension;
 use http::header::{HeaderValue, CACHE_CONTROL, LOCATION, RETRY_AFTER};
 use http::StatusCode;
 use std::sync::Arc;
@@ -24,6 +23,16 @@ const NOT_FOUND_PAGE: &str = r#"<!DOCTYPE html><html lang="en"><head><meta chars
 
 const NO_STORE: (http::HeaderName, HeaderValue) =
     (CACHE_CONTROL, HeaderValue::from_static("no-store"));
+
+/// The 302 itself, its two headers inserted directly (the busiest response there is).
+fn redirect(location: HeaderValue) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::FOUND;
+    let headers = response.headers_mut();
+    headers.insert(LOCATION, location);
+    headers.insert(NO_STORE.0, NO_STORE.1);
+    response
+}
 
 fn not_found() -> Response {
     (StatusCode::NOT_FOUND, [NO_STORE], Html(NOT_FOUND_PAGE)).into_response()
@@ -46,11 +55,8 @@ fn too_many(limited: Limited) -> Response {
         .into_response()
 }
 
-pub async fn short_link(
-    State(state): State<Arc<ShortState>>,
-    Extension(client): Extension<ClientIp>,
-    Path(code): Path<String>,
-) -> Response {
+/// `GET /s/{code}` (routed in `front`).
+pub async fn short_link(state: &ShortState, client: ClientIp, code: &str) -> Response {
     if let Err(limited) = state.limits.short_link_allowed(client) {
         metrics::short_link(ShortLink::Limited);
         return too_many(limited);
@@ -65,7 +71,7 @@ pub async fn short_link(
             too_many(limited)
         }
     };
-    let Some(code) = ShortCode::parse(&code) else {
+    let Some(code) = ShortCode::parse(code) else {
         return missed();
     };
     match state.links.short_link_target(&code).await {
@@ -73,7 +79,7 @@ pub async fn short_link(
         Ok(Some(path)) => match HeaderValue::from_str(&path) {
             Ok(location) => {
                 metrics::short_link(ShortLink::Found);
-                (StatusCode::FOUND, [(LOCATION, location), NO_STORE]).into_response()
+                redirect(location)
             }
             Err(_) => not_found(),
         },

@@ -29,12 +29,16 @@ use sha2::Sha256;
 
 /// An application's 256-bit secret. Never printed, never sent to a browser. Rows read it straight
 /// into this type (`#[sqlx(try_from = "Vec<u8>")]`), so no record can print it either.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AppKey(Vec<u8>);
+///
+/// It is kept as HMAC's state after the key (both padded key blocks already hashed): every token
+/// checked or written starts from a copy of it, which saves two of the five SHA-256 blocks a
+/// token costs.
+#[derive(Clone)]
+pub struct AppKey(Hmac<Sha256>);
 
 impl From<Vec<u8>> for AppKey {
     fn from(bytes: Vec<u8>) -> Self {
-        Self(bytes)
+        Self::new(bytes)
     }
 }
 
@@ -46,12 +50,12 @@ impl std::fmt::Debug for AppKey {
 
 impl AppKey {
     pub fn new(bytes: Vec<u8>) -> Self {
-        Self(bytes)
+        // HMAC takes keys of any length: this cannot fail.
+        Self(<Hmac<Sha256> as Mac>::new_from_slice(&bytes).expect("HMAC accepts any key length"))
     }
 
     fn mac(&self) -> Hmac<Sha256> {
-        // HMAC takes keys of any length.
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length")
+        self.0.clone()
     }
 }
 
@@ -83,24 +87,33 @@ impl<'a> LinkClaims<'a> {
     }
 
     pub fn canonical(&self) -> String {
-        use std::fmt::Write;
-        // Written in place: this runs on every protected open, and per-line `format!`s showed there.
-        // (Writing to a `String` cannot fail.)
+        // Written in place, numbers included (`itoa`): this runs on every protected open, and
+        // `format!` and `write!` showed there.
+        let mut decimal = itoa::Buffer::new();
         let mut out = String::with_capacity(256);
-        out.push_str("FLOWSHARE-LINK-V1\n");
-        let _ = write!(
-            out,
-            "app:{}\nflow:{}\nlink:{}\n",
-            self.application, self.flow, self.link_id
-        );
-        match self.expires_at {
-            Some(at) => _ = writeln!(out, "expires:{at}"),
-            None => out.push_str("expires:never\n"),
+        for part in [
+            "FLOWSHARE-LINK-V1\napp:",
+            self.application,
+            "\nflow:",
+            self.flow,
+            "\nlink:",
+            self.link_id,
+            "\nexpires:",
+        ] {
+            out.push_str(part);
         }
-        let _ = writeln!(out, "key-version:{}", self.key_version);
+        match self.expires_at {
+            Some(at) => out.push_str(decimal.format(at)),
+            None => out.push_str("never"),
+        }
+        out.push_str("\nkey-version:");
+        out.push_str(decimal.format(self.key_version));
+        out.push('\n');
         match self.params {
             Some(params) => {
-                let _ = writeln!(out, "params:{}", params.len());
+                out.push_str("params:");
+                out.push_str(decimal.format(params.len()));
+                out.push('\n');
                 for p in params.iter() {
                     out.push_str(p.name());
                     out.push('=');

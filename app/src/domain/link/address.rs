@@ -123,7 +123,7 @@ impl ShortCode {
 
     /// Accepts only what `draw` can produce, so a lookup never sees arbitrary text.
     pub fn parse(raw: &str) -> Option<Self> {
-        (raw.len() == Self::LENGTH && raw.bytes().all(|b| Self::ALPHABET.contains(&b)))
+        (raw.len() == Self::LENGTH && raw.bytes().all(|b| SHORT_CODE_LETTERS[usize::from(b)]))
             .then(|| Self(raw.to_owned()))
     }
 
@@ -140,6 +140,17 @@ impl ShortCode {
         &self.0
     }
 }
+
+/// Which bytes are in [`ShortCode::ALPHABET`]: one lookup per letter of every short link opened.
+const SHORT_CODE_LETTERS: [bool; 256] = {
+    let mut letters = [false; 256];
+    let mut i = 0;
+    while i < ShortCode::ALPHABET.len() {
+        letters[ShortCode::ALPHABET[i] as usize] = true;
+        i += 1;
+    }
+    letters
+};
 
 /// A full link's address, every part parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -292,16 +303,24 @@ impl LinkAddress {
     }
 
     fn write_query(&self, out: &mut String) {
+        // Numbers through `itoa`, not `write!`: this runs on every open.
+        let mut decimal = itoa::Buffer::new();
         self.params.write_query(out);
         if !self.params.is_empty() {
             out.push('&');
         }
-        let _ = write!(out, "{KEY_VERSION_PARAM}={}", self.key_version);
+        for part in [KEY_VERSION_PARAM, "=", decimal.format(self.key_version)] {
+            out.push_str(part);
+        }
         if let Some(at) = self.expires_at {
-            let _ = write!(out, "&{EXPIRES_PARAM}={at}");
+            for part in ["&", EXPIRES_PARAM, "=", decimal.format(at)] {
+                out.push_str(part);
+            }
         }
         if let Some(token) = &self.token {
-            let _ = write!(out, "&{SIGNATURE_PARAM}={}", token.as_str());
+            for part in ["&", SIGNATURE_PARAM, "=", token.as_str()] {
+                out.push_str(part);
+            }
         }
     }
 
@@ -477,6 +496,13 @@ mod tests {
         }
         for c in b"0o1liI" {
             assert!(!ShortCode::ALPHABET.contains(c), "{}", *c as char);
+        }
+        for b in 0..=u8::MAX {
+            assert_eq!(
+                SHORT_CODE_LETTERS[usize::from(b)],
+                ShortCode::ALPHABET.contains(&b),
+                "{b}"
+            );
         }
         assert!(is_public_path("/f/a") && is_public_path("/s/a") && !is_public_path("/flows"));
     }
