@@ -14,6 +14,12 @@ pub const MAX_PARAMS_TEXT: usize = 2_000;
 /// Names beginning with this belong to the link itself (token, expiry, key version).
 pub const RESERVED_PREFIX: &str = "fs_";
 
+/// Whether `name` belongs to the link itself: it starts with [`RESERVED_PREFIX`] in any case.
+pub fn is_reserved(name: &str) -> bool {
+    name.get(..RESERVED_PREFIX.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(RESERVED_PREFIX))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum ParamError {
     #[error("URL parameters can be at most {MAX_PARAMS_TEXT} characters long, counted as decoded `name=value&…` text (this is {0})")]
@@ -123,7 +129,9 @@ impl UrlParams {
 
     /// The one set of checks, on decoded pairs in order. The length limit counts the decoded
     /// `name=value&…` text, whatever spelling brought it.
-    fn checked<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Result<Self, ParamError> {
+    pub fn checked<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, String)>,
+    ) -> Result<Self, ParamError> {
         let mut params: Vec<Param> = Vec::new();
         let mut length = 0;
         for (i, (name, value)) in pairs.into_iter().enumerate() {
@@ -136,7 +144,7 @@ impl UrlParams {
             if !is_valid_name(name) {
                 return Err(ParamError::BadName(name.to_owned()));
             }
-            if name.to_ascii_lowercase().starts_with(RESERVED_PREFIX) {
+            if is_reserved(name) {
                 return Err(ParamError::Reserved(name.to_owned()));
             }
             if params.iter().any(|p| p.name == name) {
@@ -289,6 +297,16 @@ mod tests {
         );
     }
 
+    #[test]
+    fn names_of_the_link_itself_are_reserved_in_any_case() {
+        for name in ["fs_", "fs_sig", "FS_X", "Fs_kv"] {
+            assert!(is_reserved(name), "{name}");
+        }
+        for name in ["", "fs", "f_s", "xfs_", "éfs_", "name"] {
+            assert!(!is_reserved(name), "{name}");
+        }
+    }
+
     proptest! {
         /// Any names and values that pass validation survive the trip through a link's query.
         #[test]
@@ -296,7 +314,7 @@ mod tests {
             entries in proptest::collection::btree_map("[A-Za-z0-9_.-]{1,12}", "\\PC{0,20}", 0..8)
         ) {
             let entries: Vec<(String, String)> =
-                entries.into_iter().filter(|(n, _)| !n.to_ascii_lowercase().starts_with(RESERVED_PREFIX)).collect();
+                entries.into_iter().filter(|(n, _)| !is_reserved(n)).collect();
             let params = UrlParams::from_pairs(entries.iter().map(|(n, v)| (n.as_str(), v.as_str()))).expect("valid pairs");
             let got: Vec<(String, String)> = params.iter().map(|p| (p.name().to_owned(), p.value().to_owned())).collect();
             prop_assert_eq!(&got, &entries);

@@ -4,7 +4,7 @@
 
 use crate::links::generate::BatchLink;
 use app::domain::campaign::{csv_text, Campaign, RowProblem, MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS};
-use app::domain::params::{is_valid_name, UrlParams, RESERVED_PREFIX};
+use app::domain::params::{is_reserved, is_valid_name, UrlParams};
 use app::domain::results::spreadsheet_safe;
 use app::ports::CampaignError;
 
@@ -109,7 +109,7 @@ impl CampaignRows {
                     "Column {column} of the header ({name:?}) is not a parameter name: letters A-Z and a-z, digits, '_', '.' and '-'."
                 )));
             }
-            if name.to_ascii_lowercase().starts_with(RESERVED_PREFIX) {
+            if is_reserved(name) {
                 return Err(bad_file(format!(
                     "Column {column} of the header ({name:?}) is reserved for the link itself (names starting with \"fs_\")."
                 )));

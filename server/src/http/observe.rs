@@ -9,7 +9,7 @@ use crate::metrics;
 use app::ports::ClientIp;
 use axum::extract::{ConnectInfo, Request};
 use axum::response::Response;
-use http::HeaderValue;
+use http::{HeaderName, HeaderValue};
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -21,7 +21,7 @@ use std::time::Instant;
 use tower::{Layer, Service};
 use tracing::Instrument;
 
-pub const REQUEST_ID: &str = "x-request-id";
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// An id a proxy in front may already have given the request, if it is a plain token (anything
 /// else could smuggle text into the log), else this instance's own: a random prefix per process

@@ -11,7 +11,7 @@
 //! that order, each at most once. So one link has one address, which the signer's canonical claims,
 //! the router, the page cache and the dialog's preview all share.
 
-use super::super::params::{is_valid_name, ParamError, UrlParams, RESERVED_PREFIX};
+use super::super::params::{is_reserved, is_valid_name, ParamError, UrlParams};
 use super::super::query::encodes_to;
 use super::super::slug::FlowSlug;
 use std::fmt::Write as _;
@@ -248,9 +248,7 @@ impl LinkAddress {
                 SIGNATURE_PARAM if key_version.is_some() && token.is_none() => {
                     token = Some(LinkToken::parse(value)?)
                 }
-                _ if key_version.is_some()
-                    || name.to_ascii_lowercase().starts_with(RESERVED_PREFIX) =>
-                {
+                _ if key_version.is_some() || is_reserved(name) => {
                     return Err(BadAddress::LinkFields)
                 }
                 // Names are never encoded: only the characters a name may have, as themselves.
@@ -263,7 +261,7 @@ impl LinkAddress {
         if expires_at.is_some() && token.is_none() {
             return Err(BadAddress::LinkFields);
         }
-        let params = UrlParams::from_pairs(params.iter().map(|(n, v)| (*n, v.as_str())))?;
+        let params = UrlParams::checked(params)?;
         Ok(Self {
             application,
             flow,
