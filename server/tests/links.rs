@@ -111,6 +111,26 @@ app_tests!(
                 "observed: {path}"
             );
         }
+        // A cross-site write with a session is refused before anything else looks at it.
+        let cookie = app.log_in("publisher", "demo-publisher-pass").await;
+        let cross_site = http::Request::post(short)
+            .header("origin", "https://elsewhere.example")
+            .header("cookie", &cookie)
+            .body(axum::body::Body::empty())
+            .expect("request");
+        assert_eq!(app.send(cross_site).await.status, StatusCode::FORBIDDEN);
+        // HEAD gets the GET's headers, its length included, and no body.
+        let got = app.get(&full, None).await;
+        let head = http::Request::head(full.as_str())
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let head = app.send(head).await;
+        assert_eq!(head.status, StatusCode::OK);
+        assert_eq!(head.body, "");
+        assert_eq!(
+            head.header("content-length"),
+            Some(got.body.len().to_string().as_str())
+        );
         // One segment too many or too few is no recipient's page: the console's "not found".
         for path in [
             format!("{short}/"),

@@ -19,12 +19,13 @@ use super::player::{self, PlayerState};
 use super::short::{self, ShortState};
 use app::domain::link::{FULL_PREFIX, SHORT_PREFIX};
 use app::domain::run::{REFUSED_PREFIX, RUN_PREFIX};
+use axum::body::{Body, HttpBody};
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use axum::routing::future::RouteFuture;
 use axum::Router;
 use futures_util::future::{BoxFuture, Either};
-use http::header::ALLOW;
+use http::header::{ALLOW, CONTENT_LENGTH};
 use http::{HeaderValue, Method, StatusCode};
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -47,7 +48,8 @@ enum Page {
 impl Page {
     /// The page `path` asks for: one of the four shapes with none of its segments empty. Anything
     /// else (`/s/`, `/f/a/b`, `/r/x/`) is not a recipient's page and goes to the router (a 404).
-    /// What a segment may contain is for each handler to check.
+    /// Segments are raw, never percent-decoded: every code, token and link part is written in
+    /// unreserved characters only, and each handler checks its segment strictly.
     fn of(path: &str) -> Option<Self> {
         let shapes = [
             (SHORT_PREFIX, 1, Self::Short),
@@ -59,10 +61,10 @@ impl Page {
             let rest = path.strip_prefix(prefix)?;
             let mut count = 0;
             for segment in rest.split('/') {
-                if segment.is_empty() {
+                count += 1;
+                if segment.is_empty() || count > segments {
                     return None;
                 }
-                count += 1;
             }
             (count == segments).then_some(page)
         })
@@ -74,7 +76,7 @@ pub(super) fn last_segment(path: &str) -> &str {
     path.rsplit_once('/').map_or(path, |(_, last)| last)
 }
 
-/// Every recipient's page is read-only: `GET` (and `HEAD`, whose body hyper leaves out).
+/// Every recipient's page is read-only: `GET` and `HEAD`.
 fn method_not_allowed() -> Response {
     (
         StatusCode::METHOD_NOT_ALLOWED,
@@ -117,7 +119,8 @@ where
             if !matches!(*request.method(), Method::GET | Method::HEAD) {
                 return Ok(method_not_allowed());
             }
-            Ok(match page {
+            let head = request.method() == Method::HEAD;
+            let response = match page {
                 Page::Short => {
                     let client = super::observe::client_of(&request);
                     short::short_link(&pages.short, client, last_segment(request.uri().path()))
@@ -126,9 +129,27 @@ where
                 Page::Link => player::open_page(&pages.player, request).await,
                 Page::Run => player::run_page(&pages.player, request).await,
                 Page::Refused => player::refused_page(&pages.player, request).await,
+            };
+            Ok(if head {
+                without_body(response)
+            } else {
+                response
             })
         }))
     }
+}
+
+/// A `HEAD` answer: the `GET`'s headers, its length included, and no body (whatever the protocol
+/// under it would do with one).
+fn without_body(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    if let Some(length) = body.size_hint().exact() {
+        parts
+            .headers
+            .entry(CONTENT_LENGTH)
+            .or_insert(HeaderValue::from(length));
+    }
+    Response::from_parts(parts, Body::empty())
 }
 
 /// Everything but the health checks, in the order of the module's list.
@@ -201,6 +222,13 @@ mod tests {
             ("/f/app/flow/link/more", None),
             ("/r/", None),
             ("/refused", None),
+            ("/refused/", None),
+            ("/r/a/b", None),
+            ("/s//x", None),
+            ("//s/x", None),
+            // The shape is a page's; what its segments say is for the handler to refuse.
+            ("/f/a/b/..", Some(Page::Link)),
+            ("/s/%32%33", Some(Page::Short)),
             ("/flows", None),
             ("/sx/abc", None),
             ("/", None),

@@ -65,7 +65,7 @@ fn own_id(prefix: &[u8; 8], n: u64) -> HeaderValue {
 }
 
 /// Who sent `request`, as [`Observe`] found out. A request that did not pass through it (which
-/// the router never sends) shares the unspecified address's budgets rather than having none.
+/// `front` never passes on) shares the unspecified address's budgets rather than having none.
 pub fn client_of(request: &Request) -> ClientIp {
     request
         .extensions()
