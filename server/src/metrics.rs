@@ -119,9 +119,9 @@ fn handles() -> Option<&'static Handles> {
 }
 
 /// Folds the latencies recorded since the last upkeep into the histograms, every `every`, until
-/// the runtime stops. The recorder keeps each recorded value until an upkeep: a
-/// scrape runs one, but without a scraper (none configured yet, or one that is down) the values
-/// would pile up, 8 bytes per request, without bound.
+/// the runtime stops. The recorder keeps each recorded value until an upkeep: a scrape runs one,
+/// but without a scraper (none configured yet, or one that is down) the values would pile up,
+/// 8 bytes per request, without bound.
 pub fn keep_up(handle: &'static PrometheusHandle, every: Duration) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);

@@ -38,6 +38,8 @@ pub struct Edge {
     pub limits: Arc<Limits>,
 }
 
+/// The whole application as one service: `http::front` (health checks, the layers every request
+/// passes, recipients' pages) in front of the router of the console's pages, server functions and API.
 pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> http::front::Front {
     let Edge {
         cookies,
