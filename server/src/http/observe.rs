@@ -36,32 +36,26 @@ fn request_id(request: &Request) -> HeaderValue {
     if let Some(sent) = sent {
         return sent.clone();
     }
-    static PREFIX: OnceLock<[u8; 8]> = OnceLock::new();
+    static PREFIX: OnceLock<String> = OnceLock::new();
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let prefix = PREFIX.get_or_init(|| {
         let bytes = crate::security::random_bytes::<4>().unwrap_or_default();
-        let mut prefix = [0; 8];
-        for (i, b) in bytes.iter().enumerate() {
-            prefix[2 * i] = HEX[usize::from(b >> 4)];
-            prefix[2 * i + 1] = HEX[usize::from(b & 0xf)];
-        }
-        prefix
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
     });
     own_id(prefix, NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// `{prefix}-{n in hex}`, written by hand: `format!` showed in the short-link profile.
-fn own_id(prefix: &[u8; 8], n: u64) -> HeaderValue {
-    let mut id = [0u8; 8 + 1 + 16];
-    id[..8].copy_from_slice(prefix);
-    id[8] = b'-';
-    let digits = (64 - n.leading_zeros()).div_ceil(4).max(1) as usize;
-    for i in 0..digits {
-        id[9 + digits - 1 - i] = HEX[((n >> (4 * i)) & 0xf) as usize];
+/// `{prefix}-{n in hex}`, the counter written by hand: `format!` showed in the short-link profile.
+fn own_id(prefix: &str, n: u64) -> HeaderValue {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
+    let mut id = String::with_capacity(prefix.len() + 1 + digits as usize);
+    id.push_str(prefix);
+    id.push('-');
+    for i in (0..digits).rev() {
+        id.push(char::from(HEX[((n >> (4 * i)) & 0xf) as usize]));
     }
-    HeaderValue::from_bytes(&id[..9 + digits]).unwrap_or(HeaderValue::from_static("-"))
+    HeaderValue::try_from(id).unwrap_or(HeaderValue::from_static("-"))
 }
 
 /// Who sent `request`, as [`Observe`] found out. A request that did not pass through it (which
@@ -207,7 +201,7 @@ mod tests {
             (0xabc, "0a1b2c3d-abc"),
             (u64::MAX, "0a1b2c3d-ffffffffffffffff"),
         ] {
-            assert_eq!(own_id(b"0a1b2c3d", n), id);
+            assert_eq!(own_id("0a1b2c3d", n), id);
         }
     }
 }
