@@ -27,6 +27,10 @@ pub enum AppError {
     /// Input that was understood but refused; the message says what to change.
     #[error("{0}")]
     Invalid(String),
+    /// A request that could not be read at all (a missing or undecodable argument): the caller's
+    /// fault, never the server's.
+    #[error("The request could not be read: {0}")]
+    Malformed(String),
     /// A recipient's link does not (or no longer) work.
     #[error("{} {}", .0.title(), .0.explanation())]
     Link(crate::domain::link::LinkRefusal),
@@ -87,6 +91,7 @@ impl AppError {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::Invalid(_) => 422,
+            Self::Malformed(_) => 400,
             Self::Internal => 500,
             Self::Busy => 503,
             Self::Unreachable(_) => 502,
@@ -101,15 +106,45 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            // A server function's own arguments failed to decode: the request was malformed.
-            ServerFnErrorErr::Args(msg) => {
-                Self::Invalid(format!("The request was malformed: {msg}"))
+            // A server function's own arguments were missing or failed to decode. The server
+            // function never ran, so the status is set here (server_fn would answer 500).
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
+                Self::malformed(&msg)
             }
+            // On the server a body that does not decode is the request's; in the browser it
+            // would be the answer's, and falls to the last arm.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(msg) => Self::malformed(&msg),
             ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Response(msg) => {
                 Self::Unreachable(msg)
             }
             other => Self::Unreachable(other.to_string()),
         }
+    }
+}
+
+impl AppError {
+    fn malformed(decoder_said: &str) -> Self {
+        let err = Self::Malformed(malformed_sentence(decoder_said));
+        #[cfg(feature = "ssr")]
+        crate::api::request::set_status(&err);
+        err
+    }
+}
+
+/// What a decoder said about a request, cut to one short line: it names the field and what was
+/// wrong, but can quote the caller's input, which is not repeated at length.
+fn malformed_sentence(msg: &str) -> String {
+    const MOST: usize = 200;
+    let line: String = msg
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MOST)
+        .collect();
+    if msg.chars().count() > MOST {
+        format!("{line}…")
+    } else {
+        line
     }
 }
 
@@ -124,6 +159,7 @@ mod tests {
         assert_eq!(AppError::Forbidden("x".into()).status(), 403);
         assert_eq!(AppError::NotFound("x".into()).status(), 404);
         assert_eq!(AppError::Invalid("x".into()).status(), 422);
+        assert_eq!(AppError::Malformed("x".into()).status(), 400);
         assert_eq!(AppError::Internal.status(), 500);
         assert_eq!(AppError::SignInLocked(30).status(), 429);
         assert_eq!(AppError::RateLimited(RateLimit::SignIns, 3).status(), 429);
@@ -160,5 +196,18 @@ mod tests {
             .to_string()
             .to_lowercase()
             .contains("sql"));
+    }
+
+    #[test]
+    fn an_undecodable_request_is_the_callers_fault_and_said_in_one_short_line() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args(format!(
+            "invalid digit in `at`: {}\n{}",
+            "x".repeat(500),
+            "more"
+        )));
+        assert_eq!(err.status(), 400);
+        let text = err.to_string();
+        assert!(text.starts_with("The request could not be read: invalid digit in `at`"));
+        assert!(!text.contains('\n') && text.chars().count() < 260, "{text}");
     }
 }

@@ -64,6 +64,8 @@ for (const javaScript of [true, false]) {
     const customer = `C-${javaScript ? 'script' : 'forms'}-${Date.now()}`;
     await tab.getByLabel('Please enter your customer number.').fill(customer);
     await tab.getByRole('button', { name: 'Next' }).click();
+    // The next input opens empty: never holding the answer just given to another step.
+    await expect(tab.getByLabel('Briefly describe what you need.')).toHaveValue('');
     await tab.getByLabel('Briefly describe what you need.').fill('A <b>late</b> parcel');
     await tab.getByRole('button', { name: 'Next' }).click();
     await expect(tab.getByText('Thank you, Ada. Your order status lookup request is registered.')).toBeVisible();
@@ -77,6 +79,8 @@ for (const javaScript of [true, false]) {
     await expect(row).toContainText('Finished');
     await expect(row).toContainText('choose: Start a new request');
     await expect(row).toContainText('details: A <b>late</b> parcel');
+    await expect(row).toContainText(`customer: ${customer}`);
+    await expect(row).not.toContainText(`details: ${customer}`);
     await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute('href', '/flows/order-status-lookup/results.csv');
   });
 }

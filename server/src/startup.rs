@@ -26,6 +26,15 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+/// The path of every page the application renders, as axum routes them (`/flows/{slug}`): what a
+/// test that must visit every page checks itself against.
+pub fn page_paths() -> Vec<String> {
+    route_list()
+        .iter()
+        .map(|route| route.path().to_owned())
+        .collect()
+}
+
 /// How the application meets its clients, besides the store.
 #[derive(Debug, Clone)]
 pub struct Edge {
@@ -88,7 +97,10 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> http::fr
         runs: store.runs.clone(),
         campaigns: store.campaigns.clone(),
     });
-    let context = move || provide_context(ports.clone());
+    let context = move || {
+        provide_context(ports.clone());
+        http::headers::console_page_policy();
+    };
     let other_routes = Router::new()
         .route("/flows/{slug}/results.csv", get(http::export::results_csv))
         .route(
@@ -105,11 +117,13 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> http::fr
             limits,
         }));
     let router = Router::new()
-        .leptos_routes_with_context(&options, console_routes, context, {
+        .leptos_routes_with_context(&options, console_routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
         .with_state(options)
         .merge(other_routes);
     http::front::Front::new(

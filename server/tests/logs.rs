@@ -168,3 +168,82 @@ async fn logs_are_json_with_request_ids_and_hold_no_secrets() {
     }
     assert!(lines_of_the_open >= 1, "the open's access line:\n{log}");
 }
+
+/// The log of `scenario`, captured at debug from everything it does on this thread.
+async fn log_of<F: std::future::Future<Output = ()>>(scenario: F) -> String {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter("debug")
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    scenario.await;
+    let log = captured.0.lock().expect("the log").clone();
+    String::from_utf8(log).expect("UTF-8")
+}
+
+server::app_tests!(
+    a_server_function_call_that_cannot_be_read_is_a_400_with_a_sentence_and_no_warning,
+    |app| async move {
+        use app::api::runs::RunStep;
+        use app::error::AppError;
+        let before = app.test_store.scalar("SELECT COUNT(*) FROM runs").await;
+        let log = log_of(async {
+            let calls: [(&str, &[(&str, &str)]); 5] = [
+                // The finding: a run step with nothing but a token.
+                (RunStep::PATH, &[("token", "x")]),
+                (
+                    RunStep::PATH,
+                    &[
+                        ("token", "x"),
+                        ("token", "y"),
+                        ("action", "answer"),
+                        ("at", "1"),
+                        ("step", "s"),
+                    ],
+                ),
+                (
+                    GenerateLink::PATH,
+                    &[
+                        ("flow", "order-status-lookup"),
+                        ("application", "order-widget"),
+                        ("params", ""),
+                        ("protect", "perhaps"),
+                        ("shorten", "false"),
+                    ],
+                ),
+                (Login::PATH, &[]),
+                (Login::PATH, &[("name[]", "admin"), ("password", "x")]),
+            ];
+            for _ in 0..50 {
+                for (path, form) in calls {
+                    let refused = app.call(path, form, None).await;
+                    assert_eq!(
+                        refused.status,
+                        StatusCode::BAD_REQUEST,
+                        "{path} {form:?}: {refused:?}"
+                    );
+                    let error: AppError = serde_json::from_str(&refused.body).expect("an error");
+                    assert!(
+                        matches!(&error, AppError::Malformed(_)),
+                        "{path}: {error:?}"
+                    );
+                    assert!(error
+                        .to_string()
+                        .starts_with("The request could not be read: "));
+                }
+            }
+        })
+        .await;
+        assert!(
+            !log.contains("\"WARN\"") && !log.contains("\"ERROR\""),
+            "refusals are not faults:\n{log}"
+        );
+        assert_eq!(
+            app.test_store.scalar("SELECT COUNT(*) FROM runs").await,
+            before,
+            "nothing written"
+        );
+    }
+);

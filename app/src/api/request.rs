@@ -204,16 +204,22 @@ pub async fn caller(permission: Permission) -> Result<(Ports, UserView), AppErro
 /// Sets the response status from a failed result: every server function ends through here.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(err) = &result {
-        if let Some(response) = use_context::<ResponseOptions>() {
-            response.set_status(
-                StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            );
-            if let Some(seconds) = err.retry_after_seconds() {
-                response.insert_header(http::header::RETRY_AFTER, HeaderValue::from(seconds));
-            }
-        }
+        set_status(err);
     }
     result
+}
+
+/// The response's status (and `Retry-After`) for `err`: the one place a server function's
+/// failure becomes its HTTP answer, whether the function ran or its request could not be read.
+pub fn set_status(err: &AppError) {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        );
+        if let Some(seconds) = err.retry_after_seconds() {
+            response.insert_header(http::header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+    }
 }
 
 pub fn set_session_cookie(policy: CookiePolicy, token: Option<&SessionToken>) {

@@ -2,6 +2,7 @@
 //! and, when Protected, allowed invocations, URL expiration and whether URL parameters are
 //! validated. Admins save; everyone else reads. A plain form: it works without JavaScript.
 
+use super::raw_text::PageTitle;
 use super::ErrorPanel;
 use crate::api::flows::get_flow_details;
 use crate::api::protection::SaveAccessProtection;
@@ -10,7 +11,6 @@ use crate::domain::{AccessProtection, Availability, ExpiryUnit, FlowDetails};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
@@ -26,7 +26,7 @@ pub fn AccessProtectionPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match details.await {
                     Ok(details) => Either::Left(view! { <AccessView details/> }),
-                    Err(error) => Either::Right(view! { <Title text="Flow"/><ErrorPanel error/> }),
+                    Err(error) => Either::Right(view! { <PageTitle text="Flow"/><ErrorPanel error/> }),
                 }
             })}
         </Suspense>
@@ -87,7 +87,7 @@ fn AccessView(details: FlowDetails) -> impl IntoView {
         .map(|(i, app)| view! { <ProtectionFields index=i app query=q.clone() invalid=invalid.clone()/> })
         .collect_view();
     view! {
-        <Title text=format!("Access Protection · {}", details.summary.name)/>
+        <PageTitle text=format!("Access Protection · {}", details.summary.name)/>
         <div class="page-head"><h1>{details.summary.name.clone()}</h1></div>
         <FlowTabs slug=slug.clone() current="Access Protection"/>
         {saved.then(|| view! { <p class="notice" role="status">"Saved. Links generated from now on follow these settings."</p> })}

@@ -4,6 +4,7 @@
 
 use super::copy::CopyField;
 use super::format::utc_minute;
+use super::raw_text::PageTitle;
 use super::ErrorPanel;
 use crate::api::api_keys::{api_keys, create_api_key, RevokeApiKey};
 use crate::api::applications::list_applications;
@@ -12,7 +13,6 @@ use crate::error::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
 use strum::IntoEnumIterator;
 
 #[component]
@@ -20,7 +20,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     let keys = Resource::new(|| (), |_| api_keys());
     let applications = Resource::new(|| (), |_| list_applications());
     view! {
-        <Title text="API keys"/>
+        <PageTitle text="API keys"/>
         <div class="page-head">
             <div>
                 <h1>"API keys"</h1>

@@ -1,18 +1,18 @@
 //! The API page: every call with its scope and a curl example on this server's own address, the
 //! rules every call follows, and the OpenAPI document for the rest.
 
+use super::raw_text::PageTitle;
 use super::ErrorPanel;
 use crate::api::api_keys::api_base_url;
 use crate::domain::api_reference::{KeyHeader, ENDPOINTS};
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn ApiReferencePage() -> impl IntoView {
     let base = Resource::new(|| (), |_| api_base_url());
     view! {
-        <Title text="API"/>
+        <PageTitle text="API"/>
         <h1>"API"</h1>
         <p>"Systems make, read and revoke links with an API key (admins create them under "
             <a href="/api-keys">"API keys"</a>"). Every call answers JSON; a refusal is "

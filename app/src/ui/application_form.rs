@@ -2,13 +2,14 @@
 //! origins and the flows available to it. A plain form; after a refusal it comes back with the
 //! values typed and each refused field explained.
 
+use super::raw_text::PageTitle;
+use super::raw_text::TextArea;
 use super::ErrorPanel;
 use crate::api::applications::{application_form, SaveApplication};
 use crate::domain::applications_page::{ApplicationField, ApplicationForm, FlowChoice};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -79,7 +80,7 @@ fn FormView(stored: ApplicationForm, choices: Vec<FlowChoice>, creating: bool) -
         })
         .collect_view();
     view! {
-        <Title text=title.clone()/>
+        <PageTitle text=title.clone()/>
         <div class="page-head"><h1>{title}</h1></div>
         {(!invalid.is_empty()).then(|| view! { <p class="error-panel" role="alert">"Nothing was saved: see the fields marked below."</p> })}
         <form method="post" action=SaveApplication::PATH class="card app-form">
@@ -100,7 +101,7 @@ fn FormView(stored: ApplicationForm, choices: Vec<FlowChoice>, creating: bool) -
             <input id="app-base-url" name="base_url" value=form.base_url placeholder="https://help.example.com" required/>
             {fault(ApplicationField::BaseUrl)}
             <label for="app-origins">"Allowed embed origins"</label>
-            <textarea id="app-origins" name="embed_origins" rows="3" placeholder="https://shop.example.com (one per line; widgets only)">{form.embed_origins}</textarea>
+            <TextArea id="app-origins" name="embed_origins" value=form.embed_origins placeholder="https://shop.example.com (one per line; widgets only)"/>
             {fault(ApplicationField::EmbedOrigins)}
             <label for="app-results-days">"Keep results (days)"</label>
             <input id="app-results-days" name="results_days" value=form.results_days inputmode="numeric"

@@ -3,13 +3,13 @@
 //! what it does. Plain forms: they work without JavaScript.
 
 use super::format::utc_minute;
+use super::raw_text::PageTitle;
 use super::ErrorPanel;
 use crate::api::applications::{list_applications, RegenerateKey};
 use crate::domain::applications_page::ApplicationSummary;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[component]
@@ -19,7 +19,7 @@ pub fn ApplicationsPage() -> impl IntoView {
     let regenerated = query.read_untracked().get("regenerated");
     let saved = query.read_untracked().get("saved");
     view! {
-        <Title text="Applications"/>
+        <PageTitle text="Applications"/>
         <div class="page-head"><h1>"Applications"</h1><a class="button primary" href="/applications/new">"New application"</a></div>
         {regenerated.map(|slug| view! {
             <p class="notice" role="status">{format!("A new key is in place for {slug}. Every link made for it before now shows “link disabled”; new links work.")}</p>

@@ -2,13 +2,13 @@
 //! newest first, searchable by any of its words.
 
 use super::format::utc_minute;
+use super::raw_text::PageTitle;
 use super::ErrorPanel;
 use crate::api::review::audit_log;
 use crate::domain::audit::AuditPage;
 use crate::domain::query::encode_component;
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
@@ -29,7 +29,7 @@ pub fn AuditLogPage() -> impl IntoView {
         |(q, page)| audit_log(Some(q), Some(page.to_string())),
     );
     view! {
-        <Title text="Audit log"/>
+        <PageTitle text="Audit log"/>
         <div class="page-head"><h1>"Audit log"</h1></div>
         <form class="search" role="search" method="get" action="/audit">
             <label for="audit-search">"Search"</label>

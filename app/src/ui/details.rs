@@ -6,6 +6,7 @@
 use super::access::FlowTabs;
 use super::campaigns::CampaignsList;
 use super::format::utc_minute;
+use super::raw_text::{PageTitle, TextArea};
 use super::results::FlowResults;
 use super::share::ShareDialog;
 use super::shared_links::SharedLinks;
@@ -19,7 +20,6 @@ use crate::domain::FlowDetails;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -61,7 +61,7 @@ pub fn FlowDetailsPage() -> impl IntoView {
                             Err(error) => Either::Right(view! { <ErrorPanel error/> }),
                         }}
                     }),
-                    Err(error) => Either::Right(view! { <Title text="Flow"/><ErrorPanel error/> }),
+                    Err(error) => Either::Right(view! { <PageTitle text="Flow"/><ErrorPanel error/> }),
                 }
             })}
         </Transition>
@@ -97,7 +97,7 @@ fn DetailsView(details: FlowDetails) -> impl IntoView {
         })
     };
     view! {
-        <Title text=flow.name.clone()/>
+        <PageTitle text=flow.name.clone()/>
         <div class="page-head">
             <div>
                 <h1>{flow.name.clone()}</h1>
@@ -158,8 +158,8 @@ fn Approval(details: FlowDetails) -> impl IntoView {
             <form method="post" action=ReviewFlow::PATH class="review-form">
                 <input type="hidden" name="slug" value=slug.clone()/>
                 <label for="review-comment">"Comment"</label>
-                <textarea id="review-comment" name="comment" maxlength="1000" rows="2"
-                    placeholder="Required when rejecting: say what to change"></textarea>
+                <TextArea id="review-comment" name="comment" value="" maxlength="1000" rows="2"
+                    placeholder="Required when rejecting: say what to change"/>
                 <div class="review-buttons">
                     <button type="submit" name="decision" value="approve" class="primary">"Approve"</button>
                     <button type="submit" name="decision" value="reject">"Reject"</button>

@@ -3,12 +3,12 @@
 //! typing narrows the list after a short pause.
 
 use super::format::utc_minute;
+use super::raw_text::PageTitle;
 use super::ErrorPanel;
 use crate::api::flows::list_flows;
 use crate::domain::{FlowPage, FlowQuery, SortDirection, SortKey};
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use std::time::Duration;
@@ -44,7 +44,7 @@ pub fn FlowsPage() -> impl IntoView {
         },
     );
     view! {
-        <Title text="Flows"/>
+        <PageTitle text="Flows"/>
         <div class="page-head">
             <h1>"Flows"</h1>
         </div>

@@ -3,12 +3,12 @@
 //! after too many for the name, `?limited=SECONDS` after too many from one address, `?busy=1`)
 //! and the name typed.
 
+use super::raw_text::PageTitle;
 use crate::api::auth::Login;
 use crate::domain::limits::RateLimit;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[component]
@@ -30,7 +30,7 @@ pub fn LoginPage() -> impl IntoView {
     };
     let retyping = !name.is_empty();
     view! {
-        <Title text="Sign in"/>
+        <PageTitle text="Sign in"/>
         <main class="login">
             <h1>"Flowshare"</h1>
             <p class="tagline">"Share interaction flows through signed, short, embeddable links."</p>

@@ -16,6 +16,7 @@ pub mod format;
 mod layout;
 mod login;
 mod player;
+pub mod raw_text;
 mod results;
 mod share;
 mod shared_links;
@@ -24,6 +25,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
+use raw_text::PageTitle;
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,7 +52,8 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/flowshare.css"/>
-        <Title formatter=|page: String| if page.is_empty() { "Flowshare".to_owned() } else { format!("{page} · Flowshare") }/>
+        // Every page has a title, "Flowshare" until the page names itself (an error panel does not).
+        <Title formatter=|page: String| if page.is_empty() { "Flowshare".to_owned() } else { format!("{page} · Flowshare") } text=""/>
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async/>
@@ -81,7 +84,7 @@ fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Not found"/>
+        <PageTitle text="Not found"/>
         <main class="narrow">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. "<a href="/flows">"Go to Flows"</a></p>

@@ -4,6 +4,7 @@
 //! JavaScript (each post leads to the next page); with JavaScript the island posts the same
 //! fields with fetch and shows the next step in place.
 
+use super::raw_text::PageTitle;
 use crate::domain::link::LinkRefusal;
 use crate::domain::run::{
     BackToLink, Playing, RecipientPage, Refusal, RunProblem, RunView, StepViewKind, MAX_INPUT_CHARS,
@@ -11,7 +12,6 @@ use crate::domain::run::{
 use crate::error::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// Rendered only on the server (it is not an island), from the [`RecipientPage`] the page's
 /// handler provides after its one check. Without one (a route reached some other way) the link
@@ -25,7 +25,7 @@ pub fn PlayerPage() -> impl IntoView {
             {match page {
                 // Erased: the two pages' view types together overflow the compiler's type depth.
                 Ok(playing) => view! {
-                    <Title text=playing.run.flow_name.clone()/>
+                    <PageTitle text=playing.run.flow_name.clone()/>
                     <FlowPlayer playing/>
                 }
                 .into_any(),
@@ -41,7 +41,7 @@ pub fn PlayerPage() -> impl IntoView {
 #[component]
 fn RefusalNotice(refusal: Refusal, back: Option<String>) -> impl IntoView {
     view! {
-        <Title text=refusal.title()/>
+        <PageTitle text=refusal.title()/>
         <section class="refusal" aria-labelledby="refusal-title">
             <h1 id="refusal-title">{refusal.title()}</h1>
             <p>{refusal.explanation()}</p>
@@ -81,8 +81,8 @@ fn FlowPlayer(playing: Playing) -> impl IntoView {
         let value = typed.get_untracked().map(|input| input.value());
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let outcome = send(&now, action, choice, value).await;
-            shown.update(|s| apply(s, outcome));
+            let outcome = send(&now, action, choice, value.clone()).await;
+            shown.update(|s| apply(s, outcome, value));
             busy.set(false);
         });
     };
@@ -120,9 +120,13 @@ fn FlowPlayer(playing: Playing) -> impl IntoView {
                 </fieldset>
             }
             .into_any(),
+            // The step's own value, as an attribute for the server's page and as the property on
+            // every step shown in place: the input element is reused from step to step, and once
+            // typed into, its attribute no longer says what it shows (so another step's answer
+            // would stand in the box).
             StepViewKind::Input { value } => view! {
                 <label for="player-input" class="step-text">{step.text}</label>
-                <input id="player-input" name="value" node_ref=typed value=value required
+                <input id="player-input" name="value" node_ref=typed value=value.clone() prop:value=value required
                     maxlength=MAX_INPUT_CHARS.to_string() autocomplete="off" autofocus/>
                 <button type="submit" class="primary">"Next"</button>
             }
@@ -172,13 +176,25 @@ fn FlowPlayer(playing: Playing) -> impl IntoView {
             }
         })
     };
-    let progress = move || shown.with(|s| (s.playing.run.step.position, s.playing.run.step.total));
+    // A finished run's bar is full and says so, whatever the longest path might have been.
+    let progress = move || {
+        shown.with(|s| {
+            let step = &s.playing.run.step;
+            match step.kind {
+                StepViewKind::End => (step.total, step.total, true),
+                _ => (step.position, step.total, false),
+            }
+        })
+    };
 
     view! {
         <article class="player" aria-labelledby="player-title" aria-busy=move || busy.get().to_string()>
             <h1 id="player-title">{flow_name}</h1>
             <p class="progress-label" aria-live="polite">
-                {move || { let (at, total) = progress(); format!("Step {at} of at most {total}") }}
+                {move || match progress() {
+                    (_, _, true) => "Finished".to_owned(),
+                    (at, total, false) => format!("Step {at} of at most {total}"),
+                }}
             </p>
             <progress max=move || progress().1.to_string() value=move || progress().0.to_string() aria-label="Progress"></progress>
             <div class="step" aria-live="polite">{step_view}</div>
@@ -262,9 +278,9 @@ async fn send(
     }
 }
 
-/// Shows what a move came to: the next step, the same step with the problem named, or the reason
-/// the run cannot go on.
-fn apply(shown: &mut Shown, outcome: Result<RunView, AppError>) {
+/// Shows what a move came to: the next step, the same step with the problem named (keeping what
+/// was `typed`), or the reason the run cannot go on.
+fn apply(shown: &mut Shown, outcome: Result<RunView, AppError>, typed: Option<String>) {
     match outcome {
         Ok(run) => {
             remember(&run);
@@ -276,6 +292,11 @@ fn apply(shown: &mut Shown, outcome: Result<RunView, AppError>) {
         }
         Err(AppError::Run(problem)) if !problem.ends_the_run() => {
             shown.playing.problem = Some(problem);
+            if let (StepViewKind::Input { value }, Some(typed)) =
+                (&mut shown.playing.run.step.kind, typed)
+            {
+                *value = typed;
+            }
             if problem == RunProblem::NotCurrentStep {
                 // Another tab moved the run on: its own page shows where it is now.
                 reload_run(&shown.playing, problem);

@@ -118,7 +118,8 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         if is_cross_site(&request, &self.origin) {
-            tracing::warn!(path = %super::observe::loggable_path(request.uri().path()), "refused a cross-site request carrying a session");
+            // A refusal, not a fault: at debug, so a client cannot fill the log with them.
+            tracing::debug!(path = %super::observe::loggable_path(request.uri().path()), "refused a cross-site request carrying a session");
             let refusal = (
                 StatusCode::FORBIDDEN,
                 [(CONTENT_TYPE, "application/json")],

@@ -43,6 +43,25 @@ pub fn player_policy<'a>(nonce: &str, ancestors: impl IntoIterator<Item = &'a st
     ))
 }
 
+/// A console page's policy: the player's, framed by nobody. Scripts run only from this server or
+/// with the nonce Leptos wrote on this page's hydration script, so markup that got into a page
+/// cannot run; plugins, `<base>` and forms to elsewhere are refused too.
+pub fn console_policy(nonce: &str) -> HeaderValue {
+    player_policy(nonce, [])
+}
+
+/// Sets the console page's policy from inside its rendering (the Leptos context every console
+/// route and the not-found page get), where the page's nonce is known. Server functions and
+/// static files have no nonce: they keep the defaults below.
+pub fn console_page_policy() {
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        response.insert_header(CONTENT_SECURITY_POLICY, console_policy(nonce.as_inner()));
+    }
+}
+
 /// Adds the headers every page needs by its kind, unless the page set its own.
 ///
 /// A tower layer of its own rather than `middleware::from_fn`: it runs on every request, and
@@ -201,6 +220,22 @@ mod tests {
             .await;
             assert_eq!(headers.len(), 1, "{path}: only its Location, {headers:?}");
         }
+    }
+
+    #[test]
+    fn a_console_page_runs_only_its_own_scripts_and_is_framed_by_nobody() {
+        let policy = console_policy("N0nce");
+        let policy = policy.to_str().expect("ascii");
+        for part in [
+            "script-src 'self' 'nonce-N0nce' 'wasm-unsafe-eval';",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(policy.contains(part), "{part} in {policy}");
+        }
+        assert!(!policy.contains("unsafe-inline"));
     }
 
     #[test]
