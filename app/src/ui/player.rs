@@ -83,6 +83,15 @@ fn FlowPlayer(playing: Playing) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let outcome = send(&now, action, choice, value.clone()).await;
             shown.update(|s| apply(s, outcome, value));
+            // The input element is reused from one input step to the next, and once typed into
+            // its `value` attribute no longer says what it shows: the box is set to the step's
+            // own value, or another step's answer would stand in it.
+            if let (Some(input), StepViewKind::Input { value }) = (
+                typed.get_untracked(),
+                shown.with_untracked(|s| s.playing.run.step.kind.clone()),
+            ) {
+                input.set_value(&value);
+            }
             busy.set(false);
         });
     };
@@ -120,13 +129,11 @@ fn FlowPlayer(playing: Playing) -> impl IntoView {
                 </fieldset>
             }
             .into_any(),
-            // The step's own value, as an attribute for the server's page and as the property on
-            // every step shown in place: the input element is reused from step to step, and once
-            // typed into, its attribute no longer says what it shows (so another step's answer
-            // would stand in the box).
+            // (`prop:value` here would say the same, but in Leptos 0.8 it breaks the Share
+            // dialog's hydration in the same bundle: the value is set after each move instead.)
             StepViewKind::Input { value } => view! {
                 <label for="player-input" class="step-text">{step.text}</label>
-                <input id="player-input" name="value" node_ref=typed value=value.clone() prop:value=value required
+                <input id="player-input" name="value" node_ref=typed value=value required
                     maxlength=MAX_INPUT_CHARS.to_string() autocomplete="off" autofocus/>
                 <button type="submit" class="primary">"Next"</button>
             }
