@@ -54,6 +54,19 @@ impl std::fmt::Debug for SessionToken {
     }
 }
 
+/// A browser's device cookie as it holds it: proof, checked by the backend alone, that this
+/// browser signed in as some user before. Opaque here; never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeviceToken(pub String);
+
+// Deliberately not derived: a cookie in a log line could be replayed to spend, and lock, this
+// browser's own sign-in budget.
+impl std::fmt::Debug for DeviceToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeviceToken(…)")
+    }
+}
+
 /// What a sign-in attempt came to.
 #[derive(Debug)]
 pub enum SignIn {
@@ -263,11 +276,22 @@ pub struct CookiePolicy {
 impl CookiePolicy {
     /// The session cookie's name over http and over https.
     pub const NAMES: [&'static str; 2] = ["flowshare_session", "__Host-flowshare_session"];
+    /// The device cookie's name over http and over https.
+    pub const DEVICE_NAMES: [&'static str; 2] = ["flowshare_device", "__Host-flowshare_device"];
+    /// How long a browser stays known after signing in (the device cookie's `Max-Age`, and the
+    /// expiry the backend signs into it). Every sign-in renews it.
+    pub const DEVICE_MAX_AGE_SECONDS: u64 = 365 * 24 * 60 * 60;
 
     /// Over https the cookie is `__Host-` prefixed: browsers then accept it only with `Secure`,
     /// `Path=/` and no `Domain`, so a sibling subdomain cannot plant a session of its choosing.
     pub fn cookie_name(self) -> &'static str {
         Self::NAMES[usize::from(self.secure)]
+    }
+
+    /// Prefixed like the session cookie: a sibling subdomain cannot overwrite a browser's device
+    /// cookie and so make it a stranger to the lock.
+    pub fn device_cookie_name(self) -> &'static str {
+        Self::DEVICE_NAMES[usize::from(self.secure)]
     }
 }
 
