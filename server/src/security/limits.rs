@@ -114,9 +114,16 @@ impl Default for LimitSettings {
 }
 
 /// A client's budget key: its IPv4 address, or its IPv6 /64 (one subscriber usually holds a whole
-/// /64, so per-address budgets would be endless).
+/// /64, so per-address budgets would be endless). The sign-in lock counts clients' failures by it
+/// too; shown as the address (for a /64, its first address: `2001:db8:1:2::`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct ClientKey(IpAddr);
+pub struct ClientKey(IpAddr);
+
+impl std::fmt::Display for ClientKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 impl From<ClientIp> for ClientKey {
     fn from(ClientIp(ip): ClientIp) -> Self {
