@@ -1,25 +1,55 @@
 //! The sign-in lock against password guessing, as every instance sees it: counted in the database,
-//! exact under parallel guesses, shared by instances on one database, and never pushed out by
-//! made-up names.
+//! exact under parallel guesses, shared by instances on one database (a known browser's lock
+//! too), and never pushed out by made-up names.
 
 use app::domain::{Role, UserName};
-use app::ports::{Accounts, SignIn};
+use app::ports::{Accounts, ClientIp, DeviceToken, SignIn, SignInAttempt};
 use server::db::{Db, Store};
+use server::security::limits::{LimitSettings, Limits};
 use server::security::session::SessionKey;
 use server::security::throttle::FREE_ATTEMPTS;
 use server::testing::{Engine, TestStore};
 use std::time::Duration;
 
+const ADA_PASSWORD: &str = "correct horse battery";
+
 fn name(text: &str) -> UserName {
     UserName::parse(text).expect("a user name")
+}
+
+fn address(text: &str) -> ClientIp {
+    ClientIp(text.parse().expect("an IP address"))
 }
 
 async fn with_ada(store: &Store) {
     store
         .accounts
-        .add_user(&name("ada"), Role::Publisher, "correct horse battery")
+        .add_user(&name("ada"), Role::Publisher, ADA_PASSWORD)
         .await
         .expect("ada added");
+}
+
+/// A sign-in at the store, as the login server function makes it (with no rate limits), from
+/// `client` with the device cookie `device` when given.
+async fn sign_in(
+    store: &Store,
+    who: &str,
+    password: &str,
+    client: &str,
+    device: Option<&DeviceToken>,
+) -> SignIn {
+    let who = name(who);
+    let attempt = SignInAttempt {
+        name: &who,
+        password,
+        client: address(client),
+        device,
+    };
+    store
+        .accounts
+        .log_in(attempt, &Limits::new(LimitSettings::OFF))
+        .await
+        .expect("answered")
 }
 
 /// Another server instance on the same database: its own pool, its own memory.
@@ -34,6 +64,14 @@ async fn second_instance(test: &TestStore) -> Store {
 
 fn is_locked(outcome: &SignIn) -> bool {
     matches!(outcome, SignIn::Locked { retry_after_seconds } if *retry_after_seconds > 0)
+}
+
+/// The device cookie a welcome hands out.
+fn device_of(outcome: SignIn) -> DeviceToken {
+    match outcome {
+        SignIn::Welcome { device, .. } => device,
+        other => panic!("not welcome: {other:?}"),
+    }
 }
 
 /// Runs `scenario` on a fresh store on each engine (PostgreSQL's skipped only when allowed).
@@ -72,19 +110,28 @@ on_both_engines!(
         with_ada(one).await;
         let other = second_instance(test).await;
         for _ in 0..FREE_ATTEMPTS {
-            let outcome = one
-                .accounts
-                .log_in(&name("ada"), "wrong")
-                .await
-                .expect("answered");
+            let outcome = sign_in(one, "ada", "wrong", "192.0.2.1", None).await;
             assert!(matches!(outcome, SignIn::Refused), "{outcome:?}");
         }
-        let elsewhere = other
-            .accounts
-            .log_in(&name("ADA"), "correct horse battery")
-            .await
-            .expect("answered");
+        let elsewhere = sign_in(&other, "ADA", ADA_PASSWORD, "192.0.2.1", None).await;
         assert!(is_locked(&elsewhere), "{elsewhere:?}");
+        other.db().close().await;
+    }
+);
+
+on_both_engines!(
+    a_known_browsers_lock_made_on_one_instance_holds_on_another,
+    |test| async move {
+        let one = &test.store;
+        with_ada(one).await;
+        let other = second_instance(test).await;
+        let device = device_of(sign_in(one, "ada", ADA_PASSWORD, "192.0.2.1", None).await);
+        for _ in 0..FREE_ATTEMPTS {
+            let outcome = sign_in(&other, "ada", "wrong", "192.0.2.1", Some(&device)).await;
+            assert!(matches!(outcome, SignIn::Refused), "{outcome:?}");
+        }
+        let back = sign_in(one, "ada", ADA_PASSWORD, "192.0.2.1", Some(&device)).await;
+        assert!(is_locked(&back), "{back:?}");
         other.db().close().await;
     }
 );
@@ -96,11 +143,11 @@ on_both_engines!(
         with_ada(&store).await;
         let guesses = (0..40).map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.accounts.log_in(&name("ada"), "wrong").await })
+            tokio::spawn(async move { sign_in(&store, "ada", "wrong", "192.0.2.1", None).await })
         });
         let mut outcomes = Vec::new();
         for guess in guesses.collect::<Vec<_>>() {
-            outcomes.push(guess.await.expect("joined").expect("answered"));
+            outcomes.push(guess.await.expect("joined"));
         }
         let checked = outcomes
             .iter()
@@ -117,11 +164,7 @@ on_both_engines!(made_up_names_never_push_a_lock_out, |test| async move {
     let store = &test.store;
     with_ada(store).await;
     for _ in 0..FREE_ATTEMPTS {
-        store
-            .accounts
-            .log_in(&name("ada"), "wrong")
-            .await
-            .expect("answered");
+        sign_in(store, "ada", "wrong", "192.0.2.1", None).await;
     }
     // 10,000 made-up names failed just now (the old in-memory throttle forgot everything at 10,000).
     let now = std::time::SystemTime::now()
@@ -142,17 +185,9 @@ on_both_engines!(made_up_names_never_push_a_lock_out, |test| async move {
         .add_user(&name("grace"), Role::Viewer, "another long password")
         .await
         .expect("grace added");
-    let grace = store
-        .accounts
-        .log_in(&name("grace"), "another long password")
-        .await
-        .expect("answered");
-    assert!(matches!(grace, SignIn::Welcome(..)), "{grace:?}");
-    let ada = store
-        .accounts
-        .log_in(&name("ada"), "correct horse battery")
-        .await
-        .expect("answered");
+    let grace = sign_in(store, "grace", "another long password", "192.0.2.1", None).await;
+    assert!(matches!(grace, SignIn::Welcome { .. }), "{grace:?}");
+    let ada = sign_in(store, "ada", ADA_PASSWORD, "192.0.2.1", None).await;
     assert!(is_locked(&ada), "{ada:?}");
 });
 
@@ -160,24 +195,12 @@ on_both_engines!(the_right_password_clears_the_failures, |test| async move {
     let store = &test.store;
     with_ada(store).await;
     for _ in 0..FREE_ATTEMPTS - 1 {
-        store
-            .accounts
-            .log_in(&name("ada"), "wrong")
-            .await
-            .expect("answered");
+        sign_in(store, "ada", "wrong", "192.0.2.1", None).await;
     }
-    let welcome = store
-        .accounts
-        .log_in(&name("ada"), "correct horse battery")
-        .await
-        .expect("answered");
-    assert!(matches!(welcome, SignIn::Welcome(..)), "{welcome:?}");
+    let welcome = sign_in(store, "ada", ADA_PASSWORD, "192.0.2.1", None).await;
+    assert!(matches!(welcome, SignIn::Welcome { .. }), "{welcome:?}");
     for _ in 0..FREE_ATTEMPTS - 1 {
-        let outcome = store
-            .accounts
-            .log_in(&name("ada"), "wrong")
-            .await
-            .expect("answered");
+        let outcome = sign_in(store, "ada", "wrong", "192.0.2.1", None).await;
         assert!(
             matches!(outcome, SignIn::Refused),
             "counting began again: {outcome:?}"
