@@ -54,23 +54,61 @@ impl std::fmt::Debug for SessionToken {
     }
 }
 
+/// A browser's device cookie as it holds it: proof, checked by the backend alone, that this
+/// browser signed in as some user before. Opaque here; never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeviceToken(pub String);
+
+// Deliberately not derived: a cookie in a log line could be replayed to spend, and lock, this
+// browser's own sign-in budget.
+impl std::fmt::Debug for DeviceToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeviceToken(…)")
+    }
+}
+
+/// One sign-in attempt: what the form sent and where it came from. (No `Debug`: it holds a password.)
+#[derive(Clone, Copy)]
+pub struct SignInAttempt<'a> {
+    pub name: &'a UserName,
+    pub password: &'a str,
+    pub client: ClientIp,
+    /// The browser's device cookie, if it sent one (for whichever name it was issued).
+    pub device: Option<&'a DeviceToken>,
+}
+
 /// What a sign-in attempt came to.
 #[derive(Debug)]
 pub enum SignIn {
-    /// The password was right: a new session.
-    Welcome(UserView, SessionToken),
+    /// The password was right: a new session, and a device cookie that makes this browser known
+    /// for this name (it replaces any device cookie the browser held).
+    Welcome {
+        user: UserView,
+        session: SessionToken,
+        device: DeviceToken,
+    },
     /// Wrong password, or no such user (the two are never told apart).
     Refused,
-    /// Too many failed attempts for this name; the password was not checked.
+    /// Too many failed attempts: by this browser (its device cookie), by this client at this
+    /// name, or at this name by clients without its device cookie; the password was not checked.
     Locked { retry_after_seconds: u64 },
+    /// A client that already failed at this name tried again too often (the per-name budget);
+    /// the password was not checked.
+    Limited(Limited),
     /// Every password-checking slot is taken; nothing was checked or counted.
     Busy,
 }
 
 #[async_trait]
 pub trait Accounts: Send + Sync {
-    /// Checks a password; on success opens a session and returns its token.
-    async fn log_in(&self, name: &UserName, password: &str) -> Result<SignIn, BackendError>;
+    /// Checks a password, unless a lock or `limits`' per-name budget refuses the attempt first;
+    /// on success opens a session and returns its token with a fresh device cookie. A browser
+    /// whose device cookie is valid for the name is held only to its own failures.
+    async fn log_in(
+        &self,
+        attempt: SignInAttempt<'_>,
+        limits: &dyn RateLimits,
+    ) -> Result<SignIn, BackendError>;
     /// The user a live session belongs to; `None` for unknown or expired tokens.
     async fn session_user(&self, token: &SessionToken) -> Result<Option<UserView>, BackendError>;
     async fn log_out(&self, token: &SessionToken) -> Result<(), BackendError>;
@@ -263,11 +301,22 @@ pub struct CookiePolicy {
 impl CookiePolicy {
     /// The session cookie's name over http and over https.
     pub const NAMES: [&'static str; 2] = ["flowshare_session", "__Host-flowshare_session"];
+    /// The device cookie's name over http and over https.
+    pub const DEVICE_NAMES: [&'static str; 2] = ["flowshare_device", "__Host-flowshare_device"];
+    /// How long a browser stays known after signing in (the device cookie's `Max-Age`, and the
+    /// expiry the backend signs into it). Every sign-in renews it.
+    pub const DEVICE_MAX_AGE_SECONDS: u64 = 365 * 24 * 60 * 60;
 
     /// Over https the cookie is `__Host-` prefixed: browsers then accept it only with `Secure`,
     /// `Path=/` and no `Domain`, so a sibling subdomain cannot plant a session of its choosing.
     pub fn cookie_name(self) -> &'static str {
         Self::NAMES[usize::from(self.secure)]
+    }
+
+    /// Prefixed like the session cookie: a sibling subdomain cannot overwrite a browser's device
+    /// cookie and so make it a stranger to the lock.
+    pub fn device_cookie_name(self) -> &'static str {
+        Self::DEVICE_NAMES[usize::from(self.secure)]
     }
 }
 
@@ -291,10 +340,13 @@ pub trait RateLimits: Send + Sync {
     fn run_start_from(&self, client: ClientIp) -> Result<(), Limited>;
     /// A start of `link`, once it was found good (per link, from all clients together).
     fn run_start_of(&self, link: &crate::domain::link::LinkId) -> Result<(), Limited>;
-    /// A sign-in attempt (per client), and per user name when the name typed can be one: a name
-    /// that cannot never reaches the accounts, and keying by the parsed name means spelling
+    /// A sign-in attempt, per client: every attempt, before anything else.
+    fn sign_in_from(&self, client: ClientIp) -> Result<(), Limited>;
+    /// Another sign-in attempt at `name` by a client without a device cookie for it that has
+    /// already failed at it (the accounts ask, once they know): never a known browser's nor a
+    /// first try, so flooding a name cannot refuse them. Keyed by the parsed name, so spelling
     /// variants (spaces around it, case) share one budget.
-    fn sign_in(&self, client: ClientIp, name: Option<&UserName>) -> Result<(), Limited>;
+    fn sign_in_again(&self, name: &UserName) -> Result<(), Limited>;
     /// A console user generating a link.
     fn link_generation(&self, user: &UserView) -> Result<(), Limited>;
     /// A console user generating `links` links at once (a bulk upload): one unit of the budget

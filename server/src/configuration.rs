@@ -35,8 +35,8 @@ pub struct ServeArgs {
     /// blocks, comma-separated. Anyone else's X-Forwarded-For is ignored [default: none].
     #[arg(long, env = "FLOWSHARE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<String>,
-    /// Password checks that may run at once; sign-ins beyond them are answered 503 "busy"
-    /// [default: two per core].
+    /// Password checks that may run at once (one kept for known browsers); sign-ins beyond them
+    /// are answered 503 "busy" [default: two per core].
     #[arg(long, env = "FLOWSHARE_SIGN_IN_SLOTS", value_parser = clap::value_parser!(u16).range(1..))]
     pub sign_in_slots: Option<u16>,
     /// Serve Prometheus metrics at /metrics on this address (keep it private) [default: no metrics].
@@ -74,7 +74,8 @@ pub struct LimitArgs {
     #[arg(long, env = "FLOWSHARE_LIMIT_SIGN_INS_PER_IP", value_parser = parse_rate,
           default_value = LimitSettings::DEFAULT_SIGN_INS_PER_IP)]
     pub limit_sign_ins_per_ip: RateSetting,
-    /// Sign-in attempts per user name (on top of the lock after repeated failures).
+    /// Sign-in attempts per user name by addresses that already failed at it (on top of the lock;
+    /// never a known browser's nor a first try).
     #[arg(long, env = "FLOWSHARE_LIMIT_SIGN_INS_PER_NAME", value_parser = parse_rate,
           default_value = LimitSettings::DEFAULT_SIGN_INS_PER_NAME)]
     pub limit_sign_ins_per_name: RateSetting,

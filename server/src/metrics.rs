@@ -196,10 +196,12 @@ pub fn links_generated(by: &str, count: u64) {
 pub fn sign_in(signed: &app::ports::SignIn) {
     use app::ports::SignIn;
     let index = match signed {
-        SignIn::Welcome(..) => 0,
+        SignIn::Welcome { .. } => 0,
         SignIn::Refused => 1,
         SignIn::Locked { .. } => 2,
         SignIn::Busy => 3,
+        // Counted where every refused rate is: `flowshare_rate_limited_total{limit="sign_ins"}`.
+        SignIn::Limited(_) => return,
     };
     if let Some(h) = handles() {
         h.sign_ins[index].increment(1);

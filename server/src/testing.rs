@@ -273,6 +273,21 @@ impl TestResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The `Set-Cookie` value that sets the cookie `name`, whole (with its attributes).
+    pub fn set_cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get_all(http::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|set| set.split_once('=').is_some_and(|(n, _)| n == name))
+    }
+
+    /// The cookie `name` as the browser sends it back: `name=value`.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let set = self.set_cookie(name)?;
+        set.split(';').next().map(str::to_owned)
+    }
 }
 
 impl TestApp {
@@ -544,10 +559,25 @@ impl TestApp {
                 None,
             )
             .await;
-        let set_cookie = response
-            .header("set-cookie")
-            .unwrap_or_else(|| panic!("no session cookie for {name}: {response:?}"));
-        set_cookie.split(';').next().unwrap_or_default().to_owned()
+        app::ports::CookiePolicy::NAMES
+            .iter()
+            .find_map(|session| response.cookie(session))
+            .unwrap_or_else(|| panic!("no session cookie for {name}: {response:?}"))
+    }
+
+    /// A sign-in attempt as the console's script makes it, from `client` (an IP address,
+    /// forwarded by the test proxy), sending `cookie` (a device cookie, say) when given.
+    pub async fn sign_in(
+        &self,
+        client: &str,
+        name: &str,
+        password: &str,
+        cookie: Option<&str>,
+    ) -> TestResponse {
+        use leptos::server_fn::ServerFn;
+        let form = [("name", name), ("password", password)];
+        self.call_from(Some(client), app::api::auth::Login::PATH, &form, cookie)
+            .await
     }
 }
 

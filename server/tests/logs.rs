@@ -1,6 +1,6 @@
 //! What the server writes to its log: JSON lines that parse, each request's id on its lines and in
-//! its `X-Request-Id`, and never a password, session token, link id, short code, signature, run
-//! token, or a recipient's parameter or answer. (A file of its own: it captures the log of everything it does.)
+//! its `X-Request-Id`, and never a password, session token, device cookie, link id, short code,
+//! signature, run token, or a recipient's parameter or answer. (A file of its own: it captures the log of everything it does.)
 
 use app::api::auth::Login;
 use app::api::share::GenerateLink;
@@ -56,8 +56,20 @@ async fn logs_are_json_with_request_ids_and_hold_no_secrets() {
         app.call(Login::PATH, &wrong, None).await.status,
         StatusCode::UNAUTHORIZED
     );
-    let cookie = app.log_in("publisher", "demo-publisher-pass").await;
+    let right = [("name", "publisher"), ("password", "demo-publisher-pass")];
+    let welcome = app.call(Login::PATH, &right, None).await;
+    let cookie = welcome.cookie("flowshare_session").expect("a session");
     let token = cookie.split_once('=').expect("name=value").1.to_owned();
+    // A known browser's failure is counted under its device cookie, which is no more written
+    // down than the password.
+    let device = welcome.cookie("flowshare_device").expect("a device cookie");
+    let typo = [("name", "publisher"), ("password", "known-browser-typo")];
+    assert_eq!(
+        app.call(Login::PATH, &typo, Some(&device)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let device = device.split_once('=').expect("name=value").1.to_owned();
+    let device_nonce = device.split('.').next().expect("a nonce").to_owned();
     let form = [
         ("flow", "order-status-lookup"),
         ("application", "order-widget"),
@@ -136,7 +148,10 @@ async fn logs_are_json_with_request_ids_and_hold_no_secrets() {
     for secret in [
         "wrong-hunter2-guess",
         "demo-publisher-pass",
+        "known-browser-typo",
         token.as_str(),
+        device.as_str(),
+        device_nonce.as_str(),
         link_id,
         signature.as_str(),
         code,

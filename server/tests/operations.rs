@@ -184,6 +184,16 @@ app_tests!(retention_removes_exactly_what_is_older, |app| async move {
         ),
     )
     .await;
+    execute(
+        db,
+        &format!(
+            "INSERT INTO sign_in_client_failures (client, failures, last_failure_at) \
+             VALUES ('address 192.0.2.1 stale', 9, {}), ('device recent', 9, {})",
+            now - 2 * 3_600_000,
+            now - 60_000
+        ),
+    )
+    .await;
     // Runs 6 and 8 days old on the link's application, which keeps runs 7 days; an application
     // without a setting keeps its runs (none here to remove).
     execute(
@@ -217,7 +227,7 @@ app_tests!(retention_removes_exactly_what_is_older, |app| async move {
         removed,
         Removed {
             sessions: 1,
-            sign_in_failures: 1,
+            sign_in_failures: 2,
             daily_uses: 3,
             audit_entries: 1,
             runs: 1,
@@ -253,8 +263,14 @@ app_tests!(retention_removes_exactly_what_is_older, |app| async move {
     assert_eq!(
         app.test_store
             .scalar("SELECT COUNT(*) FROM sign_in_failures WHERE name = 'recent'")
-            .await,
-        1
+            .await
+            + app
+                .test_store
+                .scalar(
+                    "SELECT COUNT(*) FROM sign_in_client_failures WHERE client = 'device recent'"
+                )
+                .await,
+        2
     );
     // Forever means forever; a second pass finds nothing more.
     let forever = Retention {

@@ -4,7 +4,7 @@ use app::domain::{
     AccessProtection, ApprovalStatus, FlowQuery, FlowSlug, FlowType, PublicationStatus, Role,
     SortKey, UserName, PAGE_SIZE,
 };
-use app::ports::{Accounts, FlowCatalog, SessionToken, SignIn};
+use app::ports::{Accounts, ClientIp, FlowCatalog, SessionToken, SignIn, SignInAttempt};
 use server::db::{Store, Upserted};
 use server::engine_tests;
 
@@ -203,18 +203,30 @@ engine_tests!(
     a_right_password_opens_a_session_and_logout_closes_it,
     |store| async move {
         seeded(&store).await;
+        let limits =
+            server::security::limits::Limits::new(server::security::limits::LimitSettings::OFF);
+        let attempt = |name, password| SignInAttempt {
+            name,
+            password,
+            client: ClientIp(std::net::Ipv4Addr::LOCALHOST.into()),
+            device: None,
+        };
         let name = UserName::parse("publisher").expect("name");
         assert!(matches!(
             store
                 .accounts
-                .log_in(&name, "wrong password")
+                .log_in(attempt(&name, "wrong password"), &limits)
                 .await
                 .expect("log in"),
             SignIn::Refused
         ));
-        let SignIn::Welcome(user, token) = store
+        let SignIn::Welcome {
+            user,
+            session: token,
+            ..
+        } = store
             .accounts
-            .log_in(&name, "demo-publisher-pass")
+            .log_in(attempt(&name, "demo-publisher-pass"), &limits)
             .await
             .expect("log in")
         else {
@@ -242,7 +254,7 @@ engine_tests!(
         assert!(matches!(
             store
                 .accounts
-                .log_in(&nobody, "demo-publisher-pass")
+                .log_in(attempt(&nobody, "demo-publisher-pass"), &limits)
                 .await
                 .expect("log in"),
             SignIn::Refused

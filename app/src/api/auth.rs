@@ -20,34 +20,47 @@ pub async fn login(name: String, password: String, next: Option<String>) -> Resu
     use super::request::*;
     use crate::domain::query::encode_component;
     use crate::domain::UserName;
-    use crate::ports::SignIn;
+    use crate::ports::{SignIn, SignInAttempt};
     let result = async move {
         let ports = ports()?;
         let next = safe_next(next.as_deref().unwrap_or("/flows"));
         let parsed = UserName::parse(&name).ok();
-        // Limits first: a refused attempt costs no hashing and counts no failure.
-        let outcome = match ports.limits.sign_in(client_ip(), parsed.as_ref()) {
-            Err(limited) => Err(limited),
-            Ok(()) => Ok(match &parsed {
-                Some(name) => ports.accounts.log_in(name, &password).await?,
-                // An unparseable name cannot belong to anyone: answer exactly as for a wrong password.
-                None => SignIn::Refused,
-            }),
+        let client = client_ip();
+        let device = device_token();
+        // The address's budget first: a refused attempt costs no hashing and counts no failure.
+        // The per-name budget is the accounts' to apply: only they know whether this browser is
+        // known for the name, or this client already failed at it.
+        let outcome = match (ports.limits.sign_in_from(client), &parsed) {
+            (Err(limited), _) => SignIn::Limited(limited),
+            (Ok(()), Some(name)) => {
+                let attempt = SignInAttempt {
+                    name,
+                    password: &password,
+                    client,
+                    device: device.as_ref(),
+                };
+                ports.accounts.log_in(attempt, &*ports.limits).await?
+            }
+            // An unparseable name cannot belong to anyone: answer exactly as for a wrong password.
+            (Ok(()), None) => SignIn::Refused,
         };
         let (error, why) = match outcome {
-            Ok(SignIn::Welcome(_, token)) => {
-                set_session_cookie(ports.cookies, Some(&token));
+            SignIn::Welcome {
+                session, device, ..
+            } => {
+                set_session_cookie(ports.cookies, Some(&session));
+                set_device_cookie(ports.cookies, &device);
                 return Ok(((), next.to_owned()));
             }
-            Ok(SignIn::Refused) => (AppError::BadCredentials, "failed=1".to_owned()),
-            Ok(SignIn::Locked {
+            SignIn::Refused => (AppError::BadCredentials, "failed=1".to_owned()),
+            SignIn::Locked {
                 retry_after_seconds,
-            }) => (
+            } => (
                 AppError::SignInLocked(retry_after_seconds),
                 format!("locked={retry_after_seconds}"),
             ),
-            Ok(SignIn::Busy) => (AppError::Busy, "busy=1".to_owned()),
-            Err(limited) => (
+            SignIn::Busy => (AppError::Busy, "busy=1".to_owned()),
+            SignIn::Limited(limited) => (
                 limited.into(),
                 format!("limited={}", limited.retry_after_seconds),
             ),

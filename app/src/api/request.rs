@@ -1,9 +1,9 @@
-//! The server side of a server-function call: the ports from context, the caller's session
-//! cookie, and the single place where an [`AppError`] becomes an HTTP status.
+//! The server side of a server-function call: the ports from context, the caller's cookies
+//! (session and device), and the single place where an [`AppError`] becomes an HTTP status.
 
 use crate::domain::{Permission, UserView};
 use crate::error::AppError;
-use crate::ports::{BackendError, CookiePolicy, Ports, SessionToken};
+use crate::ports::{BackendError, CookiePolicy, DeviceToken, Ports, SessionToken};
 use http::header::{HeaderValue, COOKIE, SET_COOKIE};
 use http::StatusCode;
 use leptos::prelude::*;
@@ -134,13 +134,24 @@ pub fn ports() -> Result<Ports, AppError> {
 /// server issues (see [`CookiePolicy::cookie_name`]).
 pub fn session_token() -> Option<SessionToken> {
     let name = use_context::<Ports>()?.cookies.cookie_name();
+    request_cookie(name).map(SessionToken)
+}
+
+/// The browser's device cookie, if it sent one under the name this server issues.
+pub fn device_token() -> Option<DeviceToken> {
+    let name = use_context::<Ports>()?.cookies.device_cookie_name();
+    request_cookie(name).map(DeviceToken)
+}
+
+fn request_cookie(name: &str) -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
     parts
         .headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|header| session_token_in(header, name))
+        .find_map(|header| cookie_in(header, name))
+        .map(str::to_owned)
 }
 
 /// Where the request came from. The server's edge puts it on every request; without one (a
@@ -166,9 +177,14 @@ pub fn accepts_html() -> bool {
 
 /// Finds the cookie called `cookie` in one `Cookie` header value (`a=1; flowshare_session=…; b=2`).
 pub fn session_token_in(header: &str, cookie: &str) -> Option<SessionToken> {
+    cookie_in(header, cookie).map(|value| SessionToken(value.to_owned()))
+}
+
+/// The value of the cookie called `cookie` in one `Cookie` header value; an empty one is none.
+pub fn cookie_in<'h>(header: &'h str, cookie: &str) -> Option<&'h str> {
     header.split(';').find_map(|pair| {
         let (name, value) = pair.trim().split_once('=')?;
-        (name == cookie && !value.is_empty()).then(|| SessionToken(value.to_owned()))
+        (name == cookie && !value.is_empty()).then_some(value)
     })
 }
 
@@ -223,10 +239,19 @@ pub fn set_status(err: &AppError) {
 }
 
 pub fn set_session_cookie(policy: CookiePolicy, token: Option<&SessionToken>) {
+    set_cookie(&session_cookie(policy, token));
+}
+
+/// Makes this browser known for the name it just signed in as (see [`device_cookie`]).
+pub fn set_device_cookie(policy: CookiePolicy, token: &DeviceToken) {
+    set_cookie(&device_cookie(policy, token));
+}
+
+fn set_cookie(set: &str) {
     let Some(response) = use_context::<ResponseOptions>() else {
         return;
     };
-    if let Ok(value) = HeaderValue::from_str(&session_cookie(policy, token)) {
+    if let Ok(value) = HeaderValue::from_str(set) {
         response.append_header(SET_COOKIE, value);
     }
 }
@@ -234,14 +259,28 @@ pub fn set_session_cookie(policy: CookiePolicy, token: Option<&SessionToken>) {
 /// The `Set-Cookie` value that stores `token`, or clears the cookie when there is none.
 pub fn session_cookie(policy: CookiePolicy, token: Option<&SessionToken>) -> String {
     let name = policy.cookie_name();
-    let secure = if policy.secure { "; Secure" } else { "" };
     match token {
-        Some(token) => format!(
-            "{name}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            token.0, policy.max_age_seconds
-        ),
-        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        Some(token) => cookie(name, &token.0, policy.max_age_seconds, policy),
+        None => cookie(name, "", 0, policy),
     }
+}
+
+/// The `Set-Cookie` value that stores a device cookie. It outlives sessions (signing out keeps
+/// it: the browser stays known) and, like the session, is `HttpOnly` (no script can read it to
+/// send elsewhere) and `SameSite=Lax` (another site's form cannot make the browser guess with
+/// it, and lock it).
+pub fn device_cookie(policy: CookiePolicy, token: &DeviceToken) -> String {
+    cookie(
+        policy.device_cookie_name(),
+        &token.0,
+        CookiePolicy::DEVICE_MAX_AGE_SECONDS,
+        policy,
+    )
+}
+
+fn cookie(name: &str, value: &str, max_age_seconds: u64, policy: CookiePolicy) -> String {
+    let secure = if policy.secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}")
 }
 
 /// Why a plain HTML form's post did not do what it asked.
@@ -356,5 +395,38 @@ mod tests {
         assert!(!session_cookie(insecure, None).contains("Secure"));
         assert!(session_cookie(insecure, None).starts_with("flowshare_session=;"));
         assert!(session_cookie(insecure, None).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn device_cookies_are_long_lived_http_only_same_site_and_prefixed_over_https() {
+        let token = DeviceToken("d".into());
+        let https = CookiePolicy {
+            secure: true,
+            max_age_seconds: 60,
+        };
+        assert_eq!(
+            device_cookie(https, &token),
+            "__Host-flowshare_device=d; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000; Secure"
+        );
+        let http = CookiePolicy {
+            secure: false,
+            ..https
+        };
+        assert_eq!(
+            device_cookie(http, &token),
+            "flowshare_device=d; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000"
+        );
+        assert_eq!(
+            cookie_in(
+                "flowshare_session=s; flowshare_device=d",
+                "flowshare_device"
+            ),
+            Some("d")
+        );
+        assert_eq!(
+            format!("{token:?}"),
+            "DeviceToken(…)",
+            "never in a log line"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The login page: a plain form posted to the `login` server function, so it works the same with
 //! or without JavaScript. A failed attempt comes back here with `?failed=1` (or `?locked=SECONDS`
-//! after too many for the name, `?limited=SECONDS` after too many from one address, `?busy=1`)
+//! after too many failures, `?limited=SECONDS` after too many tries in a short time, `?busy=1`)
 //! and the name typed.
 
 use super::raw_text::PageTitle;

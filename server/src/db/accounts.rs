@@ -1,25 +1,58 @@
 //! Console users and their sessions: the `Accounts` port and the `user add` command's store side.
 
 use super::{now_millis, on_db, Db, StoreError, StoreResult};
+use crate::security::device::DeviceKey;
+use crate::security::limits::ClientKey;
 use crate::security::password;
 use crate::security::session::SessionKey;
 use crate::security::throttle::{self, Attempt, Failures};
 use app::domain::{Role, UserName, UserView};
-use app::ports::{Accounts, BackendError, SessionToken, SignIn};
+use app::ports::{Accounts, BackendError, RateLimits, SessionToken, SignIn, SignInAttempt};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// Console users, their sessions and the sign-in throttle.
 #[derive(Debug, Clone)]
 pub struct AccountStore {
     pub(super) db: Db,
     pub(super) session_key: SessionKey,
+    /// Signs the device cookies that make a browser known for a name (derived from the session key).
+    pub(super) devices: DeviceKey,
     pub(super) session_ttl: Duration,
-    /// Password checks that may run at once. Each Argon2id check takes about 19 MiB and a core
-    /// for tens of milliseconds; beyond this many the answer is "busy", not a growing queue.
-    pub(super) sign_in_slots: Arc<Semaphore>,
+    pub(super) sign_in_slots: SignInSlots,
+}
+
+/// Password checks that may run at once. Each Argon2id check takes about 19 MiB and a core for
+/// tens of milliseconds; beyond this many the answer is "busy", not a growing queue.
+#[derive(Debug, Clone)]
+pub(super) struct SignInSlots {
+    all: Arc<Semaphore>,
+    /// What attempts by strangers (without a device cookie for the name) may hold of them: all
+    /// but one, so that however many strangers try, a known browser's check need not wait.
+    strangers: Arc<Semaphore>,
+}
+
+impl SignInSlots {
+    pub(super) fn new(slots: usize) -> Self {
+        let slots = slots.max(1);
+        Self {
+            all: Arc::new(Semaphore::new(slots)),
+            strangers: Arc::new(Semaphore::new(slots.saturating_sub(1).max(1))),
+        }
+    }
+
+    /// A slot for a known browser's check or a stranger's; `None` when all it may use are taken.
+    fn take(&self, known: bool) -> Option<(SemaphorePermit<'_>, Option<SemaphorePermit<'_>>)> {
+        let stranger = if known {
+            None
+        } else {
+            Some(self.strangers.try_acquire().ok()?)
+        };
+        let slot = self.all.try_acquire().ok()?;
+        Some((slot, stranger))
+    }
 }
 
 /// Sign-ins that may check a password at once by default: two per core.
@@ -27,10 +60,52 @@ pub fn default_sign_in_slots() -> usize {
     std::thread::available_parallelism().map_or(2, |cores| cores.get() * 2)
 }
 
-/// How often an attempt may lose the race for a name's failure row before it gives up. Each lost
-/// race means another attempt was counted, and a name is locked after `FREE_ATTEMPTS`, so a few
-/// rounds always end in "counted" or "locked".
+/// How often an attempt may lose the race for a row of failures before it gives up. Each lost race
+/// means another attempt was counted, and a subject is locked after `FREE_ATTEMPTS`, so a few
+/// rounds end in "counted" or "locked" (or, for a name that many clients that never failed at it
+/// are trying at once, in "locked for a second").
 const COUNTING_ROUNDS: usize = 2 * throttle::FREE_ATTEMPTS as usize;
+
+/// A row of failed sign-ins.
+#[derive(Debug, Clone, Copy)]
+enum Tally<'a> {
+    /// A name's, from every stranger: any client without a device cookie for it
+    /// (`sign_in_failures`, by `throttle::key`).
+    Name(&'a str),
+    /// One client's: an address's at one name, or a known browser's (`sign_in_client_failures`,
+    /// by `throttle::address_key` or `throttle::device_key`).
+    Client(&'a str),
+}
+
+impl<'a> Tally<'a> {
+    fn key(self) -> &'a str {
+        match self {
+            Self::Name(key) | Self::Client(key) => key,
+        }
+    }
+
+    /// The statements on this row's table: read, first insert, compare-and-swap, delete.
+    fn sql(self) -> [&'static str; 4] {
+        match self {
+            Self::Name(_) => [
+                "SELECT failures, last_failure_at FROM sign_in_failures WHERE name = $1",
+                "INSERT INTO sign_in_failures (name, failures, last_failure_at) \
+                 VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+                "UPDATE sign_in_failures SET failures = $2, last_failure_at = $3 \
+                 WHERE name = $1 AND failures = $4 AND last_failure_at = $5",
+                "DELETE FROM sign_in_failures WHERE name = $1",
+            ],
+            Self::Client(_) => [
+                "SELECT failures, last_failure_at FROM sign_in_client_failures WHERE client = $1",
+                "INSERT INTO sign_in_client_failures (client, failures, last_failure_at) \
+                 VALUES ($1, $2, $3) ON CONFLICT (client) DO NOTHING",
+                "UPDATE sign_in_client_failures SET failures = $2, last_failure_at = $3 \
+                 WHERE client = $1 AND failures = $4 AND last_failure_at = $5",
+                "DELETE FROM sign_in_client_failures WHERE client = $1",
+            ],
+        }
+    }
+}
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -71,59 +146,56 @@ impl AccountStore {
 
     /// The password-checking slots (tests hold them all to see the "busy" answer).
     pub fn sign_in_slots(&self) -> &Arc<Semaphore> {
-        &self.sign_in_slots
+        &self.sign_in_slots.all
     }
 
-    /// Counts an attempt at `name` as a failure before its password is checked, or says how long
-    /// the name is still locked. The row changes only if no other attempt (on any instance)
-    /// changed it since it was read, so parallel guesses are counted one by one.
-    async fn count_attempt(&self, name: &str) -> StoreResult<Result<(), Duration>> {
-        let key = throttle::key(name);
+    /// Counts an attempt against `tally` as a failure before its password is checked, unless
+    /// `decide` (the policy, given the row and the time) says it is locked. The row changes only
+    /// if no other attempt (on any instance) changed it since it was read, so parallel guesses
+    /// are counted one by one. Answers the row as it was before this attempt.
+    async fn count(
+        &self,
+        tally: Tally<'_>,
+        decide: impl Fn(Option<Failures>, i64) -> Attempt,
+    ) -> StoreResult<Result<Option<Failures>, Duration>> {
+        let [_, insert, swap, _] = tally.sql();
         for _ in 0..COUNTING_ROUNDS {
-            let current = self.failures(&key).await?;
-            let next = match throttle::attempt(current, now_millis()) {
+            let current = self.failures(tally).await?;
+            let next = match decide(current, now_millis()) {
                 Attempt::Locked(wait) => return Ok(Err(wait)),
                 Attempt::Counted(next) => next,
             };
             let changed = match current {
-                None => {
-                    let insert = "INSERT INTO sign_in_failures (name, failures, last_failure_at) \
-                                  VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING";
-                    on_db!(&self.db, |pool| sqlx::query(insert)
-                        .bind(&key)
-                        .bind(i64::from(next.count))
-                        .bind(next.last_at)
-                        .execute(pool)
-                        .await
-                        .map(|r| r.rows_affected()))?
-                }
-                Some(old) => {
-                    let swap = "UPDATE sign_in_failures SET failures = $2, last_failure_at = $3 \
-                                WHERE name = $1 AND failures = $4 AND last_failure_at = $5";
-                    on_db!(&self.db, |pool| sqlx::query(swap)
-                        .bind(&key)
-                        .bind(i64::from(next.count))
-                        .bind(next.last_at)
-                        .bind(i64::from(old.count))
-                        .bind(old.last_at)
-                        .execute(pool)
-                        .await
-                        .map(|r| r.rows_affected()))?
-                }
+                None => on_db!(&self.db, |pool| sqlx::query(insert)
+                    .bind(tally.key())
+                    .bind(i64::from(next.count))
+                    .bind(next.last_at)
+                    .execute(pool)
+                    .await
+                    .map(|r| r.rows_affected()))?,
+                Some(old) => on_db!(&self.db, |pool| sqlx::query(swap)
+                    .bind(tally.key())
+                    .bind(i64::from(next.count))
+                    .bind(next.last_at)
+                    .bind(i64::from(old.count))
+                    .bind(old.last_at)
+                    .execute(pool)
+                    .await
+                    .map(|r| r.rows_affected()))?,
             };
             if changed == 1 {
-                return Ok(Ok(()));
+                return Ok(Ok(current));
             }
         }
         // Still racing: others are guessing this very name right now.
         Ok(Err(Duration::from_secs(1)))
     }
 
-    /// A name's failed sign-ins so far, by its key.
-    async fn failures(&self, key: &str) -> StoreResult<Option<Failures>> {
-        let read = "SELECT failures, last_failure_at FROM sign_in_failures WHERE name = $1";
+    /// A row's failed sign-ins so far.
+    async fn failures(&self, tally: Tally<'_>) -> StoreResult<Option<Failures>> {
+        let [read, ..] = tally.sql();
         let row: Option<(i64, i64)> = on_db!(&self.db, |pool| sqlx::query_as(read)
-            .bind(key)
+            .bind(tally.key())
             .fetch_optional(pool)
             .await)?;
         Ok(row.map(|(count, last_at)| Failures {
@@ -132,25 +204,14 @@ impl AccountStore {
         }))
     }
 
-    /// How long `name` is still locked, if it is: one read, nothing written.
-    async fn locked_for(&self, name: &str) -> StoreResult<Option<Duration>> {
-        let current = self.failures(&throttle::key(name)).await?;
-        Ok(match throttle::attempt(current, now_millis()) {
-            Attempt::Locked(wait) => Some(wait),
-            Attempt::Counted(_) => None,
-        })
-    }
-
-    /// The password was right: the name starts afresh.
-    async fn clear_failures(&self, name: &str) -> StoreResult<()> {
-        let key = throttle::key(name);
-        on_db!(&self.db, |pool| sqlx::query(
-            "DELETE FROM sign_in_failures WHERE name = $1"
-        )
-        .bind(&key)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
+    /// The password was right: the row starts afresh.
+    async fn clear(&self, tally: Tally<'_>) -> StoreResult<()> {
+        let [.., delete] = tally.sql();
+        on_db!(&self.db, |pool| sqlx::query(delete)
+            .bind(tally.key())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -192,20 +253,28 @@ impl AccountStore {
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
-        let forget = "DELETE FROM sign_in_failures WHERE last_failure_at < $1";
-        on_db!(&self.db, |pool| sqlx::query(forget)
-            .bind(throttle::forget_before(now))
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))?;
+        for forget in [
+            "DELETE FROM sign_in_failures WHERE last_failure_at < $1",
+            "DELETE FROM sign_in_client_failures WHERE last_failure_at < $1",
+        ] {
+            on_db!(&self.db, |pool| sqlx::query(forget)
+                .bind(throttle::forget_before(now))
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
         Ok(token)
     }
 }
 
 #[async_trait]
 impl Accounts for AccountStore {
-    async fn log_in(&self, name: &UserName, candidate: &str) -> Result<SignIn, BackendError> {
-        let signed = self.sign_in(name, candidate).await;
+    async fn log_in(
+        &self,
+        attempt: SignInAttempt<'_>,
+        limits: &dyn RateLimits,
+    ) -> Result<SignIn, BackendError> {
+        let signed = self.sign_in(attempt, limits).await;
         if let Ok(signed) = &signed {
             crate::metrics::sign_in(signed);
         }
@@ -242,35 +311,139 @@ impl Accounts for AccountStore {
 }
 
 impl AccountStore {
-    /// The lock (one read), a password-checking slot, the attempt counted, then the check.
-    async fn sign_in(&self, name: &UserName, candidate: &str) -> Result<SignIn, BackendError> {
+    /// The locks (reads only), the per-name budget for a client trying again, a
+    /// password-checking slot, the attempt counted, then the check.
+    async fn sign_in(
+        &self,
+        attempt: SignInAttempt<'_>,
+        limits: &dyn RateLimits,
+    ) -> Result<SignIn, BackendError> {
         let locked = |wait: Duration| SignIn::Locked {
             // Whole seconds, rounded up: "try again in 0 seconds" would be a lie.
             retry_after_seconds: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
         };
-        // A locked name takes no slot; a busy answer counts no failure.
-        if let Some(wait) = self
-            .locked_for(name.as_str())
+        let name = attempt.name;
+        let known = attempt
+            .device
+            .and_then(|token| self.devices.recognise(token, name, now_millis()));
+        // A browser with a device cookie valid for the name is counted by that cookie alone; any
+        // other client (a stranger) by its address at the name, and against the name.
+        let client_key = match &known {
+            Some(device) => throttle::device_key(device),
+            None => throttle::address_key(ClientKey::from(attempt.client), name),
+        };
+        let name_key = throttle::key(name.as_str());
+        let client = Tally::Client(&client_key);
+        let stranger = known.is_none();
+        let against_name = stranger.then_some(Tally::Name(&name_key));
+
+        // A locked attempt takes no slot and no budget; a busy answer counts no failure.
+        let (lock, client_failed) = self
+            .lock(client, against_name)
             .await
-            .map_err(|e| e.for_port("reading failed sign-ins"))?
+            .map_err(|e| e.for_port("reading failed sign-ins"))?;
+        if let Err(wait) = lock {
+            return Ok(locked(wait));
+        }
+        // A stranger trying again at a name it failed at is held to the per-name budget as well.
+        // A known browser and a first try never are: flooding a name cannot refuse them.
+        if stranger && client_failed {
+            if let Err(limited) = limits.sign_in_again(name) {
+                return Ok(SignIn::Limited(limited));
+            }
+        }
+        let Some(_slot) = self.sign_in_slots.take(!stranger) else {
+            return Ok(SignIn::Busy);
+        };
+        if let Err(wait) = self
+            .count_attempt(client, against_name)
+            .await
+            .map_err(|e| e.for_port("counting a sign-in attempt"))?
         {
             return Ok(locked(wait));
         }
-        let Ok(_slot) = self.sign_in_slots.try_acquire() else {
-            return Ok(SignIn::Busy);
+        let Some(user) = self.check_password(name, attempt.password).await? else {
+            // Already counted.
+            return Ok(SignIn::Refused);
         };
-        let counted = self
-            .count_attempt(name.as_str())
-            .await
-            .map_err(|e| e.for_port("counting a sign-in attempt"))?;
-        if let Err(wait) = counted {
-            return Ok(locked(wait));
+
+        // The right password: what the attempt was counted against starts afresh. A known
+        // browser's success leaves the name's count alone (signing in every day must not hand
+        // guessers a fresh budget every day); a stranger's clears it, as a person would expect.
+        for tally in [Some(client), against_name].into_iter().flatten() {
+            self.clear(tally)
+                .await
+                .map_err(|e| e.for_port("clearing failed sign-ins"))?;
         }
+        let session = self
+            .open_session(user.id)
+            .await
+            .map_err(|e| e.for_port("opening a session"))?;
+        let device = self
+            .devices
+            .issue(name, now_millis())
+            .map_err(|e| BackendError::new("making a device cookie", e))?;
+        let user = view(user.name, &user.role).map_err(|e| e.for_port("reading a user"))?;
+        Ok(SignIn::Welcome {
+            user,
+            session,
+            device,
+        })
+    }
+
+    /// Whether the client's row (and, for a stranger, the name's) holds the attempt off now, and
+    /// whether the client has failed before: reads only.
+    async fn lock(
+        &self,
+        client: Tally<'_>,
+        against_name: Option<Tally<'_>>,
+    ) -> StoreResult<(Result<(), Duration>, bool)> {
+        let now = now_millis();
+        let client_before = self.failures(client).await?;
+        let lock = match against_name {
+            Some(name) => {
+                let name_before = self.failures(name).await?;
+                throttle::stranger_attempt(client_before, name_before, now).map(|_| ())
+            }
+            None => match throttle::attempt(client_before, now) {
+                Attempt::Locked(wait) => Err(wait),
+                Attempt::Counted(_) => Ok(()),
+            },
+        };
+        Ok((lock, throttle::has_failed(client_before, now)))
+    }
+
+    /// Counts the attempt as a failure, before its password is checked: against the client and,
+    /// for a stranger, against the name (the name's lock holding it if the client had failed).
+    /// Another attempt may have counted since [`Self::lock`] read, so each row is decided again.
+    async fn count_attempt(
+        &self,
+        client: Tally<'_>,
+        against_name: Option<Tally<'_>>,
+    ) -> StoreResult<Result<(), Duration>> {
+        let client_before = match self.count(client, throttle::attempt).await? {
+            Ok(before) => before,
+            Err(wait) => return Ok(Err(wait)),
+        };
+        let Some(name) = against_name else {
+            return Ok(Ok(()));
+        };
+        let failed = throttle::has_failed(client_before, now_millis());
+        let at_name = |current, now| throttle::attempt_at_name(current, now, failed);
+        Ok(self.count(name, at_name).await?.map(|_| ()))
+    }
+
+    /// The user, if the password is theirs. Always pays for one hash check, so unknown names and
+    /// wrong passwords take the same time.
+    async fn check_password(
+        &self,
+        name: &UserName,
+        candidate: &str,
+    ) -> Result<Option<UserRow>, BackendError> {
         let user = self
             .find_user(name)
             .await
             .map_err(|e| e.for_port("looking up a user"))?;
-        // Always pay for one hash check, so unknown names and wrong passwords take the same time.
         let stored = user.as_ref().map_or_else(
             || password::decoy_hash().to_owned(),
             |u| u.password_hash.clone(),
@@ -279,18 +452,6 @@ impl AccountStore {
         let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored))
             .await
             .map_err(|e| BackendError::new("checking a password", e))?;
-        let Some(user) = user.filter(|_| matches) else {
-            // Already counted by `count_attempt`.
-            return Ok(SignIn::Refused);
-        };
-        self.clear_failures(name.as_str())
-            .await
-            .map_err(|e| e.for_port("clearing failed sign-ins"))?;
-        let token = self
-            .open_session(user.id)
-            .await
-            .map_err(|e| e.for_port("opening a session"))?;
-        let view = view(user.name, &user.role).map_err(|e| e.for_port("reading a user"))?;
-        Ok(SignIn::Welcome(view, token))
+        Ok(user.filter(|_| matches))
     }
 }

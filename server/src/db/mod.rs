@@ -307,11 +307,10 @@ impl Store {
         Self {
             accounts: AccountStore {
                 db: db.clone(),
+                devices: crate::security::device::DeviceKey::new(&session_key),
                 session_key,
                 session_ttl,
-                sign_in_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
-                    accounts::default_sign_in_slots(),
-                )),
+                sign_in_slots: accounts::SignInSlots::new(accounts::default_sign_in_slots()),
             },
             applications: ApplicationStore {
                 db: db.clone(),
@@ -339,8 +338,7 @@ impl Store {
 
     /// At most `slots` password checks at once (at least one).
     pub fn with_sign_in_slots(mut self, slots: usize) -> Self {
-        self.accounts.sign_in_slots =
-            std::sync::Arc::new(tokio::sync::Semaphore::new(slots.max(1)));
+        self.accounts.sign_in_slots = accounts::SignInSlots::new(slots);
         self
     }
 }

@@ -17,6 +17,7 @@ pub struct Retention {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Removed {
     pub sessions: u64,
+    /// Rows of failed sign-ins: names' and clients'.
     pub sign_in_failures: u64,
     pub daily_uses: u64,
     pub audit_entries: u64,
@@ -57,13 +58,21 @@ impl Retention {
                 now,
             )
             .await?,
+            // Names' failures and clients' (addresses', known browsers').
             sign_in_failures: in_batches(
                 db,
                 "DELETE FROM sign_in_failures WHERE name IN \
                  (SELECT name FROM sign_in_failures WHERE last_failure_at < $1 LIMIT $2)",
                 throttle::forget_before(now),
             )
-            .await?,
+            .await?
+                + in_batches(
+                    db,
+                    "DELETE FROM sign_in_client_failures WHERE client IN \
+                     (SELECT client FROM sign_in_client_failures WHERE last_failure_at < $1 LIMIT $2)",
+                    throttle::forget_before(now),
+                )
+                .await?,
             // Recipients' answers, their application's own number of days after the run's last
             // move (a run still being played is never cut off), where it set one.
             runs: in_batches(

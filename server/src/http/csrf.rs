@@ -2,10 +2,11 @@
 //! only when it comes from this server's own pages — its `Origin` is the console's public origin,
 //! or, from a browser that sends no `Origin`, `Sec-Fetch-Site: same-origin`. SameSite=Lax alone
 //! lets any same-site page (a sibling subdomain, often the very site that embeds our links) post
-//! with an admin's cookie. Requests without the cookie (sign-in, a recipient's start) are not
-//! concerned: they act with no one's authority.
+//! with an admin's cookie. A device cookie counts as well: sign-in attempts made with it spend
+//! that browser's own budget. Requests with neither (a first sign-in, a recipient's start) are
+//! not concerned: they act with no one's authority.
 
-use app::api::request::session_token_in;
+use app::api::request::cookie_in;
 use app::ports::CookiePolicy;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
@@ -47,9 +48,12 @@ fn carries_session(headers: &HeaderMap) -> bool {
         .filter_map(|v| v.to_str().ok())
         .any(|v| {
             // Either name: a session cookie of any spelling makes the request one with authority.
+            // So does a device cookie: another site's form must not spend (and lock) a browser's
+            // own sign-in budget with guesses.
             CookiePolicy::NAMES
                 .iter()
-                .any(|name| session_token_in(v, name).is_some())
+                .chain(&CookiePolicy::DEVICE_NAMES)
+                .any(|name| cookie_in(v, name).is_some())
         })
 }
 
@@ -209,6 +213,10 @@ mod tests {
             "cookie",
             "__Host-flowshare_session=t"
         )])));
+        assert!(
+            carries_session(&headers(&[("cookie", "flowshare_device=d")])),
+            "a known browser's guesses are its own to spend"
+        );
         assert!(!carries_session(&headers(&[("cookie", "a=1")])));
     }
 }

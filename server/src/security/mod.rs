@@ -1,8 +1,9 @@
 //! Secrets and the operations on them: randomness (from the OS, and per thread for nonces),
-//! password hashing, session-token hashing; and the limits that keep clients from trying them (or
-//! anything else) too often.
+//! password hashing, session-token hashing, device cookies; and the limits that keep clients
+//! from trying them (or anything else) too often.
 //! Every secret type here has a `Debug` that prints nothing of the secret.
 
+pub mod device;
 pub mod limits;
 pub mod password;
 pub mod session;

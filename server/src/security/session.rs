@@ -38,6 +38,16 @@ impl SessionKey {
         mac.update(token.0.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
+
+    /// A key of its own for `purpose`, derived from this one (what signs device cookies): no
+    /// value computed with it for one use can stand in for another's.
+    pub(super) fn derive(&self, purpose: &str) -> [u8; 32] {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(b"flowshare key for ");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,32 @@
-//! Slowing down password guessing: the policy. After a few failed sign-ins for one user name, that
-//! name is locked for a while, doubling with every further failure up to a cap; a correct password
-//! ends it.
+//! Slowing down password guessing: the policy. Failed sign-ins are counted per subject, and a
+//! subject with a few failures is locked for a while, doubling with every further failure up to a
+//! cap; a correct password ends it. Who is counted is what keeps the lock from being turned
+//! against the user (OWASP's device cookies, with one step more for clients that never failed):
 //!
-//! Keyed by the user name as typed (case-folded), whether or not such a user exists: an unknown
-//! name is locked exactly like a real one, so the lock reveals nothing about who has an account.
-//! The password is not even checked while a name is locked, so guessing also costs us no hashing.
-//! The counts live in the database (`sign_in_failures`), so every instance sees the same lock; the
-//! account store applies [`attempt`] to a name's row with a compare-and-swap. Rows are forgotten
-//! only after [`FORGET_AFTER`] of quiet, which outlasts the longest lock: no number of made-up
-//! names can push a locked one out.
+//! - A **known browser**, one holding a device cookie for the name (`device`): only its own
+//!   failures count and lock it. Nobody else's guessing touches it.
+//! - A **stranger**, any other client trying a name: its own failures at that name (by address)
+//!   lock it, and all strangers' failures together count against the name. The name's lock holds
+//!   the strangers that failed at it; one that has not gets its try, until the name has had
+//!   [`NAME_FAILURES_CAP`] failures, after which the lock holds every stranger.
+//!
+//! So guessing at a name stays bounded however many addresses take part: at most
+//! [`NAME_FAILURES_CAP`] passwords, then one per lock (about four an hour), from all strangers
+//! together, and a few per device cookie, which only a correct password earns. And the right
+//! password still gets in, while a name is hammered, from a known browser always, and from a
+//! stranger that never failed at it until that cap.
+//!
+//! Names are keyed as typed (case-folded), whether or not such a user exists: an unknown name is
+//! locked exactly like a real one, so the lock reveals nothing about who has an account. The
+//! password is not even checked while locked, so guessing also costs us no hashing. The counts
+//! live in the database (`sign_in_failures` per name, `sign_in_client_failures` per client), so
+//! every instance sees the same locks; the account store applies this policy to the rows with a
+//! compare-and-swap. Rows are forgotten only after [`FORGET_AFTER`] of quiet, which outlasts the
+//! longest lock: no number of made-up names can push a locked one out.
 
+use super::device::KnownDevice;
+use super::limits::ClientKey;
+use app::domain::UserName;
 use std::time::Duration;
 
 /// Failures allowed before the first lock.
@@ -18,12 +35,17 @@ pub const FREE_ATTEMPTS: u32 = 5;
 const FIRST_LOCK: Duration = Duration::from_secs(30);
 /// The longest lock, so that an attacker can keep a real user out only for so long at a time.
 pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
-/// A name with no failure for this long starts afresh (and its row may go).
+/// A subject with no failure for this long starts afresh (and its row may go).
 pub const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
 
-const _: () = assert!(FORGET_AFTER.as_secs() > MAX_LOCK.as_secs());
+/// Failures at one name, from strangers, after which its lock holds all of them, not only those
+/// that failed at it: otherwise every fresh address would get a guess, and a botnet has many. (NIST SP 800-63B allows at most 100 consecutive failures per account.)
+pub const NAME_FAILURES_CAP: u32 = 100;
 
-/// One name's failed sign-ins, as stored.
+const _: () = assert!(FORGET_AFTER.as_secs() > MAX_LOCK.as_secs());
+const _: () = assert!(NAME_FAILURES_CAP > FREE_ATTEMPTS);
+
+/// One subject's failed sign-ins, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Failures {
     pub count: u32,
@@ -31,13 +53,13 @@ pub struct Failures {
     pub last_at: i64,
 }
 
-/// What one sign-in attempt for a name comes to.
+/// What one sign-in attempt comes to for one subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
-    /// The name is locked for this long; nothing changes.
+    /// Locked for this long; nothing changes.
     Locked(Duration),
     /// The password may be checked. The attempt is counted as a failure *before* the check (the
-    /// name's failures become these), and a correct password then clears them: so parallel
+    /// subject's failures become these), and a correct password then clears them: so parallel
     /// guesses cannot all slip through before the first of them is counted.
     Counted(Failures),
 }
@@ -57,25 +79,69 @@ impl Failures {
         (self.count >= FREE_ATTEMPTS)
             .then(|| self.last_at.saturating_add(millis(lock_for(self.count))))
     }
+
+    /// Not yet forgotten at `now`.
+    fn remembered(self, now: i64) -> bool {
+        now.saturating_sub(self.last_at) < millis(FORGET_AFTER)
+    }
 }
 
-/// An attempt at `now` (Unix milliseconds) on a name whose failures so far are `current`.
+/// An attempt at `now` (Unix milliseconds) by a subject whose failures so far are `current`: its
+/// own lock, or the attempt counted.
 pub fn attempt(current: Option<Failures>, now: i64) -> Attempt {
     if let Some(until) = current.and_then(Failures::locked_until) {
         if until > now {
             return Attempt::Locked(Duration::from_millis((until - now).unsigned_abs()));
         }
     }
-    let count = match current {
-        Some(failures) if now.saturating_sub(failures.last_at) < millis(FORGET_AFTER) => {
-            failures.count
-        }
-        _ => 0,
-    };
-    Attempt::Counted(Failures {
+    Attempt::Counted(counted(current, now))
+}
+
+/// One more failure, at `now`.
+fn counted(current: Option<Failures>, now: i64) -> Failures {
+    let count = current
+        .filter(|failures| failures.remembered(now))
+        .map_or(0, |failures| failures.count);
+    Failures {
         count: count.saturating_add(1),
         last_at: now,
-    })
+    }
+}
+
+/// Whether a subject with these failures has failed (recently enough to be remembered).
+pub fn has_failed(current: Option<Failures>, now: i64) -> bool {
+    current.is_some_and(|failures| failures.remembered(now))
+}
+
+/// An attempt at a name whose failures so far are `current`, by a stranger that had failed at it
+/// before (`client_failed`) or not. The name's lock holds the
+/// former always and the latter only once the name reached [`NAME_FAILURES_CAP`]; either way a
+/// checked attempt is counted against the name.
+pub fn attempt_at_name(current: Option<Failures>, now: i64, client_failed: bool) -> Attempt {
+    let capped = current
+        .is_some_and(|failures| failures.remembered(now) && failures.count >= NAME_FAILURES_CAP);
+    if client_failed || capped {
+        attempt(current, now)
+    } else {
+        Attempt::Counted(counted(current, now))
+    }
+}
+
+/// An attempt at a name by a stranger, with its failures at the name and the name's: its own lock,
+/// then the name's where that holds it; or both counted. (The store applies the two halves to their rows one after the other.)
+pub fn stranger_attempt(
+    client: Option<Failures>,
+    name: Option<Failures>,
+    now: i64,
+) -> Result<(Failures, Failures), Duration> {
+    let client_next = match attempt(client, now) {
+        Attempt::Locked(wait) => return Err(wait),
+        Attempt::Counted(next) => next,
+    };
+    match attempt_at_name(name, now, has_failed(client, now)) {
+        Attempt::Locked(wait) => Err(wait),
+        Attempt::Counted(name_next) => Ok((client_next, name_next)),
+    }
 }
 
 /// Rows whose last failure is older than this (Unix milliseconds) hold no lock and may go.
@@ -86,6 +152,17 @@ pub fn forget_before(now: i64) -> i64 {
 /// The key a name's row is stored under.
 pub fn key(name: &str) -> String {
     name.to_lowercase()
+}
+
+/// The key of a client's row for its attempts at `name`: `address ADDRESS NAME`, the address as
+/// the rate limits key it (an IPv6 client by its /64).
+pub fn address_key(client: ClientKey, name: &UserName) -> String {
+    format!("address {client} {}", key(name.as_str()))
+}
+
+/// The key of a known browser's row: `device NONCE`.
+pub fn device_key(device: &KnownDevice) -> String {
+    format!("device {}", device.id())
 }
 
 #[cfg(test)]
@@ -194,5 +271,115 @@ mod tests {
     fn names_are_keyed_case_insensitively() {
         assert_eq!(key("Ada"), key("ADA"));
         assert_ne!(key("ada"), key("grace"));
+    }
+
+    #[test]
+    fn a_clients_row_is_keyed_by_its_address_and_the_name() {
+        use std::net::IpAddr;
+        let client = |ip: &str| {
+            ClientKey::from(app::ports::ClientIp(
+                ip.parse::<IpAddr>().expect("an address"),
+            ))
+        };
+        let ada = UserName::parse(" Ada ").expect("a name");
+        assert_eq!(
+            address_key(client("192.0.2.7"), &ada),
+            "address 192.0.2.7 ada"
+        );
+        assert_eq!(
+            address_key(client("2001:db8:1:2:ffff::9"), &ada),
+            "address 2001:db8:1:2:: ada",
+            "an IPv6 client by its /64"
+        );
+    }
+
+    /// One name and the strangers that try it, applying attempts the way the store does.
+    #[derive(Default)]
+    struct Hammered {
+        name: Option<Failures>,
+        clients: std::collections::HashMap<u32, Failures>,
+    }
+
+    impl Hammered {
+        fn try_from(&mut self, client: u32, now: i64) -> Result<(), Duration> {
+            let before = self.clients.get(&client).copied();
+            let (client_after, name_after) = stranger_attempt(before, self.name, now)?;
+            self.clients.insert(client, client_after);
+            self.name = Some(name_after);
+            Ok(())
+        }
+
+        /// The password was right: the client and the name start afresh.
+        fn succeed_from(&mut self, client: u32) {
+            self.clients.remove(&client);
+            self.name = None;
+        }
+    }
+
+    #[test]
+    fn a_client_that_never_failed_at_a_locked_name_still_gets_its_try() {
+        let mut ada = Hammered::default();
+        for client in 1..=FREE_ATTEMPTS {
+            assert_eq!(ada.try_from(client, 0), Ok(()));
+        }
+        assert_eq!(
+            ada.try_from(1, 0),
+            Err(FIRST_LOCK),
+            "a client that failed is held to the name's lock"
+        );
+        assert_eq!(ada.try_from(99, 0), Ok(()), "one that never failed is not");
+        assert!(ada.try_from(99, 0).is_err(), "once it did, it is");
+    }
+
+    #[test]
+    fn a_clients_own_failures_lock_it_whatever_the_name() {
+        let mut ada = Hammered::default();
+        for _ in 0..FREE_ATTEMPTS {
+            assert_eq!(ada.try_from(1, 0), Ok(()));
+        }
+        ada.succeed_from(2);
+        assert_eq!(ada.try_from(1, 0), Err(FIRST_LOCK));
+        assert_eq!(ada.try_from(3, 0), Ok(()));
+    }
+
+    #[test]
+    fn once_the_name_reaches_the_cap_its_lock_holds_every_stranger() {
+        let mut ada = Hammered::default();
+        for client in 0..NAME_FAILURES_CAP {
+            assert_eq!(ada.try_from(client, 0), Ok(()), "client {client}");
+        }
+        assert_eq!(ada.try_from(NAME_FAILURES_CAP, 0), Err(MAX_LOCK));
+        assert_eq!(
+            ada.try_from(NAME_FAILURES_CAP, millis(MAX_LOCK)),
+            Ok(()),
+            "each lock ends, for one more try"
+        );
+        assert!(ada
+            .try_from(NAME_FAILURES_CAP + 1, millis(MAX_LOCK))
+            .is_err());
+    }
+
+    #[test]
+    fn guesses_at_a_name_stay_bounded_however_many_addresses_try() {
+        // A new address every second for a day, and the attack besides: 1,000 guesses a
+        // minute from 50 addresses.
+        let mut ada = Hammered::default();
+        let day = 24 * 60 * 60;
+        let mut checked = 0_u32;
+        for second in 0..day {
+            let now = second * SECOND;
+            let fresh = 1_000 + u32::try_from(second).expect("a day of seconds");
+            checked += u32::from(ada.try_from(fresh, now).is_ok());
+            for guess in 0..17 {
+                let address = u32::try_from((second * 17 + guess) % 50).expect("small");
+                checked += u32::from(ada.try_from(address, now + guess).is_ok());
+            }
+        }
+        let lock_ends =
+            u32::try_from(millis(Duration::from_secs(86_400)) / millis(MAX_LOCK)).expect("small");
+        assert!(
+            checked <= NAME_FAILURES_CAP + lock_ends + 1,
+            "{checked} passwords checked in a day"
+        );
     }
 }
