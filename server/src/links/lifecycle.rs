@@ -4,6 +4,7 @@
 use super::LinkStore;
 use crate::db::{audit, conditional_change, now_millis, on_db, StoreError, StoreResult};
 use app::domain::audit::AuditAction;
+use app::domain::link::LinkRef;
 use app::domain::links_list::{LinkHandle, LinkState, SharedLink, CHART_DAYS};
 use app::domain::{FlowSlug, Role, UserView};
 use app::ports::ShareError;
@@ -260,7 +261,8 @@ impl LinkStore {
             .bind(link_id)
             .fetch_one(&mut *tx)
             .await?;
-            let detail = format!("link {link_id}");
+            // Named by its reference: the audit log is read by every admin, and the id opens it.
+            let detail = format!("link {}", LinkRef::of_raw(link_id));
             audit!(tx, &by.name, AuditAction::LinkRevoked, &subject, &detail)?;
             Ok(Some(()))
         })?;
