@@ -463,7 +463,11 @@ app_tests!(
             assert_eq!(page.status, StatusCode::OK, "{page:?}");
             let page: ApiLinkPage = serde_json::from_str(&page.body).expect("a page");
             assert!(page.links.len() <= 2);
-            seen.extend(page.links.iter().map(|l| l.id.clone()));
+            seen.extend(
+                page.links
+                    .iter()
+                    .map(|l| l.id.clone().expect("its own link's id")),
+            );
             assert!(page
                 .links
                 .iter()
