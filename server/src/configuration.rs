@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// Days to keep the audit log (kept longest: at least as long as the start counts); 0 keeps it forever.
     #[arg(long, env = "FLOWSHARE_RETAIN_AUDIT_DAYS", default_value_t = 1_095)]
     pub retain_audit_days: u32,
+    /// Minutes after its link expires that a run already started may still be finished; 0 ends
+    /// runs with their link.
+    #[arg(long, env = "FLOWSHARE_RUN_EXPIRY_GRACE_MINUTES", default_value_t = 60)]
+    pub run_expiry_grace_minutes: u32,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -264,6 +268,8 @@ pub struct Settings {
     pub metrics_listen: Option<SocketAddr>,
     pub shutdown_timeout: Duration,
     pub retention: Retention,
+    /// How long after its link expires a run may still move.
+    pub run_expiry_grace: Duration,
     pub limits: LimitSettings,
 }
 
@@ -329,6 +335,7 @@ impl ServeArgs {
             metrics_listen: self.metrics_listen,
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
             retention,
+            run_expiry_grace: Duration::from_secs(u64::from(self.run_expiry_grace_minutes) * 60),
             limits: self.limits.settings(),
         })
     }
@@ -382,6 +389,10 @@ impl Settings {
         lines.push(format!(
             "retain-audit-days = {}",
             self.retention.audit_days.unwrap_or(0)
+        ));
+        lines.push(format!(
+            "run-expiry-grace-minutes = {}",
+            self.run_expiry_grace.as_secs() / 60
         ));
         let l = &self.limits;
         for (key, value) in [
@@ -553,6 +564,11 @@ mod tests {
         let again = parsed(&["flowshare", "--config", &path]);
         let reread = again.serve.settings(site()).expect("settings");
         assert_eq!(reread.public_url, "https://flows.example.com");
+        assert_eq!(
+            reread.run_expiry_grace,
+            Duration::from_secs(3_600),
+            "an hour unless set"
+        );
         assert_eq!(reread.limits, settings.limits);
     }
 }

@@ -17,6 +17,18 @@ pub const MAX_INPUT_CHARS: usize = 500;
 /// A run with no move for this long has ended; its token opens nothing any more.
 pub const RUN_IDLE_MS: i64 = 24 * 3_600_000;
 
+/// How long after its link expires a run already started may still be finished, unless the
+/// operator says otherwise (`--run-expiry-grace-minutes`).
+pub const DEFAULT_RUN_EXPIRY_GRACE_MS: i64 = 3_600_000;
+
+/// Until when (Unix milliseconds, exclusive) a run of a link that expires at `link_expires_at`
+/// (Unix seconds; `None`: never) may move: the link's expiry and `grace_ms` after it. Without this
+/// bound one start would keep a run going for as long as it moves once a day. The run's write
+/// checks the same bound in its SQL (`crate::runs` on the server).
+pub fn moves_until(link_expires_at: Option<i64>, grace_ms: i64) -> Option<i64> {
+    link_expires_at.map(|at| at.saturating_mul(1_000).saturating_add(grace_ms))
+}
+
 /// Where a run's page is: `/r/{token}`.
 pub const RUN_PREFIX: &str = "/r/";
 
@@ -622,6 +634,22 @@ mod tests {
         run.apply(&def, &params, &answer(1, "topic", Answer::Choice(0)))
             .expect("choice");
         run
+    }
+
+    #[test]
+    fn a_run_moves_until_its_link_expires_and_the_grace_after() {
+        assert_eq!(
+            moves_until(None, 3_600_000),
+            None,
+            "a link that never expires"
+        );
+        assert_eq!(moves_until(Some(1_000), 0), Some(1_000_000));
+        assert_eq!(moves_until(Some(1_000), 60_000), Some(1_060_000));
+        assert_eq!(
+            moves_until(Some(i64::MAX), 1),
+            Some(i64::MAX),
+            "no overflow"
+        );
     }
 
     #[test]
