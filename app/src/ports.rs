@@ -291,6 +291,8 @@ pub trait RateLimits: Send + Sync {
     fn run_start_from(&self, client: ClientIp) -> Result<(), Limited>;
     /// A start of `link`, once it was found good (per link, from all clients together).
     fn run_start_of(&self, link: &crate::domain::link::LinkId) -> Result<(), Limited>;
+    /// A recipient's move in a run, a start included (per client): each one is a write.
+    fn run_move_from(&self, client: ClientIp) -> Result<(), Limited>;
     /// A sign-in attempt (per client), and per user name when the name typed can be one: a name
     /// that cannot never reaches the accounts, and keying by the parsed name means spelling
     /// variants (spaces around it, case) share one budget.

@@ -66,6 +66,10 @@ pub struct LimitArgs {
     #[arg(long, env = "FLOWSHARE_LIMIT_RUN_STARTS_PER_IP", value_parser = parse_rate,
           default_value = LimitSettings::DEFAULT_RUN_STARTS_PER_IP)]
     pub limit_run_starts_per_ip: RateSetting,
+    /// Moves in flows (each answer, Back, Restart, and starts) per client address.
+    #[arg(long, env = "FLOWSHARE_LIMIT_RUN_MOVES_PER_IP", value_parser = parse_rate,
+          default_value = LimitSettings::DEFAULT_RUN_MOVES_PER_IP)]
+    pub limit_run_moves_per_ip: RateSetting,
     /// Flow starts per link, from all clients together.
     #[arg(long, env = "FLOWSHARE_LIMIT_RUN_STARTS_PER_LINK", value_parser = parse_rate,
           default_value = LimitSettings::DEFAULT_RUN_STARTS_PER_LINK)]
@@ -102,6 +106,7 @@ impl LimitArgs {
     pub fn settings(&self) -> LimitSettings {
         LimitSettings {
             run_starts_per_ip: self.limit_run_starts_per_ip.0,
+            run_moves_per_ip: self.limit_run_moves_per_ip.0,
             run_starts_per_link: self.limit_run_starts_per_link.0,
             short_link_misses_per_ip: self.limit_short_link_misses_per_ip.0,
             sign_ins_per_ip: self.limit_sign_ins_per_ip.0,
@@ -398,6 +403,7 @@ impl Settings {
         for (key, value) in [
             ("limit-run-starts-per-ip", l.run_starts_per_ip),
             ("limit-run-starts-per-link", l.run_starts_per_link),
+            ("limit-run-moves-per-ip", l.run_moves_per_ip),
             ("limit-short-link-misses-per-ip", l.short_link_misses_per_ip),
             ("limit-sign-ins-per-ip", l.sign_ins_per_ip),
             ("limit-sign-ins-per-name", l.sign_ins_per_name),

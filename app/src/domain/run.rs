@@ -125,6 +125,9 @@ pub enum RunProblem {
     BadForm,
     #[error("This run has gone round too many times. Please restart, or open the link again.")]
     TooManySteps,
+    /// Moves came too fast from this client (`RateLimit::RunMoves`); scripts get the wait too.
+    #[error("Too many steps in a short time from here. Please wait a moment, then try again.")]
+    TooManyMoves,
 }
 
 impl RunProblem {
@@ -145,6 +148,7 @@ impl RunProblem {
             Self::FlowChanged => "flow-changed",
             Self::BadForm => "bad-form",
             Self::TooManySteps => "too-many-steps",
+            Self::TooManyMoves => "too-many-moves",
         }
     }
 
@@ -169,6 +173,7 @@ impl RunProblem {
             | Self::InputNotText
             | Self::NotAQuestion
             | Self::BadForm => 422,
+            Self::TooManyMoves => 429,
         }
     }
 

@@ -4,6 +4,7 @@
 //! JavaScript (each post leads to the next page); with JavaScript the island posts the same
 //! fields with fetch and shows the next step in place.
 
+use crate::domain::limits::RateLimit;
 use crate::domain::link::LinkRefusal;
 use crate::domain::run::{
     BackToLink, Playing, RecipientPage, Refusal, RunProblem, RunView, StepViewKind, MAX_INPUT_CHARS,
@@ -283,6 +284,10 @@ fn apply(shown: &mut Shown, outcome: Result<RunView, AppError>) {
         }
         Err(AppError::Run(problem)) => shown.ended = Some(Refusal::Run(problem)),
         Err(AppError::Link(refusal)) => shown.ended = Some(Refusal::Link(refusal)),
+        // Moving too fast: the run goes on once the wait is over.
+        Err(AppError::RateLimited(RateLimit::RunMoves, _)) => {
+            shown.playing.problem = Some(RunProblem::TooManyMoves)
+        }
         Err(AppError::RateLimited(..)) => {
             shown.ended = Some(Refusal::Link(LinkRefusal::TooManyStarts))
         }
