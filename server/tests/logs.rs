@@ -7,49 +7,12 @@ use app::api::share::GenerateLink;
 use app::domain::share::GeneratedLink;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
-use server::testing::{run_outcome, Engine, TestApp};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-/// The captured log.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+use server::testing::{run_outcome, Engine, LogCapture, TestApp};
 
 // One thread: the subscriber set here sees everything the requests log.
 #[tokio::test(flavor = "current_thread")]
 async fn logs_are_json_with_request_ids_and_hold_no_secrets() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_env_filter("debug")
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+    let captured = LogCapture::start("debug");
     let app = TestApp::with_demo(Engine::Sqlite).await.expect("an app");
     let wrong = [("name", "publisher"), ("password", "wrong-hunter2-guess")];
     assert_eq!(
@@ -121,7 +84,7 @@ async fn logs_are_json_with_request_ids_and_hold_no_secrets() {
         Some("lb-1234")
     );
 
-    let log = String::from_utf8(captured.0.lock().expect("the log").clone()).expect("UTF-8");
+    let log = captured.text();
     assert!(
         log.lines().count() >= 7,
         "a line per request at least:\n{log}"
