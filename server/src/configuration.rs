@@ -53,7 +53,8 @@ pub struct ServeArgs {
     pub retain_audit_days: u32,
     /// Minutes after its link expires that a run already started may still be finished; 0 ends
     /// runs with their link.
-    #[arg(long, env = "FLOWSHARE_RUN_EXPIRY_GRACE_MINUTES", default_value_t = 60)]
+    #[arg(long, env = "FLOWSHARE_RUN_EXPIRY_GRACE_MINUTES",
+          default_value_t = (app::domain::run::DEFAULT_RUN_EXPIRY_GRACE_MS / 60_000) as u32)]
     pub run_expiry_grace_minutes: u32,
     #[command(flatten)]
     pub limits: LimitArgs,
