@@ -340,6 +340,8 @@ pub trait RateLimits: Send + Sync {
     fn run_start_from(&self, client: ClientIp) -> Result<(), Limited>;
     /// A start of `link`, once it was found good (per link, from all clients together).
     fn run_start_of(&self, link: &crate::domain::link::LinkId) -> Result<(), Limited>;
+    /// A recipient's move in a run, a start included (per client): each one is a write.
+    fn run_move_from(&self, client: ClientIp) -> Result<(), Limited>;
     /// A sign-in attempt, per client: every attempt, before anything else.
     fn sign_in_from(&self, client: ClientIp) -> Result<(), Limited>;
     /// Another sign-in attempt at `name` by a client without a device cookie for it that has

@@ -51,6 +51,11 @@ pub struct ServeArgs {
     /// Days to keep the audit log (kept longest: at least as long as the start counts); 0 keeps it forever.
     #[arg(long, env = "FLOWSHARE_RETAIN_AUDIT_DAYS", default_value_t = 1_095)]
     pub retain_audit_days: u32,
+    /// Minutes after its link expires that a run already started may still be finished; 0 ends
+    /// runs with their link.
+    #[arg(long, env = "FLOWSHARE_RUN_EXPIRY_GRACE_MINUTES",
+          default_value_t = (app::domain::run::DEFAULT_RUN_EXPIRY_GRACE_MS / 60_000) as u32)]
+    pub run_expiry_grace_minutes: u32,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -62,6 +67,10 @@ pub struct LimitArgs {
     #[arg(long, env = "FLOWSHARE_LIMIT_RUN_STARTS_PER_IP", value_parser = parse_rate,
           default_value = LimitSettings::DEFAULT_RUN_STARTS_PER_IP)]
     pub limit_run_starts_per_ip: RateSetting,
+    /// Moves in flows (each answer, Back, Restart, and starts) per client address.
+    #[arg(long, env = "FLOWSHARE_LIMIT_RUN_MOVES_PER_IP", value_parser = parse_rate,
+          default_value = LimitSettings::DEFAULT_RUN_MOVES_PER_IP)]
+    pub limit_run_moves_per_ip: RateSetting,
     /// Flow starts per link, from all clients together.
     #[arg(long, env = "FLOWSHARE_LIMIT_RUN_STARTS_PER_LINK", value_parser = parse_rate,
           default_value = LimitSettings::DEFAULT_RUN_STARTS_PER_LINK)]
@@ -99,6 +108,7 @@ impl LimitArgs {
     pub fn settings(&self) -> LimitSettings {
         LimitSettings {
             run_starts_per_ip: self.limit_run_starts_per_ip.0,
+            run_moves_per_ip: self.limit_run_moves_per_ip.0,
             run_starts_per_link: self.limit_run_starts_per_link.0,
             short_link_misses_per_ip: self.limit_short_link_misses_per_ip.0,
             sign_ins_per_ip: self.limit_sign_ins_per_ip.0,
@@ -265,6 +275,8 @@ pub struct Settings {
     pub metrics_listen: Option<SocketAddr>,
     pub shutdown_timeout: Duration,
     pub retention: Retention,
+    /// How long after its link expires a run may still move.
+    pub run_expiry_grace: Duration,
     pub limits: LimitSettings,
 }
 
@@ -330,6 +342,7 @@ impl ServeArgs {
             metrics_listen: self.metrics_listen,
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
             retention,
+            run_expiry_grace: Duration::from_secs(u64::from(self.run_expiry_grace_minutes) * 60),
             limits: self.limits.settings(),
         })
     }
@@ -384,10 +397,15 @@ impl Settings {
             "retain-audit-days = {}",
             self.retention.audit_days.unwrap_or(0)
         ));
+        lines.push(format!(
+            "run-expiry-grace-minutes = {}",
+            self.run_expiry_grace.as_secs() / 60
+        ));
         let l = &self.limits;
         for (key, value) in [
             ("limit-run-starts-per-ip", l.run_starts_per_ip),
             ("limit-run-starts-per-link", l.run_starts_per_link),
+            ("limit-run-moves-per-ip", l.run_moves_per_ip),
             ("limit-short-link-misses-per-ip", l.short_link_misses_per_ip),
             ("limit-sign-ins-per-ip", l.sign_ins_per_ip),
             ("limit-sign-ins-per-name", l.sign_ins_per_name),
@@ -554,6 +572,11 @@ mod tests {
         let again = parsed(&["flowshare", "--config", &path]);
         let reread = again.serve.settings(site()).expect("settings");
         assert_eq!(reread.public_url, "https://flows.example.com");
+        assert_eq!(
+            reread.run_expiry_grace,
+            Duration::from_secs(3_600),
+            "an hour unless set"
+        );
         assert_eq!(reread.limits, settings.limits);
     }
 }

@@ -48,11 +48,12 @@ const OUTCOMES: [&str; 7] = [
 ];
 const SHORT_LINK_OUTCOMES: [&str; 3] = ["found", "missing", "limited"];
 const SIGN_IN_OUTCOMES: [&str; 4] = ["welcome", "refused", "locked", "busy"];
-const LIMITS: [&str; 4] = [
+const LIMITS: [&str; 5] = [
     "run_starts",
     "short_link_misses",
     "sign_ins",
     "link_generations",
+    "run_moves",
 ];
 const ROUTE_GROUPS: [&str; 5] = ["player", "short", "api", "assets", "console"];
 
@@ -214,6 +215,7 @@ pub fn rate_limited(limit: RateLimit) {
         RateLimit::ShortLinkMisses => 1,
         RateLimit::SignIns => 2,
         RateLimit::LinkGenerations => 3,
+        RateLimit::RunMoves => 4,
     };
     if let Some(h) = handles() {
         h.rate_limited[index].increment(1);

@@ -176,7 +176,9 @@ pub async fn serve(
             SessionKey::random().map_err(crate::db::StoreError::from)?
         }
     };
-    let mut store = open_store(database_url, session_key).await?;
+    let mut store = open_store(database_url, session_key)
+        .await?
+        .with_run_expiry_grace(settings.run_expiry_grace);
     if let Some(slots) = settings.sign_in_slots {
         store = store.with_sign_in_slots(slots);
     }

@@ -141,6 +141,64 @@ impl TestStore {
     }
 }
 
+/// What the server logs while a test runs, as JSON lines (the shape `--log-format json` writes),
+/// for this thread only: a test on tokio's default current-thread runtime sees everything its
+/// requests and their tasks log. Capturing stops when this is dropped.
+pub struct LogCapture {
+    written: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+/// Where a [`LogCapture`]'s subscriber writes.
+#[derive(Clone)]
+struct CaptureWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CaptureWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CaptureWriter {
+    type Writer = CaptureWriter;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl LogCapture {
+    /// Captures what `filter` (an `EnvFilter` directive such as `debug`) lets through.
+    pub fn start(filter: &str) -> Self {
+        let written = std::sync::Arc::default();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .with_writer(CaptureWriter(std::sync::Arc::clone(&written)))
+            .finish();
+        Self {
+            written,
+            _guard: tracing::subscriber::set_default(subscriber),
+        }
+    }
+
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        let bytes = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
 /// Declares one async test per engine: `engine_tests!(name, |store| async move { … })` makes
 /// `name::sqlite` and `name::postgres`.
 #[macro_export]

@@ -548,6 +548,11 @@ app_tests!(
             ("active", 0, Some(5), "order-widget")
         );
         assert_eq!(status.short_url, link.short_url, "its own link's URLs");
+        assert_eq!(
+            status.id.as_deref(),
+            Some(link.id.as_str()),
+            "its own link's id"
+        );
         assert_eq!(status.created_by, format!("api-key:{}", maker.prefix()));
         // Another key, limited to other applications, cannot see it; one without the scope may not read.
         let elsewhere = key(
@@ -572,12 +577,13 @@ app_tests!(
                 .status,
             StatusCode::NOT_FOUND
         );
-        // A reader of all applications sees the state, not what opens the link.
+        // A reader of all applications that did not make it is not answered at all: the id is
+        // the maker's secret, and an answer would confirm that it opens a link.
         let reader = key(&app, &[ApiScope::LinksRead, ApiScope::LinksRevoke], &[]).await;
-        let seen: server::api_v1::ApiLinkStatus =
-            serde_json::from_str(&get(reader.expose().to_owned(), link.id.clone()).await.body)
-                .expect("a status");
-        assert_eq!((seen.full_url, seen.short_url), (None, None));
+        let unseen = get(reader.expose().to_owned(), link.id.clone()).await;
+        assert_eq!(unseen.status, StatusCode::NOT_FOUND);
+        assert_eq!(problem(&unseen).0, "/api/v1/problems/link-not-found");
+        assert!(!unseen.body.contains(&link.id), "{}", unseen.body);
         let revoke = |secret: String| {
             let (app, id) = (&app, link.id.clone());
             async move {

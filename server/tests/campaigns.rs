@@ -463,7 +463,11 @@ app_tests!(
             assert_eq!(page.status, StatusCode::OK, "{page:?}");
             let page: ApiLinkPage = serde_json::from_str(&page.body).expect("a page");
             assert!(page.links.len() <= 2);
-            seen.extend(page.links.iter().map(|l| l.id.clone()));
+            seen.extend(
+                page.links
+                    .iter()
+                    .map(|l| l.id.clone().expect("its own link's id")),
+            );
             assert!(page
                 .links
                 .iter()
@@ -1000,5 +1004,43 @@ app_tests!(
         assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
         assert!(limited.header("retry-after").is_some());
         assert_eq!(link_count(&app).await, before + 301);
+    }
+);
+
+app_tests!(
+    an_uploads_csv_header_comes_back_kept_from_formulas_like_its_cells,
+    |app| async move {
+        let publisher = app.log_in_demo("publisher").await;
+        let before = link_count(&app).await;
+        // Names a spreadsheet would run are not parameter names: refused whole, nothing made.
+        for header in ["=1+1", "+x", "@x"] {
+            let refused = upload(&app, &publisher, DEMO_CAMPAIGN, &format!("{header}\n1\n")).await;
+            assert_eq!(
+                refused.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{header}: {refused:?}"
+            );
+            assert!(
+                refused.body.contains("is not a parameter name"),
+                "{refused:?}"
+            );
+        }
+        assert_eq!(link_count(&app).await, before, "nothing made");
+        // `-A1` is one: its column comes back headed `'-A1`, as a cell starting with `-` would.
+        let started = upload(&app, &publisher, DEMO_CAMPAIGN, "-A1,name\n-2,@Ada\n").await;
+        let job = started_job(&started);
+        assert_eq!(
+            finished(&app, &publisher, &job).await.state,
+            UploadState::Done
+        );
+        let path = app::domain::campaign::upload_download_path(&job.id);
+        let download = app.get(&path, Some(&publisher)).await;
+        assert_eq!(download.status, StatusCode::OK, "{download:?}");
+        let mut lines = download.body.lines();
+        assert_eq!(lines.next(), Some("'-A1,name,link,short_url,full_url"));
+        let row = lines.next().expect("a row");
+        assert!(row.starts_with("'-2,'@Ada,http"), "{row}");
+        // The link itself carries the parameter under its real name.
+        assert!(row.contains("&-A1=-2&"), "{row}");
     }
 );

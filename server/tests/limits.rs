@@ -451,3 +451,154 @@ app_tests!(
         );
     }
 );
+
+/// A move in the run `token` (an answer, Back or Restart by `fields`) from `client`, as the
+/// player's script posts it.
+async fn move_from(
+    app: &TestApp,
+    client: &str,
+    token: &str,
+    fields: &[(&str, &str)],
+) -> TestResponse {
+    use app::api::runs::RunStep;
+    let mut form = vec![("token", token)];
+    form.extend_from_slice(fields);
+    app.call_from(Some(client), RunStep::PATH, &form, None)
+        .await
+}
+
+app_tests!(
+    a_flood_of_moves_from_one_address_is_cut_off_and_writes_nothing,
+    limits(LimitSettings {
+        run_moves_per_ip: rate("4/min"),
+        ..LimitSettings::OFF
+    }),
+    |app| async move {
+        use app::api::runs::{RunStep, StartRun};
+        use app::domain::limits::RateLimit;
+        use app::error::AppError;
+        let publisher = app.log_in("publisher", "demo-publisher-pass").await;
+        let link = link(&app, &publisher).await;
+        let flooder = "198.51.100.7";
+        // The start is a move too: one of four.
+        let run = run_outcome(&start_from(&app, flooder, &link).await).expect("a run");
+        let token = run.token.expect("a token").as_str().to_owned();
+        for (at, fields) in [
+            (
+                "1",
+                [("action", "answer"), ("step", "choose"), ("choice", "0")],
+            ),
+            (
+                "2",
+                [("action", "back"), ("step", "reference"), ("value", "")],
+            ),
+            (
+                "3",
+                [("action", "answer"), ("step", "choose"), ("choice", "0")],
+            ),
+        ] {
+            let mut form = vec![("at", at)];
+            form.extend_from_slice(&fields);
+            let moved = move_from(&app, flooder, &token, &form).await;
+            assert_eq!(moved.status, StatusCode::OK, "{moved:?}");
+        }
+        let stored = |column: &'static str| {
+            let app = &app;
+            async move {
+                app.test_store
+                    .scalar(&format!("SELECT {column} FROM runs"))
+                    .await
+            }
+        };
+        let (moves, updated_at) = (stored("moves").await, stored("updated_at").await);
+        assert_eq!(moves, 4);
+        // The flood: every post refused with the wait and the app's sentence, nothing written.
+        let next = [
+            ("at", "4"),
+            ("action", "answer"),
+            ("step", "reference"),
+            ("value", "C-1"),
+        ];
+        for _ in 0..20 {
+            let refused = move_from(&app, flooder, &token, &next).await;
+            let wait = retry_after(&refused);
+            let error = run_outcome(&refused).expect_err("limited");
+            assert_eq!(error, AppError::RateLimited(RateLimit::RunMoves, wait));
+            assert!(
+                error
+                    .to_string()
+                    .starts_with("Too many steps through a flow in a short time. Try again in"),
+                "{error}"
+            );
+        }
+        assert_eq!(
+            (stored("moves").await, stored("updated_at").await),
+            (moves, updated_at)
+        );
+        // A start is a move: refused too, and nothing counted.
+        let start = start_from(&app, flooder, &link).await;
+        retry_after(&start);
+        assert_eq!(app.test_store.scalar("SELECT COUNT(*) FROM runs").await, 1);
+        assert_eq!(
+            app.test_store.scalar("SELECT invocations FROM links").await,
+            1
+        );
+        // A browser without JavaScript is sent back to its step, told why, with the wait.
+        let body = server::testing::form_body(&[
+            ("token", token.as_str()),
+            ("at", "4"),
+            ("action", "answer"),
+            ("step", "reference"),
+            ("value", "C-1"),
+        ]);
+        let posted = app.browser_post(RunStep::PATH, &body, Some(flooder)).await;
+        assert!(posted.status.is_redirection(), "{posted:?}");
+        assert!(posted.header("retry-after").is_some(), "{posted:?}");
+        let location = posted.header("location").expect("a redirect").to_owned();
+        assert_eq!(location, format!("/r/{token}?problem=too-many-moves"));
+        let page = app.get(&location, None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body
+                .contains("Too many steps in a short time from here"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("Please enter your customer number."),
+            "still at its step: {}",
+            page.body
+        );
+        // A browser's start goes to a page saying so, with the way back to the link.
+        let url = url::Url::parse(&link.full_url).expect("a URL");
+        let body = server::testing::form_body(&[
+            ("path", url.path()),
+            ("query", url.query().unwrap_or_default()),
+            ("action", "answer"),
+            ("at", "0"),
+            ("step", "welcome"),
+        ]);
+        let posted = app.browser_post(StartRun::PATH, &body, Some(flooder)).await;
+        let location = posted.header("location").expect("a redirect").to_owned();
+        assert!(
+            location.starts_with("/refused/too-many-moves?from="),
+            "{location}"
+        );
+        let page = app.get(&location, None).await;
+        assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            page.body
+                .contains("Too many steps in a short time from here"),
+            "{}",
+            page.body
+        );
+        assert_eq!(
+            (stored("moves").await, stored("updated_at").await),
+            (moves, updated_at)
+        );
+        // Another address has its own budget, even for the same run.
+        let moved = move_from(&app, "203.0.113.9", &token, &next).await;
+        assert_eq!(moved.status, StatusCode::OK, "{moved:?}");
+        assert_eq!(stored("moves").await, moves + 1);
+    }
+);

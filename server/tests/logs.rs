@@ -7,49 +7,12 @@ use app::api::share::GenerateLink;
 use app::domain::share::GeneratedLink;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
-use server::testing::{run_outcome, Engine, TestApp};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-/// The captured log.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+use server::testing::{run_outcome, Engine, LogCapture, TestApp};
 
 // One thread: the subscriber set here sees everything the requests log.
 #[tokio::test(flavor = "current_thread")]
 async fn logs_are_json_with_request_ids_and_hold_no_secrets() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_env_filter("debug")
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+    let captured = LogCapture::start("debug");
     let app = TestApp::with_demo(Engine::Sqlite).await.expect("an app");
     let wrong = [("name", "publisher"), ("password", "wrong-hunter2-guess")];
     assert_eq!(
@@ -133,7 +96,7 @@ async fn logs_are_json_with_request_ids_and_hold_no_secrets() {
         Some("lb-1234")
     );
 
-    let log = String::from_utf8(captured.0.lock().expect("the log").clone()).expect("UTF-8");
+    let log = captured.text();
     assert!(
         log.lines().count() >= 7,
         "a line per request at least:\n{log}"
@@ -184,27 +147,14 @@ async fn logs_are_json_with_request_ids_and_hold_no_secrets() {
     assert!(lines_of_the_open >= 1, "the open's access line:\n{log}");
 }
 
-/// The log of `scenario`, captured at debug from everything it does on this thread.
-async fn log_of<F: std::future::Future<Output = ()>>(scenario: F) -> String {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter("debug")
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    scenario.await;
-    let log = captured.0.lock().expect("the log").clone();
-    String::from_utf8(log).expect("UTF-8")
-}
-
 server::app_tests!(
     a_server_function_call_that_cannot_be_read_is_a_400_with_a_sentence_and_no_warning,
     |app| async move {
         use app::api::runs::RunStep;
         use app::error::AppError;
         let before = app.test_store.scalar("SELECT COUNT(*) FROM runs").await;
-        let log = log_of(async {
+        let captured = LogCapture::start("debug");
+        {
             let calls: [(&str, &[(&str, &str)]); 5] = [
                 // The finding: a run step with nothing but a token.
                 (RunStep::PATH, &[("token", "x")]),
@@ -249,8 +199,8 @@ server::app_tests!(
                         .starts_with("The request could not be read: "));
                 }
             }
-        })
-        .await;
+        }
+        let log = captured.text();
         assert!(
             !log.contains("\"WARN\"") && !log.contains("\"ERROR\""),
             "refusals are not faults:\n{log}"

@@ -319,6 +319,80 @@ app_tests!(
     }
 );
 
+/// Moves a link's expiry to `seconds` from now (negative: ago), in the store only: the link cache
+/// still holds the expiry it read.
+async fn expire_in(app: &TestApp, id: &str, seconds: i64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64;
+    let at = now + seconds;
+    let sql = format!("UPDATE links SET expires_at = {at} WHERE id = '{id}' RETURNING expires_at");
+    assert_eq!(app.test_store.scalar(&sql).await, at);
+}
+
+/// A run's row as stored: what a refused move must leave as it was.
+async fn run_row(app: &TestApp) -> (i64, i64, i64) {
+    let one = |column: &str| format!("SELECT {column} FROM runs");
+    (
+        app.test_store.scalar(&one("moves")).await,
+        app.test_store.scalar(&one("updated_at")).await,
+        app.test_store
+            .scalar(&one("CAST(LENGTH(state) AS BIGINT)"))
+            .await,
+    )
+}
+
+app_tests!(
+    a_run_may_finish_within_the_grace_after_its_link_expires_and_no_later,
+    |app| async move {
+        let admin = app.log_in("admin", "demo-admin-pass").await;
+        let link = link(&app, &admin, "help-centre").await;
+        let id = link_id(&link.full_url);
+        let run = start(&app, &link).await;
+        // Expired half an hour ago: within the grace (an hour unless configured), it goes on.
+        expire_in(&app, &id, -1_800).await;
+        app.test_store.store.links.changed().await;
+        let run = step(&app, &run, &[("choice", "0")])
+            .await
+            .expect("a move within the grace");
+        assert_eq!(run.step.id, "reference");
+        // Expired two hours ago. The cache still has the old expiry, so only the statement that
+        // writes the move can refuse it: with the expired refusal, and nothing written.
+        expire_in(&app, &id, -7_200).await;
+        let before = run_row(&app).await;
+        assert_eq!(
+            step(&app, &run, &[("value", "C-1")]).await.map(|_| ()),
+            Err(AppError::Link(LinkRefusal::Expired))
+        );
+        assert_eq!(run_row(&app).await, before, "nothing written");
+        // Once the cache knows, the move is refused before the write, alike.
+        app.test_store.store.links.changed().await;
+        let token = run.token.as_ref().expect("a token").as_str().to_owned();
+        let refused = app
+            .run_step(
+                &token,
+                &[
+                    ("action", "answer"),
+                    ("at", &run.step.at.to_string()),
+                    ("step", "reference"),
+                    ("value", "C-1"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::GONE);
+        assert_eq!(
+            run_outcome(&refused).map(|_| ()),
+            Err(AppError::Link(LinkRefusal::Expired))
+        );
+        assert_eq!(run_row(&app).await, before, "nothing written");
+        let page = app.get(&format!("/r/{token}"), None).await;
+        assert_eq!(page.status, StatusCode::GONE);
+        assert!(page.body.contains("This link has expired"), "{}", page.body);
+        assert!(!page.body.contains("What is your reference number?"));
+    }
+);
+
 /// A plain form's post as a browser without JavaScript sends it; returns where it was sent.
 async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> String {
     let body = form_body(fields);

@@ -41,9 +41,16 @@ pub async fn start_run(
         let ports = ports().map_err(|_| RunError::Link(LinkRefusal::FlowUnavailable))?;
         let first = form.parse().map_err(RunError::Problem)?;
         let address = address.map_err(|_| RunError::Link(LinkRefusal::NotValid))?;
+        // A start is a move too: the client's moves, then its starts, then (once the link
+        // checked out) the link's starts.
+        let client = client_ip();
         ports
             .limits
-            .run_start_from(client_ip())
+            .run_move_from(client)
+            .map_err(RunError::Limited)?;
+        ports
+            .limits
+            .run_start_from(client)
             .map_err(RunError::Limited)?;
         ports.runs.start(address, &first, &*ports.limits).await
     }
@@ -78,6 +85,11 @@ pub async fn run_step(
     };
     let taken = async {
         let ports = ports().map_err(|_| RunError::Link(LinkRefusal::FlowUnavailable))?;
+        // Every post counts, before anything is read or written: each move is a write.
+        ports
+            .limits
+            .run_move_from(client_ip())
+            .map_err(RunError::Limited)?;
         let action = form.parse().map_err(RunError::Problem)?;
         ports.runs.take(&token, &action).await
     }
@@ -105,9 +117,10 @@ fn end_move(
     back: SendBack,
 ) -> Result<RunView, AppError> {
     use super::request::{accepts_html, respond};
+    use crate::domain::limits::RateLimit;
     use crate::domain::link::LinkRefusal;
     use crate::domain::query::encode_component;
-    use crate::domain::run::Refusal;
+    use crate::domain::run::{Refusal, RunProblem};
     use crate::ports::RunError;
     let html = accepts_html();
     let (error, refusal) = match result {
@@ -119,9 +132,15 @@ fn end_move(
         }
         Err(RunError::Problem(problem)) => (AppError::Run(problem), Refusal::Run(problem)),
         Err(RunError::Link(refusal)) => (AppError::Link(refusal), Refusal::Link(refusal)),
-        Err(RunError::Limited(limited)) => {
-            (limited.into(), Refusal::Link(LinkRefusal::TooManyStarts))
-        }
+        // Too many moves leaves the run where it was (the same step, with the reason); too many
+        // starts, no run at all.
+        Err(RunError::Limited(limited)) => (
+            limited.into(),
+            match limited.limit {
+                RateLimit::RunMoves => Refusal::Run(RunProblem::TooManyMoves),
+                _ => Refusal::Link(LinkRefusal::TooManyStarts),
+            },
+        ),
         Err(RunError::Backend(err)) => {
             // Converting logs the cause; the recipient reads that the flow is unavailable.
             let _logged = AppError::from(err);
@@ -143,7 +162,13 @@ fn end_move(
         (SendBack::Link(None), refusal) => refusal.page(),
     };
     leptos_axum::redirect(&page);
-    // The redirect is the answer: its status must stay a redirect.
+    // The redirect is the answer: its status must stay a redirect; a wait still goes along.
+    if let (Some(seconds), Some(response)) = (
+        error.retry_after_seconds(),
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        response.insert_header(http::header::RETRY_AFTER, seconds.into());
+    }
     Err(error)
 }
 

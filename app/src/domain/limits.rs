@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 pub enum RateLimit {
     /// Recipients starting flows: per client address and per link.
     RunStarts,
+    /// Recipients' moves in runs (starts too): per client address. Each is a write.
+    RunMoves,
     /// Short codes that lead nowhere, per client address (guessing codes).
     ShortLinkMisses,
     /// Sign-in attempts: per client address and per user name.
@@ -20,6 +22,7 @@ impl RateLimit {
     pub fn what(self) -> &'static str {
         match self {
             Self::RunStarts => "flow starts",
+            Self::RunMoves => "steps through a flow",
             Self::ShortLinkMisses => "links that do not exist",
             Self::SignIns => "sign-in attempts",
             Self::LinkGenerations => "links generated",

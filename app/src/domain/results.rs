@@ -55,7 +55,8 @@ impl RunOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunResult {
     pub id: i64,
-    pub link_id: String,
+    /// Which link it ran through, as anyone may be told: never the id, which opens the link.
+    pub link: crate::domain::link::LinkRef,
     pub application: String,
     /// Unix milliseconds.
     pub started_at: i64,

@@ -17,6 +17,18 @@ pub const MAX_INPUT_CHARS: usize = 500;
 /// A run with no move for this long has ended; its token opens nothing any more.
 pub const RUN_IDLE_MS: i64 = 24 * 3_600_000;
 
+/// How long after its link expires a run already started may still be finished, unless the
+/// operator says otherwise (`--run-expiry-grace-minutes`).
+pub const DEFAULT_RUN_EXPIRY_GRACE_MS: i64 = 3_600_000;
+
+/// Until when (Unix milliseconds, exclusive) a run of a link that expires at `link_expires_at`
+/// (Unix seconds; `None`: never) may move: the link's expiry and `grace_ms` after it. Without this
+/// bound one start would keep a run going for as long as it moves once a day. The run's write
+/// checks the same bound in its SQL (`crate::runs` on the server).
+pub fn moves_until(link_expires_at: Option<i64>, grace_ms: i64) -> Option<i64> {
+    link_expires_at.map(|at| at.saturating_mul(1_000).saturating_add(grace_ms))
+}
+
 /// Where a run's page is: `/r/{token}`.
 pub const RUN_PREFIX: &str = "/r/";
 
@@ -113,6 +125,9 @@ pub enum RunProblem {
     BadForm,
     #[error("This run has gone round too many times. Please restart, or open the link again.")]
     TooManySteps,
+    /// Moves came too fast from this client (`RateLimit::RunMoves`); scripts get the wait too.
+    #[error("Too many steps in a short time from here. Please wait a moment, then try again.")]
+    TooManyMoves,
 }
 
 impl RunProblem {
@@ -133,6 +148,7 @@ impl RunProblem {
             Self::FlowChanged => "flow-changed",
             Self::BadForm => "bad-form",
             Self::TooManySteps => "too-many-steps",
+            Self::TooManyMoves => "too-many-moves",
         }
     }
 
@@ -157,6 +173,7 @@ impl RunProblem {
             | Self::InputNotText
             | Self::NotAQuestion
             | Self::BadForm => 422,
+            Self::TooManyMoves => 429,
         }
     }
 
@@ -622,6 +639,22 @@ mod tests {
         run.apply(&def, &params, &answer(1, "topic", Answer::Choice(0)))
             .expect("choice");
         run
+    }
+
+    #[test]
+    fn a_run_moves_until_its_link_expires_and_the_grace_after() {
+        assert_eq!(
+            moves_until(None, 3_600_000),
+            None,
+            "a link that never expires"
+        );
+        assert_eq!(moves_until(Some(1_000), 0), Some(1_000_000));
+        assert_eq!(moves_until(Some(1_000), 60_000), Some(1_060_000));
+        assert_eq!(
+            moves_until(Some(i64::MAX), 1),
+            Some(i64::MAX),
+            "no overflow"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! fields with fetch and shows the next step in place.
 
 use super::raw_text::PageTitle;
+use crate::domain::limits::RateLimit;
 use crate::domain::link::LinkRefusal;
 use crate::domain::run::{
     BackToLink, Playing, RecipientPage, Refusal, RunProblem, RunView, StepViewKind, MAX_INPUT_CHARS,
@@ -311,6 +312,10 @@ fn apply(shown: &mut Shown, outcome: Result<RunView, AppError>, typed: Option<St
         }
         Err(AppError::Run(problem)) => shown.ended = Some(Refusal::Run(problem)),
         Err(AppError::Link(refusal)) => shown.ended = Some(Refusal::Link(refusal)),
+        // Moving too fast: the run goes on once the wait is over.
+        Err(AppError::RateLimited(RateLimit::RunMoves, _)) => {
+            shown.playing.problem = Some(RunProblem::TooManyMoves)
+        }
         Err(AppError::RateLimited(..)) => {
             shown.ended = Some(Refusal::Link(LinkRefusal::TooManyStarts))
         }

@@ -6,6 +6,7 @@
 use super::format::utc_minute;
 use super::ErrorPanel;
 use crate::api::runs::flow_results;
+use crate::domain::link::LinkRef;
 use crate::domain::links_list::SharedLink;
 use crate::domain::query::encode_component;
 use crate::domain::results::{ResultsPage, RunOutcome, RunResult};
@@ -42,7 +43,7 @@ pub fn FlowResults(slug: String, links: Vec<SharedLink>) -> impl IntoView {
                 "{} · {} · {}",
                 utc_minute(link.created_at),
                 link.application,
-                handle.id.chars().take(8).collect::<String>()
+                LinkRef::of_raw(&handle.id)
             );
             Some((handle.id, label))
         })
@@ -155,7 +156,7 @@ fn result_row(run: RunResult) -> impl IntoView {
             <td><time>{utc_minute(run.started_at)}</time></td>
             <td>{run.finished_at.map_or("—".to_owned(), utc_minute)}</td>
             <td><span class=state_class>{run.outcome.label()}</span></td>
-            <td><code>{run.link_id}</code></td>
+            <td><code>{run.link.to_string()}</code></td>
             <td>{run.application}</td>
             <td>{run.steps_taken}</td>
             <td><ul class="answers">{answers}</ul></td>

@@ -3,6 +3,7 @@
 
 use super::format::utc_minute;
 use crate::api::share::RevokeLink;
+use crate::domain::link::LinkRef;
 use crate::domain::links_list::{LinkHandle, LinkState, SharedLink, CHART_DAYS};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -73,7 +74,7 @@ pub fn SharedLinks(slug: String, links: Vec<SharedLink>) -> impl IntoView {
                         "Revoke link {}",
                         handle
                             .short_code
-                            .unwrap_or_else(|| handle.id.chars().take(8).collect())
+                            .unwrap_or_else(|| LinkRef::of_raw(&handle.id).to_string())
                     );
                     view! {
                         <form method="post" action=RevokeLink::PATH>

@@ -42,8 +42,9 @@ pub enum ApiError {
     FlowNotFound(String),
     #[error("There is no campaign {0:?}.")]
     CampaignNotFound(String),
-    #[error("There is no link {0:?} that this API key may see.")]
-    LinkNotFound(String),
+    /// Named by its reference: a refusal's text may end up in a log, the id must not.
+    #[error("There is no link {0} that this API key may see.")]
+    LinkNotFound(app::domain::link::LinkRef),
     #[error(
         "This link was not made with this API key; only links it made can be revoked with it."
     )]

@@ -1,12 +1,19 @@
-//! `GET /api/v1/links/{id}` and `POST /api/v1/links/{id}/revoke`: a link's state for a key that
-//! may see it (in one of its applications), and revoking a link the key made. `GET
-//! /api/v1/links`: the links a key may see, filtered, newest first, a page at a time.
+//! `GET /api/v1/links/{id}` and `POST /api/v1/links/{id}/revoke`: a link's state, and revoking it,
+//! for the key that made it. `GET /api/v1/links`: the links a key may see (in its applications),
+//! filtered, newest first, a page at a time.
+//!
+//! A link's id opens it (an open link needs nothing else), so it is a bearer secret: only the key
+//! that made a link is given its id and URLs, as the console gives them only to a link's maker and
+//! admins. Every other key sees the link's state under its reference (`LinkRef`), and a read by
+//! id answers only the maker: anyone else already holding the id would learn nothing they need,
+//! and an answer would confirm that a string opens a link.
 
 use super::keys::ApiCaller;
 use super::problem::ApiError;
 use super::{caller, openapi, ApiState};
-use crate::links::lifecycle::{LinkFilter, LinkStatus};
+use crate::links::lifecycle::{LinkFilter, LinkStatus, ListPosition};
 use app::domain::api_key::{actor_name, ApiScope};
+use app::domain::link::{LinkId, LinkRef};
 use app::domain::links_list::LinkState;
 use app::domain::{Role, UserView};
 use app::ports::ShareError;
@@ -22,7 +29,11 @@ use std::sync::Arc;
 /// A link's state as `GET /api/v1/links/{id}` answers it.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApiLinkStatus {
-    pub id: String,
+    /// The link's id, which opens it: only for links made with this key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The link's reference, the first 5 characters of its id: tells links apart, cannot open one.
+    pub reference: String,
     pub flow: String,
     pub application: String,
     /// `active`, `revoked`, `expired`, `used_up` or `key_regenerated`.
@@ -137,16 +148,31 @@ fn link_filter(caller: &ApiCaller, query: Option<&str>) -> Result<LinkFilter, Ap
     Ok(filter)
 }
 
-/// A page's cursor: the last link's creation time and id, opaque to callers.
-fn cursor(status: &LinkStatus) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}.{}", status.created_at, status.id))
+/// A page's cursor: where the next page resumes (`ListPosition`: no link's id), opaque to callers.
+fn cursor(position: &ListPosition) -> String {
+    URL_SAFE_NO_PAD.encode(format!(
+        "{}.{}.{}",
+        position.created_at,
+        position.reference.as_str(),
+        position.given
+    ))
 }
 
-fn parse_cursor(raw: &str) -> Option<(i64, String)> {
+fn parse_cursor(raw: &str) -> Option<ListPosition> {
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
-    let (at, id) = text.split_once('.')?;
-    app::domain::link::LinkId::parse(id).ok()?;
-    Some((at.parse().ok()?, id.to_owned()))
+    let mut parts = text.split('.');
+    let (Some(at), Some(reference), Some(given), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let base64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    let reference_shaped = reference.len() == LinkRef::LENGTH && reference.bytes().all(base64url);
+    Some(ListPosition {
+        created_at: at.parse().ok()?,
+        reference: reference_shaped.then(|| LinkRef::of_raw(reference))?,
+        given: given.parse().ok().filter(|n| *n > 0)?,
+    })
 }
 
 /// `GET /api/v1/links` (scope `links:read`): the links the key may see, newest first.
@@ -179,6 +205,7 @@ pub(super) async fn list_links(
     let answer = async {
         let caller = caller(&state, &headers, ApiScope::LinksRead).await?;
         let mut filter = link_filter(&caller, query.as_deref())?;
+        let from = filter.after.clone();
         let limit = filter.limit;
         // One more than a page: whether there is a next page, without a count.
         filter.limit += 1;
@@ -188,7 +215,10 @@ pub(super) async fn list_links(
         })?;
         let more = links.len() > limit as usize;
         links.truncate(limit as usize);
-        let next_cursor = more.then(|| links.last().map(cursor)).flatten();
+        let next_cursor = more
+            .then(|| ListPosition::after(&links, from.as_ref()))
+            .flatten()
+            .map(|position| cursor(&position));
         Ok::<_, ApiError>(ApiLinkPage {
             links: links
                 .into_iter()
@@ -207,8 +237,8 @@ async fn visible_link(
     caller: &ApiCaller,
     id: &str,
 ) -> Result<crate::links::lifecycle::LinkStatus, ApiError> {
-    let not_found = || ApiError::LinkNotFound(id.to_owned());
-    if app::domain::link::LinkId::parse(id).is_err() {
+    let not_found = || ApiError::LinkNotFound(LinkRef::of_raw(id));
+    if LinkId::parse(id).is_err() {
         return Err(not_found());
     }
     let status = state.links.link_status(id).await.map_err(|err| {
@@ -224,9 +254,16 @@ async fn visible_link(
     }
 }
 
-fn status_answer(caller: &ApiCaller, status: crate::links::lifecycle::LinkStatus) -> ApiLinkStatus {
-    let own = status.created_by == actor_name(&caller.prefix);
+/// Whether `caller` made `status`'s link: only then is it given what opens it.
+fn made_by(caller: &ApiCaller, status: &LinkStatus) -> bool {
+    status.created_by == actor_name(&caller.prefix)
+}
+
+fn status_answer(caller: &ApiCaller, status: LinkStatus) -> ApiLinkStatus {
+    let own = made_by(caller, &status);
     ApiLinkStatus {
+        reference: LinkRef::of_raw(&status.id).as_str().to_owned(),
+        id: own.then(|| status.id.clone()),
         state: status.state().as_str().to_owned(),
         full_url: own.then(|| status.url.clone()),
         short_url: status
@@ -237,7 +274,6 @@ fn status_answer(caller: &ApiCaller, status: crate::links::lifecycle::LinkStatus
             .map(|code| code.to_url(&status.base_url)),
         created_at: status.created_at / 1_000,
         last_used_at: status.last_used_at.map(|at| at / 1_000),
-        id: status.id,
         flow: status.flow,
         application: status.application,
         protected: status.protected,
@@ -264,7 +300,8 @@ fn answered(answer: Result<impl Serialize, ApiError>) -> Response {
     }
 }
 
-/// `GET /api/v1/links/{id}` (scope `links:read`): a link's state, uses and expiry.
+/// `GET /api/v1/links/{id}` (scope `links:read`): a link's state, uses and expiry, for the key
+/// that made it (the listing shows other keys' and the console's links by reference).
 #[utoipa::path(
     get,
     path = "/api/v1/links/{id}",
@@ -273,7 +310,7 @@ fn answered(answer: Result<impl Serialize, ApiError>) -> Response {
         (status = 200, description = "The link's state", body = ApiLinkStatus),
         (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Scope `links:read` missing", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such link in the key's applications", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such link made with this key", body = openapi::Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = [])),
 )]
@@ -285,6 +322,10 @@ pub(super) async fn read_link(
     let answer = async {
         let caller = caller(&state, &headers, ApiScope::LinksRead).await?;
         let status = visible_link(&state, &caller, &id).await?;
+        // Someone else's link is not there for this key, exactly as a made-up id is not.
+        if !made_by(&caller, &status) {
+            return Err(ApiError::LinkNotFound(LinkRef::of_raw(&id)));
+        }
         Ok::<_, ApiError>(status_answer(&caller, status))
     };
     answered(answer.await)
@@ -322,7 +363,7 @@ pub(super) async fn revoke_link(
             .revoke_link(&id, &by)
             .await
             .map_err(|err| match err {
-                ShareError::NoSuchLink => ApiError::LinkNotFound(id.clone()),
+                ShareError::NoSuchLink => ApiError::LinkNotFound(LinkRef::of_raw(&id)),
                 ShareError::NotYourLink => ApiError::NotYourLink,
                 ShareError::AlreadyRevoked => ApiError::AlreadyRevoked,
                 ShareError::Backend(err) => {

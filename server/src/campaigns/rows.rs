@@ -135,10 +135,18 @@ impl CampaignRows {
     }
 
     /// The rows as uploaded, each with its link (the short one when there is one), its short and
-    /// its full URL. Values a spreadsheet would run as a formula are prefixed with `'`.
+    /// its full URL. Values a spreadsheet would run as a formula are prefixed with `'`, in the
+    /// header too: its names are the uploader's text as much as the values are (a parameter name
+    /// may start with `-`).
     pub fn with_links(&self, links: &[BatchLink]) -> Result<Vec<u8>, csv::Error> {
         let mut out = csv::Writer::from_writer(Vec::new());
-        out.write_record(self.header.iter().map(String::as_str).chain(LINK_COLUMNS))?;
+        out.write_record(
+            self.header
+                .iter()
+                .map(|name| spreadsheet_safe(name))
+                .chain(LINK_COLUMNS.map(Into::into))
+                .map(|name| name.into_owned()),
+        )?;
         for (values, link) in self.values.iter().zip(links) {
             let short = link.short_url.as_deref().unwrap_or_default();
             let handed_out = link.short_url.as_deref().unwrap_or(&link.full_url);
@@ -259,5 +267,32 @@ mod tests {
             String::from_utf8(csv).expect("utf-8"),
             "name,link,short_url,full_url\n'=HYPERLINK(1),https://x/s/abc,https://x/s/abc,https://x/f/a/b/A\nAda,https://x/f/a/b/B,,https://x/f/a/b/B\n"
         );
+    }
+
+    #[test]
+    fn the_downloads_header_is_kept_from_formulas_like_its_cells() {
+        let rows = CampaignRows {
+            header: ["-A1", "=1+1", "+x", "@x", "plain"]
+                .map(str::to_owned)
+                .to_vec(),
+            values: vec![["1", "2", "3", "4", "5"].map(str::to_owned).to_vec()],
+            params: vec![UrlParams::default()],
+        };
+        let link = BatchLink {
+            id: "A".into(),
+            full_url: "https://x/f/a/b/A".into(),
+            short_url: None,
+            protected: false,
+            expires_at: None,
+        };
+        let csv = String::from_utf8(rows.with_links(&[link]).expect("written")).expect("utf-8");
+        let header = csv.lines().next().expect("a header");
+        assert_eq!(header, "'-A1,'=1+1,'+x,'@x,plain,link,short_url,full_url");
+        // Of those, only `-A1` can be a parameter name: the others never reach a download.
+        let refused = ["=1+1", "+x", "@x"].map(|name| {
+            CampaignRows::parse(format!("{name}\n1\n").as_bytes(), &campaign("")).is_err()
+        });
+        assert_eq!(refused, [true; 3]);
+        assert!(CampaignRows::parse(b"-A1\n1\n", &campaign("")).is_ok());
     }
 }

@@ -336,6 +336,12 @@ impl Store {
         &self.db
     }
 
+    /// Runs may move for `grace` after their link expires.
+    pub fn with_run_expiry_grace(mut self, grace: Duration) -> Self {
+        self.runs = self.runs.with_expiry_grace(grace);
+        self
+    }
+
     /// At most `slots` password checks at once (at least one).
     pub fn with_sign_in_slots(mut self, slots: usize) -> Self {
         self.accounts.sign_in_slots = accounts::SignInSlots::new(slots);

@@ -1,8 +1,9 @@
 //! What every request is stamped with on the way in: who is asking (its [`ClientIp`], see
 //! `client_ip`), which request it is (an id, returned in `X-Request-Id` and on every log line
 //! written while it is served, so a person reporting a problem can quote it), and how long it took
-//! (the latency histogram). Log lines name a path without what would open a link: `/s/{code}` and
-//! the link id in `/f/…` and a run's token in `/r/…` are replaced, and no query string, header or body is ever logged.
+//! (the latency histogram). Log lines name a path without what would open a link: `/s/{code}`,
+//! the link id in `/f/…` and `/api/v1/links/{id}…` (shown as its `LinkRef`) and a run's token in
+//! `/r/…` are replaced, and no query string, header or body is ever logged.
 
 use super::client_ip::TrustedProxies;
 use crate::metrics;
@@ -79,7 +80,31 @@ pub fn loggable_path(path: &str) -> String {
             let named: Vec<&str> = segments.take(2).collect();
             format!("/f/{}/…", named.join("/"))
         }
-        _ => path.to_owned(),
+        _ => match path.strip_prefix(API_LINK_PREFIX) {
+            Some(rest) => api_link_path(rest),
+            None => path.to_owned(),
+        },
+    }
+}
+
+/// Where the API names one link by its id, which opens an open link.
+const API_LINK_PREFIX: &str = "/api/v1/links/";
+
+/// `/api/v1/links/{id}…` with the id as its reference. Anything else sent there (a short code by
+/// mistake, say) is left out whole, and after the id only the API's own `/revoke` is kept. The
+/// batch route names no link.
+fn api_link_path(rest: &str) -> String {
+    use app::domain::link::{LinkId, LinkRef};
+    let (named, after) = rest.split_once('/').unwrap_or((rest, ""));
+    if named == "batch" && after.is_empty() {
+        return format!("{API_LINK_PREFIX}batch");
+    }
+    let named =
+        LinkId::parse(named).map_or_else(|_| "…".to_owned(), |id| LinkRef::of(&id).to_string());
+    match after {
+        "" => format!("{API_LINK_PREFIX}{named}"),
+        "revoke" => format!("{API_LINK_PREFIX}{named}/revoke"),
+        _ => format!("{API_LINK_PREFIX}{named}/…"),
     }
 }
 
@@ -174,6 +199,32 @@ mod tests {
         );
         assert_eq!(loggable_path("/flows/order-status"), "/flows/order-status");
         assert_eq!(loggable_path("/api/login"), "/api/login");
+    }
+
+    #[test]
+    fn api_paths_name_a_link_by_its_reference_only() {
+        let id = "4fQm2x0vUu6Ww3Jq1hN9sA";
+        assert_eq!(
+            loggable_path(&format!("/api/v1/links/{id}")),
+            "/api/v1/links/4fQm2…"
+        );
+        assert_eq!(
+            loggable_path(&format!("/api/v1/links/{id}/revoke")),
+            "/api/v1/links/4fQm2…/revoke"
+        );
+        // Whatever else was sent there: a short code, more segments.
+        assert_eq!(
+            loggable_path("/api/v1/links/23456789abc"),
+            "/api/v1/links/…"
+        );
+        for sent in [format!("{id}/{id}"), format!("{id}/revoke/{id}")] {
+            assert_eq!(
+                loggable_path(&format!("/api/v1/links/{sent}")),
+                "/api/v1/links/4fQm2…/…"
+            );
+        }
+        assert_eq!(loggable_path("/api/v1/links/batch"), "/api/v1/links/batch");
+        assert_eq!(loggable_path("/api/v1/links"), "/api/v1/links");
     }
 
     #[test]

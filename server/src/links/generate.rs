@@ -7,7 +7,7 @@ use super::{short_code, LinkStore};
 use crate::db::{audit, now_millis, on_db, StoreError, StoreResult};
 use crate::security::random_bytes;
 use app::domain::audit::AuditAction;
-use app::domain::link::{LinkAddress, LinkId, LinkToken, ShortCode};
+use app::domain::link::{LinkAddress, LinkId, LinkRef, LinkToken, ShortCode};
 use app::domain::share::{GeneratedLink, ShareRequest};
 use app::domain::{
     AccessProtection, ApplicationKind, ApprovalStatus, Expiry, ExpiryUnit, FlowSlug, FlowSummary,
@@ -293,23 +293,28 @@ fn qr_svg(link: &str) -> StoreResult<String> {
         .build())
 }
 
-/// How a generated link is described in the audit log. A publisher turning Protect URL off for a
+/// How a generated link is described in the audit log: by its reference (`link`; none for a
+/// batch), never by its id or short code, which open it. A publisher turning Protect URL off for a
 /// pair whose protection says Protected is an override worth seeing at a glance.
-fn audit_detail(request: &ShareRequest, target: &TargetRow, code: Option<&ShortCode>) -> String {
+fn audit_detail(request: &ShareRequest, target: &TargetRow, link: Option<&LinkId>) -> String {
     let protection = match (request.protect, target.protected) {
         (true, _) => "protected",
         (false, true) => "open (Protect URL off override)",
         (false, false) => "open",
     };
-    let short = code
-        .map(|c| format!(", short code {}", c.as_str()))
+    let named = link
+        .map(|id| format!("link {} ", LinkRef::of(id)))
         .unwrap_or_default();
+    let short = if request.shorten { ", shortened" } else { "" };
     let params = if request.params.is_empty() {
         String::new()
     } else {
         format!(", parameters {}", request.params.to_query())
     };
-    format!("via {}: {protection}{short}{params}", request.application)
+    format!(
+        "{named}via {}: {protection}{short}{params}",
+        request.application
+    )
 }
 
 impl LinkStore {
@@ -345,6 +350,7 @@ impl LinkStore {
     ) -> StoreResult<Option<String>> {
         let sql = INSERT_LINK;
         let params = request.params.to_query();
+        let detail = audit_detail(request, target, Some(&plan.address.link));
         for _ in 0..SHORT_CODE_ATTEMPTS {
             let code = if request.shorten {
                 Some(short_code::generate()?)
@@ -353,7 +359,6 @@ impl LinkStore {
             };
             // The link and its audit entry are written together, or not at all, in this
             // process's turn for SQLite's one writer (no backing-off sleeps under load).
-            let detail = audit_detail(request, target, code.as_ref());
             let _turn = self.write_turn.take().await;
             if let Some(direct) = &self.direct {
                 let row = DirectLinkRow {

@@ -4,6 +4,7 @@
 use super::LinkStore;
 use crate::db::{audit, conditional_change, now_millis, on_db, StoreError, StoreResult};
 use app::domain::audit::AuditAction;
+use app::domain::link::LinkRef;
 use app::domain::links_list::{LinkHandle, LinkState, SharedLink, CHART_DAYS};
 use app::domain::{FlowSlug, Role, UserView};
 use app::ports::ShareError;
@@ -61,9 +62,50 @@ pub struct LinkFilter {
     pub created_until: Option<i64>,
     /// Only links in these applications (an API key's limit); empty: any.
     pub within: Vec<String>,
-    /// Resume after this link (its `created_at` and id): the last one of the page before.
-    pub after: Option<(i64, String)>,
+    /// Resume where the page before ended.
+    pub after: Option<ListPosition>,
     pub limit: u32,
+}
+
+/// Where a listing of links resumes, said without any link's id: a caller who may not open the
+/// links it lists holds this between pages, and an id there (or a comparison against one the
+/// caller chose, which would give it away a bit per page) would hand them what opens a link.
+///
+/// Links are listed by creation time, then reference, then id, newest first. A position is the
+/// last link given's time and reference, and how many links sharing both were given so far (many
+/// share a time: a batch's links all do; two of them sharing a reference too is rare).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPosition {
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub reference: LinkRef,
+    /// At least 1: the last link given shares them.
+    pub given: u32,
+}
+
+impl ListPosition {
+    /// Where a listing resumes after `page`, which began at `from`; `None` for an empty page.
+    pub fn after(page: &[LinkStatus], from: Option<&ListPosition>) -> Option<Self> {
+        let last = page.last()?;
+        let key = |link: &LinkStatus| (link.created_at, LinkRef::of_raw(&link.id));
+        let last_key = key(last);
+        let sharing = page.iter().rev().take_while(|l| key(l) == last_key).count();
+        let before = match from {
+            // The whole page shares the position it began at: count the pages before it too.
+            Some(from)
+                if sharing == page.len()
+                    && (from.created_at, &from.reference) == (last_key.0, &last_key.1) =>
+            {
+                from.given
+            }
+            _ => 0,
+        };
+        Some(Self {
+            created_at: last_key.0,
+            reference: last_key.1,
+            given: before.saturating_add(u32::try_from(sharing).unwrap_or(u32::MAX)),
+        })
+    }
 }
 
 /// A link's state, as SQL: what `LinkState::of` decides, in the same order.
@@ -198,15 +240,21 @@ impl LinkStore {
              AND (CAST($5 AS TEXT) IS NULL OR {STATE_SQL} = $5) \
              AND l.created_at >= $6 AND l.created_at < $7 \
              AND ($8 = '' OR $8 LIKE ('% ' || a.slug || ' %')) \
-             AND (l.created_at < $9 OR (l.created_at = $9 AND l.id < $10)) \
-             ORDER BY l.created_at DESC, l.id DESC LIMIT $11"
+             AND (l.created_at < $9 OR (l.created_at = $9 AND substr(l.id, 1, {ref_len}) <= $10)) \
+             ORDER BY l.created_at DESC, substr(l.id, 1, {ref_len}) DESC, l.id DESC LIMIT $11 OFFSET $12",
+            ref_len = LinkRef::LENGTH
         );
         let within = if filter.within.is_empty() {
             String::new()
         } else {
             format!(" {} ", filter.within.join(" "))
         };
-        let (after_at, after_id) = filter.after.clone().unwrap_or((i64::MAX, String::new()));
+        // Resuming: the links sharing the position's time and reference come first, in a fixed
+        // order, and the ones given already are skipped.
+        let (after_at, after_ref, skip) = match &filter.after {
+            Some(at) => (at.created_at, at.reference.as_str(), i64::from(at.given)),
+            None => (i64::MAX, "", 0),
+        };
         let state = filter.state.map(LinkState::as_str);
         Ok(on_db!(&self.db, |pool| sqlx::query_as(&sql)
             .bind(now_millis() / 1_000)
@@ -218,8 +266,9 @@ impl LinkStore {
             .bind(filter.created_until.unwrap_or(i64::MAX))
             .bind(&within)
             .bind(after_at)
-            .bind(&after_id)
+            .bind(after_ref)
             .bind(i64::from(filter.limit))
+            .bind(skip)
             .fetch_all(pool)
             .await)?)
     }
@@ -260,7 +309,8 @@ impl LinkStore {
             .bind(link_id)
             .fetch_one(&mut *tx)
             .await?;
-            let detail = format!("link {link_id}");
+            // Named by its reference: the audit log is read by every admin, and the id opens it.
+            let detail = format!("link {}", LinkRef::of_raw(link_id));
             audit!(tx, &by.name, AuditAction::LinkRevoked, &subject, &detail)?;
             Ok(Some(()))
         })?;
@@ -278,5 +328,72 @@ impl LinkStore {
             Some((true, _)) => Revoked::Already,
             Some((false, _)) => Revoked::NotYours,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(created_at: i64, id: &str) -> LinkStatus {
+        LinkStatus {
+            id: id.to_owned(),
+            flow: "f".into(),
+            application: "a".into(),
+            created_at,
+            created_by: "ada".into(),
+            protected: false,
+            short_code: None,
+            expires_at: None,
+            invocations: 0,
+            allowed_invocations: None,
+            last_used_at: None,
+            revoked: false,
+            key_current: true,
+            url: String::new(),
+            base_url: String::new(),
+            campaign: None,
+        }
+    }
+
+    fn position(created_at: i64, reference: &str, given: u32) -> ListPosition {
+        ListPosition {
+            created_at,
+            reference: LinkRef::of_raw(reference),
+            given,
+        }
+    }
+
+    #[test]
+    fn a_position_names_the_last_link_by_time_and_reference_and_counts_its_kind() {
+        let page = [
+            link(9, "zzzzzAAAAAAAAAAAAAAAAA"),
+            link(7, "bbbbbBBBBBBBBBBBBBBBBA"),
+            link(7, "aaaaaCCCCCCCCCCCCCCCCA"),
+            link(7, "aaaaaBBBBBBBBBBBBBBBBA"),
+        ];
+        assert_eq!(
+            ListPosition::after(&page, None),
+            Some(position(7, "aaaaa", 2))
+        );
+        assert_eq!(ListPosition::after(&[], None), None);
+    }
+
+    #[test]
+    fn a_page_wholly_at_its_starting_position_adds_to_its_count() {
+        let page = [
+            link(7, "aaaaaCCCCCCCCCCCCCCCCA"),
+            link(7, "aaaaaBBBBBBBBBBBBBBBBA"),
+        ];
+        let from = position(7, "aaaaa", 3);
+        assert_eq!(
+            ListPosition::after(&page, Some(&from)),
+            Some(position(7, "aaaaa", 5))
+        );
+        let elsewhere = position(8, "aaaaa", 3);
+        assert_eq!(
+            ListPosition::after(&page, Some(&elsewhere)),
+            Some(position(7, "aaaaa", 2))
+        );
     }
 }

@@ -36,6 +36,8 @@ pub struct LinkRecord {
     pub short_code: Option<String>,
     pub invocations: i64,
     pub allowed_invocations: Option<i64>,
+    /// Unix seconds; `None`: never. (An open checks the signed `fs_exp`; a run's moves read this.)
+    pub expires_at: Option<i64>,
     /// The full link as generated.
     pub url: String,
     /// The flow's definition, parsed once per cached record rather than once per step.
@@ -90,7 +92,7 @@ impl LinkRecord {
 const LINK_SQL: &str = "SELECT l.id AS link_id, a.id AS application_id, a.slug AS application, f.id AS flow_id, f.slug AS flow, \
     f.name AS flow_name, f.flow_type, f.publication, f.approval, f.definition, a.secret_key, \
     a.key_version AS current_key_version, a.embed_origins, l.key_version AS link_key_version, l.protected, \
-    l.validate_params, (l.revoked_at IS NOT NULL) AS revoked, l.short_code, l.invocations, l.allowed_invocations, l.url \
+    l.validate_params, (l.revoked_at IS NOT NULL) AS revoked, l.short_code, l.invocations, l.allowed_invocations, l.expires_at, l.url \
     FROM links l JOIN flows f ON f.id = l.flow_id JOIN applications a ON a.id = l.application_id";
 
 /// A link that passed every check: its record and its decoded parameters.

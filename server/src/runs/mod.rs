@@ -15,7 +15,10 @@ use crate::links::LinkStore;
 use crate::security::random_bytes;
 use app::domain::link::{LinkAddress, LinkRefusal};
 use app::domain::results::{ResultsPage, ResultsQuery};
-use app::domain::run::{Move, RunProblem, RunState, RunToken, RunView, RUN_IDLE_MS};
+use app::domain::run::{
+    moves_until, Move, RunProblem, RunState, RunToken, RunView, DEFAULT_RUN_EXPIRY_GRACE_MS,
+    RUN_IDLE_MS,
+};
 use app::domain::FlowSlug;
 use app::ports::{BackendError, CatalogError, RateLimits, RunError, Runs};
 use async_trait::async_trait;
@@ -34,6 +37,8 @@ pub struct RunStore {
     write_turn: WriteTurn,
     /// On an SQLite file, a move's read and write without sqlx's thread hops (`sqlite_direct`).
     direct: Option<Arc<sqlite_direct::DirectRuns>>,
+    /// How long after its link expires a run may still move (see `moves_until`).
+    expiry_grace_ms: i64,
 }
 
 /// A run as stored, read by its token's hash.
@@ -85,7 +90,20 @@ impl RunStore {
             direct: sqlite_direct::DirectRuns::for_db(&db).map(Arc::new),
             db,
             links,
+            expiry_grace_ms: DEFAULT_RUN_EXPIRY_GRACE_MS,
         }
+    }
+
+    /// Runs may move for `grace` after their link expires (`--run-expiry-grace-minutes`).
+    pub fn with_expiry_grace(mut self, grace: std::time::Duration) -> Self {
+        self.expiry_grace_ms = i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
+        self
+    }
+
+    /// Whether a run of `record`'s link may no longer move at `now` (Unix ms): its link expired
+    /// more than the grace ago.
+    fn past_expiry(&self, record: &LinkRecord, now: i64) -> bool {
+        moves_until(record.expires_at, self.expiry_grace_ms).is_some_and(|until| now >= until)
     }
 
     fn backend(context: &'static str) -> impl Fn(StoreError) -> RunError {
@@ -224,14 +242,19 @@ impl RunStore {
         Ok((row, record))
     }
 
-    /// The run behind `token`, if it may go on: not idle for a day, and its link not switched
-    /// off (revoked, key regenerated, flow withdrawn), so that ends its runs at the next step.
-    fn playable(row: RunRow, record: Arc<LinkRecord>) -> Result<OpenRun, RunError> {
+    /// The run behind `token`, if it may go on: not idle for a day, its link not switched off
+    /// (revoked, key regenerated, flow withdrawn), so that ends its runs at the next step, and not
+    /// expired longer ago than the grace.
+    fn playable(&self, row: RunRow, record: Arc<LinkRecord>) -> Result<OpenRun, RunError> {
         let backend = Self::backend("reading a run");
-        if row.updated_at <= now_millis() - RUN_IDLE_MS {
+        let now = now_millis();
+        if row.updated_at <= now - RUN_IDLE_MS {
             return Err(RunError::Problem(RunProblem::RunExpired));
         }
         record.still_runs().map_err(RunError::Link)?;
+        if self.past_expiry(&record, now) {
+            return Err(RunError::Link(LinkRefusal::Expired));
+        }
         let definition = record.definition().map_err(RunError::Link)?;
         let mut state: RunState = serde_json::from_str(&row.state)
             .map_err(|e| backend(unreadable("a run's state", &e)))?;
@@ -253,7 +276,7 @@ impl RunStore {
 
     async fn open_run(&self, token: &RunToken) -> Result<OpenRun, RunError> {
         let (row, record) = self.load_run(token).await?;
-        Self::playable(row, record)
+        self.playable(row, record)
     }
 
     /// A run's page: where it stands, or why it cannot go on; with its link's record whenever the
@@ -266,7 +289,9 @@ impl RunStore {
             Ok(found) => found,
             Err(err) => return (Err(err), None),
         };
-        let shown = Self::playable(row, record.clone()).and_then(|run| run.view(token));
+        let shown = self
+            .playable(row, record.clone())
+            .and_then(|run| run.view(token));
         (shown, Some(record))
     }
 
@@ -281,15 +306,19 @@ impl RunStore {
         let finished = run.state.finished(&run.definition).then_some(now);
         let state = to_json(&run.state).map_err(Self::backend("writing a run"))?;
         // Only if no other move got in first, the run did not end meanwhile, and its link still
-        // runs (checked here too: another instance's cache may be up to a poll behind). A run
-        // keeps the time it first finished.
+        // runs and did not expire longer than the grace ago (`moves_until`: expiry × 1000 +
+        // grace > now), checked here too: another instance's cache may be up to a poll behind,
+        // and this statement is what holds whatever the cache says. A run keeps the time it
+        // first finished.
         let sql = "UPDATE runs SET state = $1, moves = $2, updated_at = $3, finished_at = COALESCE(finished_at, $4) \
                    WHERE id = $5 AND moves = $6 AND updated_at > $7 AND EXISTS (SELECT 1 FROM links l \
                    JOIN applications a ON a.id = l.application_id JOIN flows f ON f.id = l.flow_id \
                    WHERE l.id = runs.link_id AND l.revoked_at IS NULL AND l.key_version = a.key_version \
+                   AND (l.expires_at IS NULL OR l.expires_at * 1000 > $8) \
                    AND f.publication = 'published' AND f.approval = 'approved')";
         let moves = i64::from(run.state.moves);
         let idle_since = now - RUN_IDLE_MS;
+        let expired_before = now.saturating_sub(self.expiry_grace_ms);
         let _turn = self.write_turn.take().await;
         let changed = match &self.direct {
             Some(direct) => direct
@@ -303,6 +332,7 @@ impl RunStore {
                         &run.id,
                         &before,
                         &idle_since,
+                        &expired_before,
                     ],
                 )
                 .map(|n| n as u64)
@@ -315,6 +345,7 @@ impl RunStore {
                 .bind(run.id)
                 .bind(before)
                 .bind(idle_since)
+                .bind(expired_before)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected()))
@@ -322,9 +353,29 @@ impl RunStore {
         }
         .map_err(|e| RunError::Backend(e.for_port("writing a run")))?;
         if changed != 1 {
-            return Err(RunError::Problem(RunProblem::NotCurrentStep));
+            return Err(self.why_not_written(&run.record.link_id, now).await);
         }
         Ok(view)
+    }
+
+    /// Why a move's write changed nothing at `now`: its link expired longer than the grace ago
+    /// (read from the store, as the write read it), or another move got in first.
+    async fn why_not_written(&self, link_id: &str, now: i64) -> RunError {
+        let sql = "SELECT expires_at FROM links WHERE id = $1";
+        let found: Result<Option<Option<i64>>, sqlx::Error> =
+            on_db!(&self.db, |pool| sqlx::query_scalar(sql)
+                .bind(link_id)
+                .fetch_optional(pool)
+                .await);
+        match found {
+            Ok(Some(expires_at))
+                if moves_until(expires_at, self.expiry_grace_ms).is_some_and(|at| now >= at) =>
+            {
+                RunError::Link(LinkRefusal::Expired)
+            }
+            Ok(_) => RunError::Problem(RunProblem::NotCurrentStep),
+            Err(err) => RunError::Backend(StoreError::from(err).for_port("writing a run")),
+        }
     }
 }
 

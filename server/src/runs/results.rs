@@ -5,6 +5,7 @@
 use super::RunStore;
 use crate::db::{now_millis, on_db, StoreError, StoreResult};
 use app::domain::definition::StepKind;
+use app::domain::link::LinkRef;
 use app::domain::results::{
     spreadsheet_safe, ResultsPage, ResultsQuery, RunOutcome, RunResult, RESULTS_PAGE_SIZE,
 };
@@ -12,9 +13,6 @@ use app::domain::run::{GivenAnswer, RunState, RUN_IDLE_MS};
 use app::domain::{FlowDefinition, FlowSlug};
 use app::ports::CatalogError;
 use app::ui::format::iso_utc;
-
-/// Characters of a link's id a result shows: enough to tell links apart, never enough to open one.
-const LINK_REF_CHARS: usize = 8;
 
 /// Runs read per query while exporting: the export's memory stays this size, however many runs.
 const EXPORT_BATCH: i64 = 500;
@@ -45,7 +43,7 @@ impl ResultRow {
         })?;
         Ok(RunResult {
             id: self.id,
-            link_id: self.link_id.chars().take(LINK_REF_CHARS).collect(),
+            link: LinkRef::of_raw(&self.link_id),
             application: self.application,
             started_at: self.started_at,
             finished_at: self.finished_at,
@@ -206,7 +204,7 @@ impl AnswerColumns {
     fn row(&self, run: &RunResult) -> Vec<String> {
         let mut cells = vec![
             run.id.to_string(),
-            run.link_id.clone(),
+            run.link.as_str().to_owned(),
             run.application.clone(),
             iso_utc(run.started_at),
             run.finished_at.map(iso_utc).unwrap_or_default(),
@@ -303,7 +301,7 @@ mod tests {
         let columns = AnswerColumns::of(&definition);
         let run = RunResult {
             id: 7,
-            link_id: "abcdefgh".into(),
+            link: LinkRef::of_raw("abcdefghijklmnopqrstuA"),
             application: "Web, \"main\"".into(),
             started_at: 0,
             finished_at: None,
@@ -332,7 +330,7 @@ mod tests {
         assert_eq!(
             csv,
             "run,link,application,started_at,finished_at,state,steps_taken,q,order,other_answers\r\n\
-             7,abcdefgh,\"Web, \"\"main\"\"\",1970-01-01T00:00:00Z,,in-progress,3,a,'=1+1,gone=x\r\n"
+             7,abcde,\"Web, \"\"main\"\"\",1970-01-01T00:00:00Z,,in-progress,3,a,'=1+1,gone=x\r\n"
         );
     }
 }

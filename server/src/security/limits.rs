@@ -73,6 +73,7 @@ impl std::fmt::Display for Rate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LimitSettings {
     pub run_starts_per_ip: Option<Rate>,
+    pub run_moves_per_ip: Option<Rate>,
     pub run_starts_per_link: Option<Rate>,
     pub short_link_misses_per_ip: Option<Rate>,
     pub sign_ins_per_ip: Option<Rate>,
@@ -82,6 +83,9 @@ pub struct LimitSettings {
 
 impl LimitSettings {
     pub const DEFAULT_RUN_STARTS_PER_IP: &str = "60/min";
+    /// Two moves a second, in bursts of 120: far beyond anyone reading and answering steps (a
+    /// call centre's NAT included), far below a script's thousand writes a second.
+    pub const DEFAULT_RUN_MOVES_PER_IP: &str = "120/min";
     pub const DEFAULT_RUN_STARTS_PER_LINK: &str = "600/min";
     pub const DEFAULT_SHORT_LINK_MISSES_PER_IP: &str = "30/min";
     pub const DEFAULT_SIGN_INS_PER_IP: &str = "30/min";
@@ -91,6 +95,7 @@ impl LimitSettings {
     /// Nothing limited (benchmarks, and tests about something else).
     pub const OFF: Self = Self {
         run_starts_per_ip: None,
+        run_moves_per_ip: None,
         run_starts_per_link: None,
         short_link_misses_per_ip: None,
         sign_ins_per_ip: None,
@@ -104,6 +109,7 @@ impl Default for LimitSettings {
         let rate = |text| Rate::parse(text).ok().flatten();
         Self {
             run_starts_per_ip: rate(Self::DEFAULT_RUN_STARTS_PER_IP),
+            run_moves_per_ip: rate(Self::DEFAULT_RUN_MOVES_PER_IP),
             run_starts_per_link: rate(Self::DEFAULT_RUN_STARTS_PER_LINK),
             short_link_misses_per_ip: rate(Self::DEFAULT_SHORT_LINK_MISSES_PER_IP),
             sign_ins_per_ip: rate(Self::DEFAULT_SIGN_INS_PER_IP),
@@ -157,6 +163,7 @@ pub struct Limits {
     clock: DefaultClock,
     run_starts_per_ip: Option<Budget<ClientKey>>,
     run_starts_per_link: Option<Budget<LinkId>>,
+    run_moves_per_ip: Option<Budget<ClientKey>>,
     short_link_misses_per_ip: Option<Budget<ClientKey>>,
     sign_ins_per_ip: Option<Budget<ClientKey>>,
     sign_ins_per_name: Option<Budget<String>>,
@@ -191,6 +198,7 @@ impl Limits {
                 settings.run_starts_per_link,
                 &clock,
             ),
+            run_moves_per_ip: Budget::new(RateLimit::RunMoves, settings.run_moves_per_ip, &clock),
             short_link_misses_per_ip: Budget::new(
                 RateLimit::ShortLinkMisses,
                 settings.short_link_misses_per_ip,
@@ -311,6 +319,7 @@ impl Limits {
         }
         shrink(&self.run_starts_per_ip);
         shrink(&self.run_starts_per_link);
+        shrink(&self.run_moves_per_ip);
         shrink(&self.short_link_misses_per_ip);
         shrink(&self.sign_ins_per_ip);
         shrink(&self.sign_ins_per_name);
@@ -330,6 +339,7 @@ impl Limits {
         }
         held(&self.run_starts_per_ip)
             + held(&self.run_starts_per_link)
+            + held(&self.run_moves_per_ip)
             + held(&self.short_link_misses_per_ip)
             + held(&self.sign_ins_per_ip)
             + held(&self.sign_ins_per_name)
@@ -350,6 +360,10 @@ impl RateLimits for Limits {
 
     fn run_start_of(&self, link: &LinkId) -> Result<(), Limited> {
         self.take(&self.run_starts_per_link, link)
+    }
+
+    fn run_move_from(&self, client: ClientIp) -> Result<(), Limited> {
+        self.take(&self.run_moves_per_ip, &ClientKey::from(client))
     }
 
     fn sign_in_from(&self, client: ClientIp) -> Result<(), Limited> {
@@ -425,6 +439,7 @@ mod tests {
     fn the_default_settings_are_all_on() {
         let settings = LimitSettings::default();
         assert!(settings.run_starts_per_ip.is_some());
+        assert!(settings.run_moves_per_ip.is_some());
         assert!(settings.run_starts_per_link.is_some());
         assert!(settings.short_link_misses_per_ip.is_some());
         assert!(settings.sign_ins_per_ip.is_some());
@@ -451,6 +466,30 @@ mod tests {
             run_start(&limits, client(2), &link(0)),
             Ok(()),
             "another client has its own budget"
+        );
+    }
+
+    #[test]
+    fn moves_are_budgeted_per_client_apart_from_starts() {
+        let limits = Limits::new(LimitSettings {
+            run_moves_per_ip: rate("2/min"),
+            run_starts_per_ip: rate("100/min"),
+            ..LimitSettings::OFF
+        });
+        for _ in 0..2 {
+            assert_eq!(limits.run_move_from(client(1)), Ok(()));
+        }
+        let refused = limits.run_move_from(client(1)).expect_err("third");
+        assert_eq!(refused.limit, RateLimit::RunMoves);
+        assert!(
+            (1..=30).contains(&refused.retry_after_seconds),
+            "one move back every 30 s: {refused:?}"
+        );
+        assert_eq!(limits.run_move_from(client(2)), Ok(()), "its own budget");
+        assert_eq!(
+            limits.run_start_from(client(1)),
+            Ok(()),
+            "starts have theirs"
         );
     }
 

@@ -1,9 +1,12 @@
-//! A shared link: its address (`address`), why opening it can be refused, and filling in its
-//! variables. Refusals say what happened in plain words and nothing that would help forge a token.
+//! A shared link: its address (`address`), what it is called where its id must not go
+//! (`reference`), why opening it can be refused, and filling in its variables. Refusals say what
+//! happened in plain words and nothing that would help forge a token.
 
 mod address;
+mod reference;
 
 pub use address::*;
+pub use reference::LinkRef;
 
 use serde::{Deserialize, Serialize};
 
