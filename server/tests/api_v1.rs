@@ -308,8 +308,10 @@ app_tests!(
             "x".repeat(70_000)
         );
         let too_big = post(&app, Some(secret.expose()), "/api/v1/links", &huge).await;
-        assert_eq!(too_big.status, StatusCode::BAD_REQUEST);
-        assert!(problem(&too_big).1.contains("64 KiB"), "{too_big:?}");
+        assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let (kind, detail) = problem(&too_big);
+        assert_eq!(kind, "/api/v1/problems/body-too-large");
+        assert!(detail.contains("64 KiB"), "{detail}");
         assert_eq!(
             app.test_store
                 .scalar("SELECT COUNT(*) FROM api_keys WHERE last_used_at IS NOT NULL")

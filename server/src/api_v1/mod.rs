@@ -118,6 +118,20 @@ async fn caller(
     }
 }
 
+/// A call's body, whole, refused unread past `limit` bytes (413) and when the client stops
+/// sending it (400).
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|err| {
+        let over = std::error::Error::source(&err)
+            .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
+        if over {
+            ApiError::BodyTooLarge(limit / 1024)
+        } else {
+            ApiError::BadBody("the body could not be read whole".to_owned())
+        }
+    })
+}
+
 /// A create's answer as a response: the JSON, never stored by a cache along the way (a signed
 /// link is a credential), marked when it is a retry's stored answer.
 fn created(answer: Result<(StatusCode, String, bool), ApiError>) -> Response {
@@ -156,12 +170,7 @@ where
     Made: std::future::Future<Output = Result<String, ApiError>> + Send + 'static,
 {
     let caller = caller(&state, &headers, ApiScope::LinksCreate).await?;
-    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::BadBody(format!(
-            "the body could not be read whole, or is over {} KiB",
-            limit / 1024
-        ))
-    })?;
+    let body = read_body(body, limit).await?;
     let claim = match idempotency::requested_key(&headers)? {
         None => None,
         Some(key) => {
