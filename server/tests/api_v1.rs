@@ -295,6 +295,9 @@ app_tests!(
         .await;
         assert_eq!(bad_qr.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(problem(&bad_qr).1.contains("svg"));
+        // The document's `qr` is an enum of one: an empty value is not in it.
+        let empty_qr = post(&app, Some(secret.expose()), "/api/v1/links?qr=", ORDER_LINK).await;
+        assert_eq!(problem(&empty_qr).0, "/api/v1/problems/invalid-field");
         let stray = post(
             &app,
             Some(secret.expose()),
@@ -771,6 +774,16 @@ app_tests!(
             [1]
         );
         assert_eq!(link_count(&app).await, before + 2);
+        // No rows: under the document's `minItems`, refused by name.
+        let none = post(
+            &app,
+            Some(secret),
+            "/api/v1/links/batch",
+            &batch(&[], false),
+        )
+        .await;
+        assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(problem(&none).1.starts_with("rows:"), "{none:?}");
         // Over the limit: refused whole.
         let rows: Vec<String> = (0..10_001).map(|i| format!("n={i}")).collect();
         let rows: Vec<&str> = rows.iter().map(String::as_str).collect();

@@ -6,7 +6,8 @@
 //! listing and revoking links (`read`), listing the shareable flows (`flows`), and the seed
 //! system's campaign-link call in its own shape (`campaign_url`);
 //! every create ends through `answer_create` (the key before the body, `Idempotency-Key` via
-//! `idempotency`); the document of them all is `openapi`.
+//! `idempotency`); the document of them all is `openapi`, each input's rule in it built by
+//! `schema` from the consts the server checks with.
 
 mod batch;
 mod campaign_url;
@@ -17,6 +18,7 @@ pub mod keys;
 mod openapi;
 pub mod problem;
 mod read;
+mod schema;
 
 pub use batch::{ApiBatch, ApiBatchLink};
 pub use create::ApiLink;

@@ -4,8 +4,8 @@
 
 use super::keys::ApiCaller;
 use super::problem::ApiError;
-use super::{caller, openapi, ApiState};
-use crate::links::lifecycle::{LinkFilter, LinkStatus};
+use super::{caller, openapi, schema, ApiState};
+use crate::links::lifecycle::LinkFilter;
 use app::domain::api_key::{actor_name, ApiScope};
 use app::domain::links_list::LinkState;
 use app::domain::{Role, UserView};
@@ -18,6 +18,7 @@ use http::header::CACHE_CONTROL;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use utoipa::openapi::path::{Parameter, ParameterIn};
 
 /// A link's state as `GET /api/v1/links/{id}` answers it.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -25,7 +26,7 @@ pub struct ApiLinkStatus {
     pub id: String,
     pub flow: String,
     pub application: String,
-    /// `active`, `revoked`, `expired`, `used_up` or `key_regenerated`.
+    #[schema(schema_with = state_schema)]
     pub state: String,
     pub protected: bool,
     /// Unix seconds.
@@ -56,9 +57,77 @@ pub struct ApiLinkPage {
     pub next_cursor: Option<String>,
 }
 
+fn state_schema() -> utoipa::openapi::schema::Schema {
+    schema::link_state("What the link does when opened now")
+}
+
 /// The most links one page holds, and how many when `limit` is not given.
-const MAX_PAGE: u32 = 500;
-const DEFAULT_PAGE: u32 = 100;
+pub(super) const MAX_PAGE: u32 = 500;
+pub(super) const DEFAULT_PAGE: u32 = 100;
+
+/// Times are kept in milliseconds and told in seconds.
+pub(super) const MILLIS_PER_SECOND: i64 = 1_000;
+
+/// A cursor holds the last link's creation time (an `i64` of milliseconds) and its id's 128
+/// bits: 24 bytes, 32 base64url characters, every one of which decodes to a position.
+const CURSOR_BYTES: usize = 8 + 16;
+pub(super) const CURSOR_CHARS: usize = CURSOR_BYTES / 3 * 4;
+
+/// The listing's query, as the document states it (`link_filter` reads it).
+pub(super) struct LinkQuery;
+
+impl utoipa::IntoParams for LinkQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let query = |name, description, schema| {
+            schema::parameter(name, ParameterIn::Query, false, description, schema)
+        };
+        vec![
+            query(
+                "flow",
+                "Only this flow's links",
+                schema::slug("A flow's slug"),
+            ),
+            query(
+                "application",
+                "Only links through this application",
+                schema::slug("An application's slug"),
+            ),
+            query(
+                "campaign",
+                "Only links made for this campaign",
+                schema::slug("A campaign's slug"),
+            ),
+            query("state", "Only links in this state", state_schema()),
+            query(
+                "created_after",
+                "Made at or after",
+                schema::unix_seconds("Unix seconds"),
+            ),
+            query(
+                "created_before",
+                "Made before",
+                schema::unix_seconds("Unix seconds"),
+            ),
+            query("limit", "Links a page", schema::page_limit()),
+            query("cursor", "Where the next page starts", schema::cursor()),
+        ]
+    }
+}
+
+/// The link a call is about, by its id in the path.
+pub(super) struct LinkPath;
+
+impl utoipa::IntoParams for LinkPath {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![schema::parameter(
+            "id",
+            ParameterIn::Path,
+            true,
+            "The link's id",
+            schema::link_id(),
+        )]
+    }
+}
 
 /// A listing's query, checked: every parameter known, each value of its kind.
 fn link_filter(caller: &ApiCaller, query: Option<&str>) -> Result<LinkFilter, ApiError> {
@@ -72,7 +141,7 @@ fn link_filter(caller: &ApiCaller, query: Option<&str>) -> Result<LinkFilter, Ap
         value
             .parse::<i64>()
             .ok()
-            .and_then(|s| s.checked_mul(1_000))
+            .and_then(|s| s.checked_mul(MILLIS_PER_SECOND))
             .ok_or_else(|| {
                 invalid(
                     field,
@@ -102,10 +171,8 @@ fn link_filter(caller: &ApiCaller, query: Option<&str>) -> Result<LinkFilter, Ap
                         .into_iter()
                         .find(|s| s.as_str() == value)
                         .ok_or_else(|| {
-                            invalid(
-                                "state",
-                                format!("one of active, revoked, expired, used_up, key_regenerated (got {value:?})"),
-                            )
+                            let states = LinkState::ALL.map(LinkState::as_str).join(", ");
+                            invalid("state", format!("one of {states} (got {value:?})"))
                         })?,
                 )
             }
@@ -137,37 +204,32 @@ fn link_filter(caller: &ApiCaller, query: Option<&str>) -> Result<LinkFilter, Ap
     Ok(filter)
 }
 
-/// A page's cursor: the last link's creation time and id, opaque to callers.
-fn cursor(status: &LinkStatus) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}.{}", status.created_at, status.id))
+/// A page's cursor: the last link's creation time and id, opaque to callers. `None` for an id
+/// that is not 128 bits of base64url (no link's is).
+fn cursor(created_at: i64, id: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(CURSOR_BYTES);
+    bytes.extend_from_slice(&created_at.to_be_bytes());
+    bytes.extend_from_slice(&URL_SAFE_NO_PAD.decode(id).ok()?);
+    (bytes.len() == CURSOR_BYTES).then(|| URL_SAFE_NO_PAD.encode(bytes))
 }
 
 fn parse_cursor(raw: &str) -> Option<(i64, String)> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
-    let (at, id) = text.split_once('.')?;
-    app::domain::link::LinkId::parse(id).ok()?;
-    Some((at.parse().ok()?, id.to_owned()))
+    let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
+    let (at, id) = bytes.split_first_chunk::<8>()?;
+    (bytes.len() == CURSOR_BYTES).then(|| (i64::from_be_bytes(*at), URL_SAFE_NO_PAD.encode(id)))
 }
 
 /// `GET /api/v1/links` (scope `links:read`): the links the key may see, newest first.
 #[utoipa::path(
     get,
     path = "/api/v1/links",
-    params(
-        ("flow" = Option<String>, Query, description = "Only this flow's links"),
-        ("application" = Option<String>, Query, description = "Only links through this application"),
-        ("campaign" = Option<String>, Query, description = "Only links made for this campaign"),
-        ("state" = Option<String>, Query, description = "`active`, `revoked`, `expired`, `used_up` or `key_regenerated`"),
-        ("created_after" = Option<i64>, Query, description = "Unix seconds: made at or after"),
-        ("created_before" = Option<i64>, Query, description = "Unix seconds: made before"),
-        ("limit" = Option<u32>, Query, description = "1 to 500 links a page (100 if absent)"),
-        ("cursor" = Option<String>, Query, description = "The previous page's `next_cursor`"),
-    ),
+    params(LinkQuery),
     responses(
         (status = 200, description = "A page of links", body = ApiLinkPage),
-        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Scope `links:read` missing", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A query parameter refused (named)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::Unauthorized,
+        (status = 403, description = "Scope `links:read` missing (`missing-scope`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A query parameter refused, named: unknown, given twice, or against its rule (`invalid-field`)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::ServerFault,
     ),
     security(("api_key" = [])),
 )]
@@ -188,7 +250,13 @@ pub(super) async fn list_links(
         })?;
         let more = links.len() > limit as usize;
         links.truncate(limit as usize);
-        let next_cursor = more.then(|| links.last().map(cursor)).flatten();
+        let next_cursor = match links.last().filter(|_| more) {
+            None => None,
+            Some(last) => Some(cursor(last.created_at, &last.id).ok_or_else(|| {
+                tracing::error!(id = %last.id, "a link's id does not make a cursor");
+                ApiError::Internal
+            })?),
+        };
         Ok::<_, ApiError>(ApiLinkPage {
             links: links
                 .into_iter()
@@ -235,8 +303,8 @@ fn status_answer(caller: &ApiCaller, status: crate::links::lifecycle::LinkStatus
             .filter(|_| own)
             .and_then(app::domain::link::ShortCode::parse)
             .map(|code| code.to_url(&status.base_url)),
-        created_at: status.created_at / 1_000,
-        last_used_at: status.last_used_at.map(|at| at / 1_000),
+        created_at: status.created_at / MILLIS_PER_SECOND,
+        last_used_at: status.last_used_at.map(|at| at / MILLIS_PER_SECOND),
         id: status.id,
         flow: status.flow,
         application: status.application,
@@ -268,12 +336,13 @@ fn answered(answer: Result<impl Serialize, ApiError>) -> Response {
 #[utoipa::path(
     get,
     path = "/api/v1/links/{id}",
-    params(("id" = String, Path, description = "The link's id (22 characters)")),
+    params(LinkPath),
     responses(
         (status = 200, description = "The link's state", body = ApiLinkStatus),
-        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Scope `links:read` missing", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such link in the key's applications", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::Unauthorized,
+        (status = 403, description = "Scope `links:read` missing (`missing-scope`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such link in the key's applications (`link-not-found`)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::ServerFault,
     ),
     security(("api_key" = [])),
 )]
@@ -295,13 +364,14 @@ pub(super) async fn read_link(
 #[utoipa::path(
     post,
     path = "/api/v1/links/{id}/revoke",
-    params(("id" = String, Path, description = "The link's id (22 characters)")),
+    params(LinkPath),
     responses(
         (status = 200, description = "The link, revoked", body = ApiLinkStatus),
-        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Scope `links:revoke` missing, or a link another key or a console user made", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such link in the key's applications", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Revoked before", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::Unauthorized,
+        (status = 403, description = "Scope `links:revoke` missing (`missing-scope`), or a link another key or a console user made (`not-your-link`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such link in the key's applications (`link-not-found`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Revoked before (`already-revoked`)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::ServerFault,
     ),
     security(("api_key" = [])),
 )]
@@ -338,4 +408,33 @@ pub(super) async fn revoke_link(
         Ok::<_, ApiError>(status_answer(&caller, status))
     };
     answered(answer.await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_cursor_gives_back_the_position_it_was_made_of(at in any::<i64>(), id in any::<[u8; 16]>()) {
+            let id = URL_SAFE_NO_PAD.encode(id);
+            let made = cursor(at, &id).expect("a link's id makes a cursor");
+            prop_assert!(regex::Regex::new(&schema::cursor_pattern()).expect("a regex").is_match(&made));
+            prop_assert_eq!(parse_cursor(&made), Some((at, id)));
+        }
+
+        /// The document's pattern is exact: whatever matches it is a position, nothing else is.
+        #[test]
+        fn a_cursor_is_what_the_document_says(
+            text in prop_oneof!["[A-Za-z0-9_-]{32}", "[A-Za-z0-9_=+/.-]{0,40}"]
+        ) {
+            let documented = regex::Regex::new(&schema::cursor_pattern()).expect("a regex").is_match(&text);
+            let position = parse_cursor(&text);
+            prop_assert_eq!(documented, position.is_some(), "{:?}", text);
+            if let Some((_, id)) = position {
+                prop_assert!(app::domain::link::LinkId::parse(&id).is_ok());
+            }
+        }
+    }
 }
