@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what Flowshare's build (and, with --test, its tests) needs, but only what is missing:
 # the wasm target, cargo-leptos, the wasm-bindgen-cli matching Cargo.lock, a recent wasm-opt, and
-# for tests Chromium, PostgreSQL's binaries and the Playwright package. Safe to run again and again.
+# for tests Chromium, PostgreSQL's binaries, the Playwright package and Schemathesis. Safe to run
+# again and again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 WANT_TEST=0
 [ "${1:-}" = "--test" ] && WANT_TEST=1
+# Pinned: its command line and its checks change between releases.
+SCHEMATHESIS_VERSION=4.32.5
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -72,6 +75,16 @@ if [ "$WANT_TEST" = 1 ]; then
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "Installing the Playwright test runner (no browser download: tests use /usr/bin/chromium)"
     (cd end2end && npm ci --silent --no-audit --no-fund)
+  fi
+  # Schemathesis fuzzes the API against its OpenAPI document: from PyPI, in a venv of its own.
+  if [ "$("$ROOT/.tools/schemathesis/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+    say "Installing Schemathesis $SCHEMATHESIS_VERSION into .tools/schemathesis"
+    command -v python3 >/dev/null || apt_install python3
+    if ! python3 -m venv "$ROOT/.tools/schemathesis" 2>/dev/null; then
+      apt_install python3-venv
+      python3 -m venv --clear "$ROOT/.tools/schemathesis"
+    fi
+    "$ROOT/.tools/schemathesis/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
   fi
 fi
 say "Tools ready"

@@ -295,6 +295,9 @@ app_tests!(
         .await;
         assert_eq!(bad_qr.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(problem(&bad_qr).1.contains("svg"));
+        // The document's `qr` is an enum of one: an empty value is not in it.
+        let empty_qr = post(&app, Some(secret.expose()), "/api/v1/links?qr=", ORDER_LINK).await;
+        assert_eq!(problem(&empty_qr).0, "/api/v1/problems/invalid-field");
         let stray = post(
             &app,
             Some(secret.expose()),
@@ -308,8 +311,10 @@ app_tests!(
             "x".repeat(70_000)
         );
         let too_big = post(&app, Some(secret.expose()), "/api/v1/links", &huge).await;
-        assert_eq!(too_big.status, StatusCode::BAD_REQUEST);
-        assert!(problem(&too_big).1.contains("64 KiB"), "{too_big:?}");
+        assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let (kind, detail) = problem(&too_big);
+        assert_eq!(kind, "/api/v1/problems/body-too-large");
+        assert!(detail.contains("64 KiB"), "{detail}");
         assert_eq!(
             app.test_store
                 .scalar("SELECT COUNT(*) FROM api_keys WHERE last_used_at IS NOT NULL")
@@ -775,6 +780,16 @@ app_tests!(
             [1]
         );
         assert_eq!(link_count(&app).await, before + 2);
+        // No rows: under the document's `minItems`, refused by name.
+        let none = post(
+            &app,
+            Some(secret),
+            "/api/v1/links/batch",
+            &batch(&[], false),
+        )
+        .await;
+        assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(problem(&none).1.starts_with("rows:"), "{none:?}");
         // Over the limit: refused whole.
         let rows: Vec<String> = (0..10_001).map(|i| format!("n={i}")).collect();
         let rows: Vec<&str> = rows.iter().map(String::as_str).collect();

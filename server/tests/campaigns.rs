@@ -410,10 +410,12 @@ app_tests!(
             format!("Campaign {DEMO_CAMPAIGN} was not found")
         );
         assert_eq!(link_count(&app).await, before, "refusals write nothing");
-        // An empty body takes the campaign as it is.
-        let plain = seed_call(&app, key, DEMO_CAMPAIGN, "").await;
-        assert_eq!(plain.status, StatusCode::OK, "{plain:?}");
-        assert!(plain.body.contains("/s/"), "the campaign shortens");
+        // An empty body, or `null`, takes the campaign as it is.
+        for body in ["", "null"] {
+            let plain = seed_call(&app, key, DEMO_CAMPAIGN, body).await;
+            assert_eq!(plain.status, StatusCode::OK, "{body:?}: {plain:?}");
+            assert!(plain.body.contains("/s/"), "the campaign shortens");
+        }
     }
 );
 
@@ -536,6 +538,9 @@ app_tests!(
             ("cursor=bm90LWEtY3Vyc29y", "cursor"),
             ("created_after=yesterday", "created_after"),
             ("flow=Not%20A%20Slug", "flow"),
+            // Outside the document's rules, as its pattern and bounds say.
+            ("flow=", "flow"),
+            ("created_after=9223372036854776", "created_after"),
             ("colour=red", "query"),
             ("limit=1&limit=2", "query"),
         ] {

@@ -2,10 +2,14 @@
 //! entry; all or nothing (every refused row named), or `partial`. Of a campaign, or of a flow and
 //! an application.
 
-use super::create::{key_as_maker, preset, share_refusal};
+use super::create::{
+    idempotency_key, key_as_maker, preset, preset_schema, share_refusal, CallField,
+};
 use super::keys::ApiCaller;
 use super::problem::{self, ApiError};
-use super::{answer_create, created, openapi, ApiState, MAX_BATCH_BODY, MAX_BATCH_ROWS, PATHS};
+use super::{
+    answer_create, created, openapi, schema, ApiState, MAX_BATCH_BODY, MAX_BATCH_ROWS, PATHS,
+};
 use crate::links::generate::BatchOrigin;
 use app::ports::RateLimits;
 use axum::body::{Body, Bytes};
@@ -14,9 +18,12 @@ use axum::response::Response;
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::RefOr;
 
 /// `POST /api/v1/links/batch`'s body: one link per row, each row its own parameters.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewBatch {
     /// A campaign's slug: each row's parameters come after the campaign's own.
@@ -25,9 +32,8 @@ pub struct NewBatch {
     flow: Option<String>,
     /// Without a campaign: the application's slug.
     application: Option<String>,
-    /// Each row's URL parameters (`name=value&…`), up to 10,000 rows.
+    /// Each row's URL parameters (`name=value&…`), 1 to [`MAX_BATCH_ROWS`] rows.
     #[serde(deserialize_with = "at_most_batch_rows")]
-    #[schema(max_items = 10000)]
     rows: Vec<String>,
     /// As for one link: only `true` is accepted, and nothing with a campaign.
     protect: Option<bool>,
@@ -36,6 +42,32 @@ pub struct NewBatch {
     /// Make the good rows' links and list the refused ones, rather than all or nothing.
     #[serde(default)]
     partial: bool,
+}
+
+impl utoipa::PartialSchema for NewBatch {
+    fn schema() -> RefOr<Schema> {
+        preset_schema(
+            "A link per row: of a campaign, or of a flow and an application",
+            &[
+                CallField::required("rows", schema::batch_rows()),
+                CallField::optional(
+                    "partial",
+                    schema::boolean("Make the good rows' links and list the refused ones, rather than all or nothing"),
+                ),
+            ],
+        )
+    }
+}
+
+impl utoipa::ToSchema for NewBatch {}
+
+/// A batch call's headers, as the document states them.
+pub(super) struct BatchParams;
+
+impl utoipa::IntoParams for BatchParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![idempotency_key()]
+    }
 }
 
 /// A batch as made: a link per good row, by row index, and (when `partial`) the refused rows.
@@ -64,16 +96,18 @@ pub struct ApiBatchLink {
     post,
     path = "/api/v1/links/batch",
     request_body = NewBatch,
-    params(("Idempotency-Key" = Option<String>, Header, description = "As for one link")),
+    params(BatchParams),
     responses(
-        (status = 201, description = "The links, by row", body = ApiBatch),
-        (status = 400, description = "Not this call's JSON, over 10,000 rows, or over 10 MB", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Scope `links:create` missing, or an application the key is not limited to", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such flow", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The flow cannot be shared, or this Idempotency-Key's first call is still being answered (or did not finish cleanly)", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Rows refused (`invalid-rows`, each named in `rows`), a field refused, or an Idempotency-Key used for another request", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many calls from this key just now", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The links, by row", body = ApiBatch, headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier call with the same Idempotency-Key"))),
+        (status = 400, description = "Not this call's JSON: not JSON, a field of the wrong type or one this call does not take, or more rows than `maxItems` (`invalid-body`)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::Unauthorized,
+        (status = 403, description = "Scope `links:create` missing (`missing-scope`), or an application the key is not limited to (`application-not-allowed`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such flow (`flow-not-found`) or campaign (`campaign-not-found`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The flow cannot be shared now (`flow-not-shareable`), or this Idempotency-Key's first call is still being answered or did not finish cleanly (`idempotency-key-in-use`)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::PayloadTooLarge,
+        (status = 422, description = "Rows refused (`invalid-rows`, each named in `rows`), nothing made; a field against its rule (`invalid-field`): no rows, both a campaign and a flow, `protect: false`, any query; an application the flow is not available to (`application-not-available`); an Idempotency-Key used for another request (`idempotency-key-reused`)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::TooManyRequests,
+        openapi::ServerFault,
     ),
     security(("api_key" = [])),
 )]

@@ -11,7 +11,7 @@
 use super::create::{campaign_for, key_as_maker, share_refusal};
 use super::keys::KeyRefusal;
 use super::problem::ApiError;
-use super::{ApiState, MAX_BODY};
+use super::{openapi, schema, ApiState, MAX_BODY};
 use app::domain::api_key::{ApiScope, ApiSecret};
 use app::domain::params::UrlParams;
 use app::ports::RateLimits;
@@ -20,7 +20,11 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderValue, StatusCode};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::{RefOr, ResponseBuilder};
 
 /// An answer in this route's shape: plain text, never cached (a link is a credential).
 fn text(status: StatusCode, body: String) -> Response {
@@ -117,13 +121,17 @@ fn refusal(err: ApiError, campaign: &str) -> Response {
 /// The body's two parameters; a refusal names the parameter and says why.
 fn parameters(body: &[u8]) -> Result<(UrlParams, Option<bool>), (&'static str, String)> {
     let value: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
-        serde_json::Value::Object(Default::default())
+        serde_json::Value::Null
     } else {
         serde_json::from_slice(body).map_err(|e| ("body", format!("not JSON: {e}")))?
     };
-    let object = value
-        .as_object()
-        .ok_or(("body", "the body is a JSON object".to_owned()))?;
+    // No body, and `null`, give no parameters, as a `null` field gives none.
+    let none = serde_json::Map::new();
+    let object = match &value {
+        serde_json::Value::Null => &none,
+        serde_json::Value::Object(object) => object,
+        _ => return Err(("body", "the body is a JSON object".to_owned())),
+    };
     let params = match object.get("additionalParams") {
         None | Some(serde_json::Value::Null) => UrlParams::default(),
         Some(serde_json::Value::String(text)) => {
@@ -144,24 +152,125 @@ fn parameters(body: &[u8]) -> Result<(UrlParams, Option<bool>), (&'static str, S
     Ok((params, shorten))
 }
 
+/// The route's path and headers, as the document states them.
+pub(super) struct CampaignUrlParams;
+
+impl utoipa::IntoParams for CampaignUrlParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let any = |description: &str, min_length| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(description))
+                .min_length(min_length)
+                .into()
+        };
+        vec![
+            schema::parameter(
+                "account",
+                ParameterIn::Path,
+                true,
+                "Any account name: one Flowshare is one tenant",
+                any("An account name", Some(1)),
+            ),
+            schema::parameter(
+                "campaign",
+                ParameterIn::Path,
+                true,
+                "The campaign (any other text: 404)",
+                schema::slug("The campaign's slug"),
+            ),
+            schema::parameter(
+                "Tenant-Id",
+                ParameterIn::Header,
+                false,
+                "Accepted and not needed",
+                any("A tenant", None),
+            ),
+        ]
+    }
+}
+
+/// The body, as the document states it (`parameters` reads it): both fields optional, others
+/// ignored; no body, or `null`, is none.
+pub(super) struct CampaignUrlBody;
+
+impl utoipa::PartialSchema for CampaignUrlBody {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .description(Some("`{\"additionalParams\": \"var1=22&var2=33\", \"shortenUrl\": true}`; other fields are ignored"))
+            .property(
+                "additionalParams",
+                schema::or_null(schema::url_params(
+                    "URL parameters after the campaign's own",
+                )),
+            )
+            .property(
+                "shortenUrl",
+                schema::or_null(schema::boolean(
+                    "Shorten URL; absent or null: as the campaign says",
+                )),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CampaignUrlBody {}
+
+/// A header that says why, in words, on a refusal whose body the seed system fixes.
+fn reason() -> utoipa::openapi::header::Header {
+    utoipa::openapi::header::HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(Type::String))
+        .description(Some("Why, in printable ASCII; always sent"))
+        .build()
+}
+
+/// The refusals with headers of their own.
+pub(super) struct CampaignUrlRefusals;
+
+impl utoipa::IntoResponses for CampaignUrlRefusals {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        let text = || {
+            utoipa::openapi::ContentBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build()
+        };
+        let response = |description: &str| ResponseBuilder::new().description(description);
+        [
+            (
+                400,
+                response("`missing or invalid parameter <parameter>`; why, in `Flowshare-Reason`")
+                    .content("text/plain", text())
+                    .header("Flowshare-Reason", reason()),
+            ),
+            (
+                401,
+                response("The key is missing or does not work, or lacks scope links:create; why, in `Unauthenticated-Reason`")
+                    .header("Unauthenticated-Reason", reason()),
+            ),
+            (
+                429,
+                response("Too many links from this key just now")
+                    .content("text/plain", text())
+                    .header("Retry-After", openapi::retry_after()),
+            ),
+        ]
+        .into_iter()
+        .map(|(status, response)| (status.to_string(), response.build().into()))
+        .collect()
+    }
+}
+
 /// Makes one more link of a campaign and answers it as text.
 #[utoipa::path(
     post,
     path = "/interact/version/2/account/{account}/resources/campaign/url/{campaign}",
-    params(
-        ("account" = String, Path, description = "Any account name: one Flowshare is one tenant"),
-        ("campaign" = String, Path, description = "The campaign's slug"),
-        ("Application-Key" = String, Header, description = "An API key with scope links:create"),
-        ("Tenant-Id" = Option<String>, Header, description = "Accepted and not needed"),
-    ),
-    request_body(content = String, description = "`{\"additionalParams\": \"var1=22&var2=33\", \"shortenUrl\": true}`, both optional (`shortenUrl` absent: as the campaign says)", content_type = "application/json"),
+    params(CampaignUrlParams),
+    request_body(content = Option<CampaignUrlBody>, content_type = "application/json"),
     responses(
         (status = 200, description = "The link, as text", body = String, content_type = "text/plain"),
-        (status = 400, description = "`missing or invalid parameter <parameter>`; why, in `Flowshare-Reason`", body = String, content_type = "text/plain"),
-        (status = 401, description = "The key is missing or does not work; why, in `Unauthenticated-Reason`"),
-        (status = 404, description = "`Campaign <campaign> was not found`", body = String, content_type = "text/plain"),
+        CampaignUrlRefusals,
+        (status = 404, description = "`Campaign <campaign> was not found` (also for a key limited to other applications)", body = String, content_type = "text/plain"),
         (status = 409, description = "The campaign's flow cannot be shared now", body = String, content_type = "text/plain"),
-        (status = 429, description = "Too many links from this key just now (`Retry-After`)", body = String, content_type = "text/plain"),
         (status = 500, description = "A server fault (logged)"),
     ),
     security(("application_key" = [])),

@@ -4,7 +4,7 @@
 
 use super::keys::ApiCaller;
 use super::problem::ApiError;
-use super::{answer_create, created, openapi, ApiState, MAX_BODY, PATHS};
+use super::{answer_create, created, openapi, schema, ApiState, MAX_BODY, PATHS};
 use crate::campaigns::StoredCampaign;
 use app::domain::api_key::actor_name;
 use app::domain::params::UrlParams;
@@ -17,9 +17,13 @@ use axum::response::Response;
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
 
-/// `POST /api/v1/links`'s body: a campaign's slug, or a flow and an application.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// `POST /api/v1/links`'s body: a campaign's slug, or a flow and an application (the document
+/// says so with `oneOf`: see its `ToSchema`).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewLink {
     /// A campaign's slug: the link is the campaign's preset with `params` after its own.
@@ -38,6 +42,123 @@ pub struct NewLink {
     protect: Option<bool>,
     /// Shorten URL; for a campaign, absent means as the campaign says.
     shorten: Option<bool>,
+}
+
+impl utoipa::PartialSchema for NewLink {
+    fn schema() -> RefOr<Schema> {
+        let params = schema::url_params(
+            "The link's URL parameters, as typed in the Share dialog (after a campaign's own)",
+        );
+        preset_schema(
+            "One link: of a campaign, or of a flow and an application",
+            &[CallField::optional("params", params)],
+        )
+    }
+}
+
+impl utoipa::ToSchema for NewLink {}
+
+/// A field of a create call's body beside those that name the preset.
+pub(super) struct CallField {
+    name: &'static str,
+    schema: Schema,
+    required: bool,
+}
+
+impl CallField {
+    pub(super) fn optional(name: &'static str, schema: Schema) -> Self {
+        Self {
+            name,
+            schema,
+            required: false,
+        }
+    }
+
+    pub(super) fn required(name: &'static str, schema: Schema) -> Self {
+        Self {
+            name,
+            schema,
+            required: true,
+        }
+    }
+}
+
+/// A create call's body as the document states it: a campaign's fields or a flow's and an
+/// application's, exactly one of the two, with the call's own `fields`; no other field.
+pub(super) fn preset_schema(description: &str, fields: &[CallField]) -> RefOr<Schema> {
+    let form = |title: &str, preset: Vec<(&str, Schema)>| {
+        let mut form = ObjectBuilder::new()
+            .title(Some(title))
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        for (name, schema) in preset {
+            form = form.property(name, schema).required(name);
+        }
+        for field in fields {
+            form = form.property(field.name, field.schema.clone());
+            if field.required {
+                form = form.required(field.name);
+            }
+        }
+        form.property(
+            "shorten",
+            schema::boolean("Shorten URL; absent: as the campaign says, or false"),
+        )
+    };
+    let campaign = form(
+        "Of a campaign",
+        vec![(
+            "campaign",
+            schema::slug("The campaign's slug: its preset, its URL parameters first"),
+        )],
+    );
+    let direct = form(
+        "Of a flow and an application",
+        vec![
+            ("flow", schema::slug("The flow's slug")),
+            ("application", schema::slug("The application's slug")),
+        ],
+    )
+    .property(
+        "protect",
+        ObjectBuilder::new()
+            .schema_type(Type::Boolean)
+            .enum_values(Some([true]))
+            .description(Some("Protect URL: links made with a key always follow the flow × application's access protection, so only true is taken")),
+    );
+    OneOfBuilder::new()
+        .description(Some(description))
+        .item(campaign)
+        .item(direct)
+        .into()
+}
+
+/// The query and headers of a create call, as the document states them.
+pub(super) struct CreateParams;
+
+impl utoipa::IntoParams for CreateParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            schema::parameter(
+                "qr",
+                ParameterIn::Query,
+                false,
+                "Add the link's QR code",
+                schema::qr(),
+            ),
+            idempotency_key(),
+        ]
+    }
+}
+
+/// `Idempotency-Key`, as every create call takes it.
+pub(super) fn idempotency_key() -> Parameter {
+    schema::parameter(
+        "Idempotency-Key",
+        ParameterIn::Header,
+        false,
+        "Makes retries safe: a retry with the same key and the same request gets the first answer (`Idempotent-Replayed: true`), never a second link",
+        schema::idempotency_key(),
+    )
 }
 
 /// What a create call asks a link of: a campaign, or a flow and application of its own.
@@ -185,19 +306,18 @@ pub struct ApiLink {
     post,
     path = "/api/v1/links",
     request_body = NewLink,
-    params(
-        ("qr" = Option<String>, Query, description = "`svg` adds the link's QR code (`qr_svg`)"),
-        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters: a retry with the same key and request gets the first answer, never a second link"),
-    ),
+    params(CreateParams),
     responses(
-        (status = 201, description = "The link", body = ApiLink),
-        (status = 400, description = "Not this call's JSON (`invalid-body`)", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Scope `links:create` missing, or an application the key is not limited to", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such flow", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The flow cannot be shared, or the Idempotency-Key's first call is still being answered", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field refused (named), or an Idempotency-Key used for another request", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many links from this key just now (`Retry-After`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The link", body = ApiLink, headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier call with the same Idempotency-Key"))),
+        (status = 400, description = "Not this call's JSON: not JSON, a field of the wrong type, or one this call does not take (`invalid-body`, the field named)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::Unauthorized,
+        (status = 403, description = "Scope `links:create` missing (`missing-scope`), or an application the key is not limited to (`application-not-allowed`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such flow (`flow-not-found`) or campaign (`campaign-not-found`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The flow cannot be shared now (`flow-not-shareable`), or this Idempotency-Key's first call is still being answered (`idempotency-key-in-use`)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::PayloadTooLarge,
+        (status = 422, description = "A field against its rule, named (`invalid-field`): both a campaign and a flow, `protect: false`, URL parameters the dialog would refuse (also with a campaign's own), another `qr` than svg, another query parameter; an application the flow is not available to (`application-not-available`); an Idempotency-Key used for another request (`idempotency-key-reused`)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::TooManyRequests,
+        openapi::ServerFault,
     ),
     security(("api_key" = [])),
 )]
@@ -258,11 +378,14 @@ fn wants_qr(query: Option<&str>) -> Result<bool, ApiError> {
     let mut qr = false;
     for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match (name.as_ref(), value.as_ref()) {
-            ("qr", "svg") => qr = true,
+            ("qr", schema::QR_FORMAT) => qr = true,
             ("qr", other) => {
                 return Err(ApiError::InvalidField {
                     field: "qr",
-                    message: format!("the only QR format is svg (got {other:?})"),
+                    message: format!(
+                        "the only QR format is {} (got {other:?})",
+                        schema::QR_FORMAT
+                    ),
                 })
             }
             (other, _) => {

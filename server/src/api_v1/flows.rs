@@ -45,8 +45,9 @@ pub struct ApiFlowApplication {
     path = "/api/v1/flows",
     responses(
         (status = 200, description = "The shareable flows and their applications", body = ApiFlows),
-        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Scope `flows:read` missing", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::Unauthorized,
+        (status = 403, description = "Scope `flows:read` missing (`missing-scope`)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::ServerFault,
     ),
     security(("api_key" = [])),
 )]

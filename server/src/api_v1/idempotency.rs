@@ -12,7 +12,12 @@ use http::HeaderMap;
 use sha2::{Digest, Sha256};
 
 /// The longest key accepted, in characters (visible ASCII only).
-const MAX_KEY_CHARS: usize = 255;
+pub const MAX_KEY_CHARS: usize = 255;
+
+/// What a key is written in: visible ASCII, no spaces.
+pub fn is_key_char(b: u8) -> bool {
+    b.is_ascii_graphic()
+}
 
 /// A claimed key: the work may be done, and its answer must be [`kept`](Idempotency::keep) or the
 /// claim [`released`](Idempotency::release).
@@ -42,7 +47,7 @@ pub fn requested_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         return Ok(None);
     };
     let key = value.to_str().unwrap_or_default();
-    let visible = key.bytes().all(|b| b.is_ascii_graphic());
+    let visible = key.bytes().all(is_key_char);
     if key.is_empty() || key.len() > MAX_KEY_CHARS || !visible {
         return Err(ApiError::InvalidField {
             field: "Idempotency-Key",

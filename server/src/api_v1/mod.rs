@@ -6,7 +6,8 @@
 //! listing and revoking links (`read`), listing the shareable flows (`flows`), and the seed
 //! system's campaign-link call in its own shape (`campaign_url`);
 //! every create ends through `answer_create` (the key before the body, `Idempotency-Key` via
-//! `idempotency`); the document of them all is `openapi`.
+//! `idempotency`); the document of them all is `openapi`, each input's rule in it built by
+//! `schema` from the consts the server checks with.
 
 mod batch;
 mod campaign_url;
@@ -17,6 +18,7 @@ pub mod keys;
 mod openapi;
 pub mod problem;
 mod read;
+mod schema;
 
 pub use batch::{ApiBatch, ApiBatchLink};
 pub use create::ApiLink;
@@ -118,6 +120,20 @@ async fn caller(
     }
 }
 
+/// A call's body, whole, refused unread past `limit` bytes (413) and when the client stops
+/// sending it (400).
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|err| {
+        let over = std::error::Error::source(&err)
+            .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
+        if over {
+            ApiError::BodyTooLarge(limit / 1024)
+        } else {
+            ApiError::BadBody("the body could not be read whole".to_owned())
+        }
+    })
+}
+
 /// A create's answer as a response: the JSON, never stored by a cache along the way (a signed
 /// link is a credential), marked when it is a retry's stored answer.
 fn created(answer: Result<(StatusCode, String, bool), ApiError>) -> Response {
@@ -156,12 +172,7 @@ where
     Made: std::future::Future<Output = Result<String, ApiError>> + Send + 'static,
 {
     let caller = caller(&state, &headers, ApiScope::LinksCreate).await?;
-    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::BadBody(format!(
-            "the body could not be read whole, or is over {} KiB",
-            limit / 1024
-        ))
-    })?;
+    let body = read_body(body, limit).await?;
     let claim = match idempotency::requested_key(&headers)? {
         None => None,
         Some(key) => {

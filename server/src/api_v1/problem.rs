@@ -30,6 +30,9 @@ pub enum ApiError {
     ApplicationNotAllowed(String),
     #[error("The body is not the JSON this call takes: {0}")]
     BadBody(String),
+    /// The limit, in KiB.
+    #[error("The body is over this call's limit of {0} KiB.")]
+    BodyTooLarge(usize),
     #[error("{field}: {message}")]
     InvalidField {
         field: &'static str,
@@ -84,6 +87,7 @@ impl ApiError {
                 "Application not allowed for this key",
             ),
             Self::BadBody(_) => (S::BAD_REQUEST, "invalid-body", "Invalid body"),
+            Self::BodyTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "body-too-large", "Body too large"),
             Self::InvalidField { .. } => {
                 (S::UNPROCESSABLE_ENTITY, "invalid-field", "Invalid field")
             }

@@ -10,7 +10,7 @@
 
 use super::keys::ApiCaller;
 use super::problem::ApiError;
-use super::{caller, openapi, ApiState};
+use super::{caller, openapi, schema, ApiState};
 use crate::links::lifecycle::{LinkFilter, LinkStatus, ListPosition};
 use app::domain::api_key::{actor_name, ApiScope};
 use app::domain::link::{LinkId, LinkRef};
@@ -25,6 +25,7 @@ use http::header::CACHE_CONTROL;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use utoipa::openapi::path::{Parameter, ParameterIn};
 
 /// A link's state as `GET /api/v1/links/{id}` answers it.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -36,7 +37,7 @@ pub struct ApiLinkStatus {
     pub reference: String,
     pub flow: String,
     pub application: String,
-    /// `active`, `revoked`, `expired`, `used_up` or `key_regenerated`.
+    #[schema(schema_with = state_schema)]
     pub state: String,
     pub protected: bool,
     /// Unix seconds.
@@ -67,9 +68,76 @@ pub struct ApiLinkPage {
     pub next_cursor: Option<String>,
 }
 
+fn state_schema() -> utoipa::openapi::schema::Schema {
+    schema::link_state("What the link does when opened now")
+}
+
 /// The most links one page holds, and how many when `limit` is not given.
-const MAX_PAGE: u32 = 500;
-const DEFAULT_PAGE: u32 = 100;
+pub(super) const MAX_PAGE: u32 = 500;
+pub(super) const DEFAULT_PAGE: u32 = 100;
+
+/// Times are kept in milliseconds and told in seconds.
+pub(super) const MILLIS_PER_SECOND: i64 = 1_000;
+
+/// A cursor's bytes (see [`cursor`]): a multiple of 3, so no base64url character is partly unused.
+const CURSOR_BYTES: usize = 8 + 4 + 6;
+pub(super) const CURSOR_CHARS: usize = CURSOR_BYTES / 3 * 4;
+
+/// The listing's query, as the document states it (`link_filter` reads it).
+pub(super) struct LinkQuery;
+
+impl utoipa::IntoParams for LinkQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let query = |name, description, schema| {
+            schema::parameter(name, ParameterIn::Query, false, description, schema)
+        };
+        vec![
+            query(
+                "flow",
+                "Only this flow's links",
+                schema::slug("A flow's slug"),
+            ),
+            query(
+                "application",
+                "Only links through this application",
+                schema::slug("An application's slug"),
+            ),
+            query(
+                "campaign",
+                "Only links made for this campaign",
+                schema::slug("A campaign's slug"),
+            ),
+            query("state", "Only links in this state", state_schema()),
+            query(
+                "created_after",
+                "Made at or after",
+                schema::unix_seconds("Unix seconds"),
+            ),
+            query(
+                "created_before",
+                "Made before",
+                schema::unix_seconds("Unix seconds"),
+            ),
+            query("limit", "Links a page", schema::page_limit()),
+            query("cursor", "Where the next page starts", schema::cursor()),
+        ]
+    }
+}
+
+/// The link a call is about, by its id in the path.
+pub(super) struct LinkPath;
+
+impl utoipa::IntoParams for LinkPath {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![schema::parameter(
+            "id",
+            ParameterIn::Path,
+            true,
+            "The link's id",
+            schema::link_id(),
+        )]
+    }
+}
 
 /// A listing's query, checked: every parameter known, each value of its kind.
 fn link_filter(caller: &ApiCaller, query: Option<&str>) -> Result<LinkFilter, ApiError> {
@@ -83,7 +151,7 @@ fn link_filter(caller: &ApiCaller, query: Option<&str>) -> Result<LinkFilter, Ap
         value
             .parse::<i64>()
             .ok()
-            .and_then(|s| s.checked_mul(1_000))
+            .and_then(|s| s.checked_mul(MILLIS_PER_SECOND))
             .ok_or_else(|| {
                 invalid(
                     field,
@@ -113,10 +181,8 @@ fn link_filter(caller: &ApiCaller, query: Option<&str>) -> Result<LinkFilter, Ap
                         .into_iter()
                         .find(|s| s.as_str() == value)
                         .ok_or_else(|| {
-                            invalid(
-                                "state",
-                                format!("one of active, revoked, expired, used_up, key_regenerated (got {value:?})"),
-                            )
+                            let states = LinkState::ALL.map(LinkState::as_str).join(", ");
+                            invalid("state", format!("one of {states} (got {value:?})"))
                         })?,
                 )
             }
@@ -148,52 +214,64 @@ fn link_filter(caller: &ApiCaller, query: Option<&str>) -> Result<LinkFilter, Ap
     Ok(filter)
 }
 
-/// A page's cursor: where the next page resumes (`ListPosition`: no link's id), opaque to callers.
+/// A page's cursor: where the next page resumes ([`ListPosition`], which holds no link's id),
+/// opaque to callers. Its bytes: the time (`i64` milliseconds), the reference's 30 bits (in a
+/// `u32`; the top two bits are not read) and how many links at that position were given, less one
+/// (48 bits, read up to `u32::MAX`): 18 bytes, 24 base64url characters, every one of which decodes
+/// to a position, so the document's pattern is exact.
 fn cursor(position: &ListPosition) -> String {
-    URL_SAFE_NO_PAD.encode(format!(
-        "{}.{}.{}",
-        position.created_at,
-        position.reference.as_str(),
-        position.given
-    ))
+    let mut bytes = [0u8; CURSOR_BYTES];
+    bytes[..8].copy_from_slice(&position.created_at.to_be_bytes());
+    bytes[8..12].copy_from_slice(&reference_bits(&position.reference).to_be_bytes());
+    let given = u64::from(position.given.saturating_sub(1)).to_be_bytes();
+    bytes[12..].copy_from_slice(&given[2..]);
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn parse_cursor(raw: &str) -> Option<ListPosition> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
-    let mut parts = text.split('.');
-    let (Some(at), Some(reference), Some(given), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    let base64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
-    let reference_shaped = reference.len() == LinkRef::LENGTH && reference.bytes().all(base64url);
+    let bytes: [u8; CURSOR_BYTES] = URL_SAFE_NO_PAD.decode(raw).ok()?.try_into().ok()?;
+    let (at, rest) = bytes.split_first_chunk::<8>()?;
+    let (reference, given) = rest.split_first_chunk::<4>()?;
+    let mut wide = [0u8; 8];
+    wide[2..].copy_from_slice(given);
+    let given = u64::from_be_bytes(wide).min(u64::from(u32::MAX - 1)) as u32 + 1;
     Some(ListPosition {
-        created_at: at.parse().ok()?,
-        reference: reference_shaped.then(|| LinkRef::of_raw(reference))?,
-        given: given.parse().ok().filter(|n| *n > 0)?,
+        created_at: i64::from_be_bytes(*at),
+        reference: reference_of_bits(u32::from_be_bytes(*reference)),
+        given,
     })
+}
+
+/// The base64url alphabet a reference is written in (it is the start of a link id).
+const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// A reference's five characters as 30 bits, six a character.
+fn reference_bits(reference: &LinkRef) -> u32 {
+    reference.as_str().bytes().fold(0, |bits, c| {
+        let value = BASE64URL.iter().position(|&a| a == c).unwrap_or(0) as u32;
+        (bits << 6) | value
+    })
+}
+
+fn reference_of_bits(bits: u32) -> LinkRef {
+    let text: String = (0..LinkRef::LENGTH)
+        .rev()
+        .map(|i| char::from(BASE64URL[((bits >> (6 * i)) & 0x3f) as usize]))
+        .collect();
+    LinkRef::of_raw(&text)
 }
 
 /// `GET /api/v1/links` (scope `links:read`): the links the key may see, newest first.
 #[utoipa::path(
     get,
     path = "/api/v1/links",
-    params(
-        ("flow" = Option<String>, Query, description = "Only this flow's links"),
-        ("application" = Option<String>, Query, description = "Only links through this application"),
-        ("campaign" = Option<String>, Query, description = "Only links made for this campaign"),
-        ("state" = Option<String>, Query, description = "`active`, `revoked`, `expired`, `used_up` or `key_regenerated`"),
-        ("created_after" = Option<i64>, Query, description = "Unix seconds: made at or after"),
-        ("created_before" = Option<i64>, Query, description = "Unix seconds: made before"),
-        ("limit" = Option<u32>, Query, description = "1 to 500 links a page (100 if absent)"),
-        ("cursor" = Option<String>, Query, description = "The previous page's `next_cursor`"),
-    ),
+    params(LinkQuery),
     responses(
         (status = 200, description = "A page of links", body = ApiLinkPage),
-        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Scope `links:read` missing", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A query parameter refused (named)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::Unauthorized,
+        (status = 403, description = "Scope `links:read` missing (`missing-scope`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A query parameter refused, named: unknown, given twice, or against its rule (`invalid-field`)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::ServerFault,
     ),
     security(("api_key" = [])),
 )]
@@ -272,8 +350,8 @@ fn status_answer(caller: &ApiCaller, status: LinkStatus) -> ApiLinkStatus {
             .filter(|_| own)
             .and_then(app::domain::link::ShortCode::parse)
             .map(|code| code.to_url(&status.base_url)),
-        created_at: status.created_at / 1_000,
-        last_used_at: status.last_used_at.map(|at| at / 1_000),
+        created_at: status.created_at / MILLIS_PER_SECOND,
+        last_used_at: status.last_used_at.map(|at| at / MILLIS_PER_SECOND),
         flow: status.flow,
         application: status.application,
         protected: status.protected,
@@ -305,12 +383,13 @@ fn answered(answer: Result<impl Serialize, ApiError>) -> Response {
 #[utoipa::path(
     get,
     path = "/api/v1/links/{id}",
-    params(("id" = String, Path, description = "The link's id (22 characters)")),
+    params(LinkPath),
     responses(
         (status = 200, description = "The link's state", body = ApiLinkStatus),
-        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Scope `links:read` missing", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such link made with this key", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::Unauthorized,
+        (status = 403, description = "Scope `links:read` missing (`missing-scope`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such link made with this key (`link-not-found`)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::ServerFault,
     ),
     security(("api_key" = [])),
 )]
@@ -336,13 +415,14 @@ pub(super) async fn read_link(
 #[utoipa::path(
     post,
     path = "/api/v1/links/{id}/revoke",
-    params(("id" = String, Path, description = "The link's id (22 characters)")),
+    params(LinkPath),
     responses(
         (status = 200, description = "The link, revoked", body = ApiLinkStatus),
-        (status = 401, description = "No key, or one that does not work", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Scope `links:revoke` missing, or a link another key or a console user made", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such link in the key's applications", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Revoked before", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::Unauthorized,
+        (status = 403, description = "Scope `links:revoke` missing (`missing-scope`), or a link another key or a console user made (`not-your-link`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such link in the key's applications (`link-not-found`)", body = openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Revoked before (`already-revoked`)", body = openapi::Problem, content_type = "application/problem+json"),
+        openapi::ServerFault,
     ),
     security(("api_key" = [])),
 )]
@@ -379,4 +459,55 @@ pub(super) async fn revoke_link(
         Ok::<_, ApiError>(status_answer(&caller, status))
     };
     answered(answer.await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_cursor_gives_back_the_position_it_was_made_of(
+            at in any::<i64>(),
+            reference in "[A-Za-z0-9_-]{5}",
+            given in 1..=u32::MAX,
+        ) {
+            let position = ListPosition { created_at: at, reference: LinkRef::of_raw(&reference), given };
+            let made = cursor(&position);
+            prop_assert!(regex::Regex::new(&schema::cursor_pattern()).expect("a regex").is_match(&made));
+            prop_assert_eq!(parse_cursor(&made), Some(position));
+        }
+
+        /// The document's pattern is exact: whatever matches it is a position, nothing else is.
+        #[test]
+        fn a_cursor_is_what_the_document_says(
+            text in prop_oneof!["[A-Za-z0-9_-]{24}", "[A-Za-z0-9_=+/.-]{0,40}"]
+        ) {
+            let documented = regex::Regex::new(&schema::cursor_pattern()).expect("a regex").is_match(&text);
+            let position = parse_cursor(&text);
+            prop_assert_eq!(documented, position.is_some(), "{:?}", text);
+            if let Some(position) = position {
+                prop_assert!(position.given >= 1);
+            }
+        }
+    }
+
+    #[test]
+    fn a_cursor_holds_no_link_id() {
+        let id = "AbCdEfGhIjKlMnOpQrStUv";
+        let position = ListPosition {
+            created_at: 1_700_000_000_000,
+            reference: LinkRef::of_raw(id),
+            given: 3,
+        };
+        let made = cursor(&position);
+        let decoded = URL_SAFE_NO_PAD.decode(&made).expect("base64url");
+        assert_eq!(decoded.len(), CURSOR_BYTES);
+        assert!(!String::from_utf8_lossy(&decoded).contains("AbCdE"));
+        assert_eq!(
+            parse_cursor(&made).map(|p| p.reference),
+            Some(LinkRef::of_raw(id))
+        );
+    }
 }

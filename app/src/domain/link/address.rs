@@ -52,11 +52,12 @@ pub struct LinkId(String);
 
 impl LinkId {
     pub const LENGTH: usize = 22;
+    /// 22 characters carry 132 bits; the last one holds only 2 of them, so it is one of the 4
+    /// letters whose low 4 bits are zero (the only spelling base64url encoders write).
+    pub const LAST_CHARS: &'static [u8] = b"AQgw";
 
     pub fn parse(raw: &str) -> Result<Self, BadAddress> {
-        // 22 characters carry 132 bits; the last one holds only 2 of them, so it is one of the
-        // 4 letters whose low 4 bits are zero (the only spelling base64url encoders write).
-        is_unpadded_base64url(raw, Self::LENGTH, b"AQgw")
+        is_unpadded_base64url(raw, Self::LENGTH, Self::LAST_CHARS)
             .then(|| Self(raw.to_owned()))
             .ok_or(BadAddress::LinkId)
     }
