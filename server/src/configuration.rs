@@ -35,8 +35,8 @@ pub struct ServeArgs {
     /// blocks, comma-separated. Anyone else's X-Forwarded-For is ignored [default: none].
     #[arg(long, env = "FLOWSHARE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<String>,
-    /// Password checks that may run at once (one kept for known browsers); sign-ins beyond them
-    /// are answered 503 "busy" [default: two per core].
+    /// Password checks that may run at once (one kept for known browsers when there are two or
+    /// more); sign-ins beyond them are answered 503 "busy" [default: two per core].
     #[arg(long, env = "FLOWSHARE_SIGN_IN_SLOTS", value_parser = clap::value_parser!(u16).range(1..))]
     pub sign_in_slots: Option<u16>,
     /// Serve Prometheus metrics at /metrics on this address (keep it private) [default: no metrics].

@@ -175,11 +175,13 @@ app_tests!(retention_removes_exactly_what_is_older, |app| async move {
         ),
     )
     .await;
+    // Twice as old as sign-in failures are remembered.
+    let stale_failure = 2 * server::security::throttle::FORGET_AFTER.as_millis() as i64;
     execute(
         db,
         &format!(
             "INSERT INTO sign_in_failures (name, failures, last_failure_at) VALUES ('stale', 9, {}), ('recent', 9, {})",
-            now - 2 * 3_600_000,
+            now - stale_failure,
             now - 60_000
         ),
     )
@@ -189,7 +191,7 @@ app_tests!(retention_removes_exactly_what_is_older, |app| async move {
         &format!(
             "INSERT INTO sign_in_client_failures (client, failures, last_failure_at) \
              VALUES ('address 192.0.2.1 stale', 9, {}), ('device recent', 9, {})",
-            now - 2 * 3_600_000,
+            now - stale_failure,
             now - 60_000
         ),
     )

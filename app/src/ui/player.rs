@@ -300,11 +300,7 @@ fn apply(shown: &mut Shown, outcome: Result<RunView, AppError>, typed: Option<St
         }
         Err(AppError::Run(problem)) if !problem.ends_the_run() => {
             shown.playing.problem = Some(problem);
-            if let (StepViewKind::Input { value }, Some(typed)) =
-                (&mut shown.playing.run.step.kind, typed)
-            {
-                *value = typed;
-            }
+            keep_typed(&mut shown.playing, typed);
             if problem == RunProblem::NotCurrentStep {
                 // Another tab moved the run on: its own page shows where it is now.
                 reload_run(&shown.playing, problem);
@@ -314,13 +310,21 @@ fn apply(shown: &mut Shown, outcome: Result<RunView, AppError>, typed: Option<St
         Err(AppError::Link(refusal)) => shown.ended = Some(Refusal::Link(refusal)),
         // Moving too fast: the run goes on once the wait is over.
         Err(AppError::RateLimited(RateLimit::RunMoves, _)) => {
-            shown.playing.problem = Some(RunProblem::TooManyMoves)
+            shown.playing.problem = Some(RunProblem::TooManyMoves);
+            keep_typed(&mut shown.playing, typed);
         }
         Err(AppError::RateLimited(..)) => {
             shown.ended = Some(Refusal::Link(LinkRefusal::TooManyStarts))
         }
         // The server could not be reached or failed: nothing was taken, so the step stays.
         Err(_) => shown.ended = Some(Refusal::Link(LinkRefusal::FlowUnavailable)),
+    }
+}
+
+/// The step shown again after a refused move holds what was typed, not what it held before.
+fn keep_typed(playing: &mut Playing, typed: Option<String>) {
+    if let (StepViewKind::Input { value }, Some(typed)) = (&mut playing.run.step.kind, typed) {
+        *value = typed;
     }
 }
 

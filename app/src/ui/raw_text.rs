@@ -79,6 +79,10 @@ mod tests {
                 !source.contains("<Title text") && !source.contains("leptos_meta::Title;"),
                 "{name}: use PageTitle"
             );
+            // The other elements written raw, and markup set by hand, have no place in a page.
+            for raw in ["<noscript", "<script", "<style", "inner_html="] {
+                assert!(!source.contains(raw), "{name}: {raw}");
+            }
             // A textarea written directly may only be empty (its value set as a property).
             for (at, _) in source.match_indices("<textarea") {
                 let element = &source[at..];

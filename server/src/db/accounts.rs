@@ -1,7 +1,7 @@
 //! Console users and their sessions: the `Accounts` port and the `user add` command's store side.
 
 use super::{now_millis, on_db, Db, StoreError, StoreResult};
-use crate::security::device::DeviceKey;
+use crate::security::device::{DeviceKey, Holder};
 use crate::security::limits::ClientKey;
 use crate::security::password;
 use crate::security::session::SessionKey;
@@ -323,9 +323,18 @@ impl AccountStore {
             retry_after_seconds: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
         };
         let name = attempt.name;
-        let known = attempt
-            .device
-            .and_then(|token| self.devices.recognise(token, name, now_millis()));
+        let user = self
+            .find_user(name)
+            .await
+            .map_err(|e| e.for_port("looking up a user"))?;
+        // A device cookie counts only with the password it was earned with (see `device`).
+        let known = attempt.device.zip(user.as_ref()).and_then(|(token, user)| {
+            let holder = Holder {
+                name,
+                credential: &user.password_hash,
+            };
+            self.devices.recognise(token, holder, now_millis())
+        });
         // A browser with a device cookie valid for the name is counted by that cookie alone; any
         // other client (a stranger) by its address at the name, and against the name.
         let client_key = match &known {
@@ -362,7 +371,7 @@ impl AccountStore {
         {
             return Ok(locked(wait));
         }
-        let Some(user) = self.check_password(name, attempt.password).await? else {
+        let Some(user) = check_password(user, attempt.password).await? else {
             // Already counted.
             return Ok(SignIn::Refused);
         };
@@ -379,9 +388,13 @@ impl AccountStore {
             .open_session(user.id)
             .await
             .map_err(|e| e.for_port("opening a session"))?;
+        let holder = Holder {
+            name,
+            credential: &user.password_hash,
+        };
         let device = self
             .devices
-            .issue(name, now_millis())
+            .issue(holder, now_millis())
             .map_err(|e| BackendError::new("making a device cookie", e))?;
         let user = view(user.name, &user.role).map_err(|e| e.for_port("reading a user"))?;
         Ok(SignIn::Welcome {
@@ -432,26 +445,21 @@ impl AccountStore {
         let at_name = |current, now| throttle::attempt_at_name(current, now, failed);
         Ok(self.count(name, at_name).await?.map(|_| ()))
     }
+}
 
-    /// The user, if the password is theirs. Always pays for one hash check, so unknown names and
-    /// wrong passwords take the same time.
-    async fn check_password(
-        &self,
-        name: &UserName,
-        candidate: &str,
-    ) -> Result<Option<UserRow>, BackendError> {
-        let user = self
-            .find_user(name)
-            .await
-            .map_err(|e| e.for_port("looking up a user"))?;
-        let stored = user.as_ref().map_or_else(
-            || password::decoy_hash().to_owned(),
-            |u| u.password_hash.clone(),
-        );
-        let candidate = candidate.to_owned();
-        let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored))
-            .await
-            .map_err(|e| BackendError::new("checking a password", e))?;
-        Ok(user.filter(|_| matches))
-    }
+/// `user` (as found by name, if any) when `candidate` is its password. Always pays for one hash
+/// check (the decoy's without a user), so unknown names and wrong passwords take the same time.
+async fn check_password(
+    user: Option<UserRow>,
+    candidate: &str,
+) -> Result<Option<UserRow>, BackendError> {
+    let stored = user.as_ref().map_or_else(
+        || password::decoy_hash().to_owned(),
+        |u| u.password_hash.clone(),
+    );
+    let candidate = candidate.to_owned();
+    let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored))
+        .await
+        .map_err(|e| BackendError::new("checking a password", e))?;
+    Ok(user.filter(|_| matches))
 }

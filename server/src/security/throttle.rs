@@ -35,8 +35,10 @@ pub const FREE_ATTEMPTS: u32 = 5;
 const FIRST_LOCK: Duration = Duration::from_secs(30);
 /// The longest lock, so that an attacker can keep a real user out only for so long at a time.
 pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
-/// A subject with no failure for this long starts afresh (and its row may go).
-pub const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
+/// A subject with no failure for this long starts afresh (and its row may go). A day, not an hour:
+/// a name's [`NAME_FAILURES_CAP`] must not come back after every hour of quiet, or a patient
+/// botnet would get that many guesses an hour.
+pub const FORGET_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Failures at one name, from strangers, after which its lock holds all of them, not only those
 /// that failed at it: otherwise every fresh address would get a guess, and a botnet has many. (NIST SP 800-63B allows at most 100 consecutive failures per account.)
