@@ -14,5 +14,8 @@ pub mod metrics;
 pub mod runs;
 pub mod security;
 pub mod startup;
+/// Test databases and the in-process application, for this crate's tests and benchmarks only
+/// (the `testing` feature, which its dev-dependency on itself turns on).
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;

@@ -1,6 +1,6 @@
 //! What the server writes to its log: JSON lines that parse, each request's id on its lines and in
 //! its `X-Request-Id`, and never a password, session token, device cookie, link id, short code,
-//! signature, run token, or a recipient's parameter or answer. (A file of its own: it captures the log of everything it does.)
+//! signature, run token, or a recipient's parameter or answer. (Its captures are per thread: each test sees the log of what it does, whatever runs beside it.)
 
 use app::api::auth::Login;
 use app::api::share::GenerateLink;

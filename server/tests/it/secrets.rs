@@ -1,7 +1,7 @@
 //! Link ids, short codes and run tokens are bearer secrets (an open link is opened by its id alone),
 //! on both engines: only a link's maker gets them. Another API key sees a link by its reference; no
 //! log line, metric, audit entry or results export carries them, whoever made the link and however
-//! it was opened, run or revoked. (A file of its own: it captures the log of everything it does.)
+//! it was opened, run or revoked. (Its captures are per thread: each test sees the log of what it does, whatever runs beside it.)
 
 use app::api::review::AuditLog;
 use app::api::runs::FlowResults;
@@ -485,11 +485,11 @@ app_tests!(
                       VALUES (1, 'ada', $1, 'order-status-lookup', $2, $3)";
         let (migration, db) = match app.test_store.store.db() {
             Db::Sqlite(_) => (
-                include_str!("../migrations/sqlite/0012_audit_link_references.sql"),
+                include_str!("../../migrations/sqlite/0012_audit_link_references.sql"),
                 "sqlite",
             ),
             Db::Postgres(_) => (
-                include_str!("../migrations/postgres/0012_audit_link_references.sql"),
+                include_str!("../../migrations/postgres/0012_audit_link_references.sql"),
                 "postgres",
             ),
         };
