@@ -1,6 +1,8 @@
-//! The one error type that crosses from server to browser. Each variant knows its HTTP status and
-//! the sentence a person reads; internal causes are logged on the server and never sent.
+//! The one error type that crosses from server to browser. Each variant is a row of the table of
+//! refusals (`crate::refusal`), which gives its HTTP status, and carries the sentence a person
+//! reads; internal causes are logged on the server and never sent.
 
+use crate::refusal::{Refusal, Refused};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -20,13 +22,10 @@ pub enum AppError {
     /// Every slot for expensive work (checking passwords) is taken; nothing was tried.
     #[error("The server is busy right now. Please try again in a moment.")]
     Busy,
-    #[error("Your role does not allow this: {0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    NotFound(String),
-    /// Input that was understood but refused; the message says what to change.
-    #[error("{0}")]
-    Invalid(String),
+    /// Refused for a reason of the table's (a flow not found, a link already revoked, a field
+    /// against its rule, …); the sentence says what happened or what to change.
+    #[error("{1}")]
+    Refused(Refusal, String),
     /// A request that could not be read at all (a missing or undecodable argument): the caller's
     /// fault, never the server's.
     #[error("The request could not be read: {0}")]
@@ -37,7 +36,7 @@ pub enum AppError {
     /// A recipient's move in a run was not taken; the run is unchanged.
     #[error("{0}")]
     Run(crate::domain::run::RunProblem),
-    #[error("Something went wrong on the server. It has been logged; please try again.")]
+    #[error("{}", crate::refusal::INTERNAL)]
     Internal,
     /// The request never got a proper answer (network down, server restarting).
     #[error("The server could not be reached ({0}). Check your connection and try again.")]
@@ -57,21 +56,33 @@ pub fn wait_text(seconds: u64) -> String {
 }
 
 impl AppError {
+    /// Any refusal, as the table and its own sentence say it.
+    pub fn refused(err: &impl Refused) -> Self {
+        match err.refusal() {
+            Refusal::Internal => Self::Internal,
+            refusal => Self::Refused(refusal, err.sentence()),
+        }
+    }
+
+    /// Input that was understood but refused; `message` says what to change.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::Refused(Refusal::InvalidField, message.into())
+    }
+
     /// The one sentence for a flow that does not exist (or a slug that cannot name one).
     pub fn no_such_flow(slug: &str) -> Self {
-        Self::NotFound(format!("There is no flow called {slug:?}."))
+        Self::Refused(
+            Refusal::FlowNotFound,
+            format!("There is no flow called {slug:?}."),
+        )
     }
 
     /// The one sentence for an application that does not exist.
     pub fn no_such_application(slug: &str) -> Self {
-        Self::NotFound(format!("There is no application called {slug:?}."))
-    }
-
-    /// The one sentence for an application a flow does not offer.
-    pub fn not_available(application: &str) -> Self {
-        Self::Invalid(format!(
-            "Application {application:?} is not available to this flow."
-        ))
+        Self::Refused(
+            Refusal::ApplicationNotFound,
+            format!("There is no application called {slug:?}."),
+        )
     }
 
     /// Seconds the caller should wait before trying again (the `Retry-After` header), if any.
@@ -83,20 +94,26 @@ impl AppError {
         }
     }
 
-    /// The HTTP status a server function answers with when it fails this way.
+    /// The HTTP status a server function answers with when it fails this way: its row's.
     pub fn status(&self) -> u16 {
+        self.refusal().status()
+    }
+}
+
+impl Refused for AppError {
+    fn refusal(&self) -> Refusal {
         match self {
-            Self::Unauthenticated | Self::BadCredentials => 401,
-            Self::SignInLocked(_) | Self::RateLimited(..) => 429,
-            Self::Forbidden(_) => 403,
-            Self::NotFound(_) => 404,
-            Self::Invalid(_) => 422,
-            Self::Malformed(_) => 400,
-            Self::Internal => 500,
-            Self::Busy => 503,
-            Self::Unreachable(_) => 502,
-            Self::Link(refusal) => refusal.status(),
-            Self::Run(problem) => problem.status(),
+            Self::Unauthenticated => Refusal::SignInNeeded,
+            Self::BadCredentials => Refusal::WrongCredentials,
+            Self::SignInLocked(_) => Refusal::SignInLocked,
+            Self::RateLimited(..) => Refusal::RateLimited,
+            Self::Busy => Refusal::Busy,
+            Self::Refused(refusal, _) => *refusal,
+            Self::Malformed(_) => Refusal::InvalidBody,
+            Self::Link(refusal) => refusal.refusal(),
+            Self::Run(problem) => problem.refusal(),
+            Self::Internal => Refusal::Internal,
+            Self::Unreachable(_) => Refusal::Unreachable,
         }
     }
 }
@@ -127,8 +144,24 @@ impl AppError {
     fn malformed(decoder_said: &str) -> Self {
         let err = Self::Malformed(malformed_sentence(decoder_said));
         #[cfg(feature = "ssr")]
-        crate::api::request::set_status(&err);
+        set_status(&err);
         err
+    }
+}
+
+/// The response's status (and `Retry-After`) for `err`: the one place a server function's
+/// failure becomes its HTTP answer, whether the function ran or its request could not be read.
+#[cfg(feature = "ssr")]
+pub fn set_status(err: &AppError) {
+    use http::header::HeaderValue;
+    use http::StatusCode;
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        );
+        if let Some(seconds) = err.retry_after_seconds() {
+            response.insert_header(http::header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
     }
 }
 
@@ -156,9 +189,12 @@ mod tests {
     #[test]
     fn every_error_maps_to_its_status() {
         assert_eq!(AppError::Unauthenticated.status(), 401);
-        assert_eq!(AppError::Forbidden("x".into()).status(), 403);
-        assert_eq!(AppError::NotFound("x".into()).status(), 404);
-        assert_eq!(AppError::Invalid("x".into()).status(), 422);
+        assert_eq!(
+            AppError::Refused(Refusal::RoleForbids, "x".into()).status(),
+            403
+        );
+        assert_eq!(AppError::no_such_flow("x").status(), 404);
+        assert_eq!(AppError::invalid("x").status(), 422);
         assert_eq!(AppError::Malformed("x".into()).status(), 400);
         assert_eq!(AppError::Internal.status(), 500);
         assert_eq!(AppError::SignInLocked(30).status(), 429);

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod refusal;
 pub mod ui;
 
 pub use ui::{shell, App};

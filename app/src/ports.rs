@@ -17,6 +17,7 @@ use crate::domain::share::{GeneratedLink, ShareRequest};
 use crate::domain::{
     AccessProtection, FlowDetails, FlowPage, FlowQuery, FlowSlug, ShareBlocker, UserName, UserView,
 };
+use crate::refusal::{Refusal, Refused};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -124,30 +125,78 @@ pub trait FlowCatalog: Send + Sync {
 /// Why the flow catalog could not answer.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("there is no flow {0:?}")]
+    #[error("there is no flow called {0:?}")]
     NoSuchFlow(String),
     #[error(transparent)]
     Backend(#[from] BackendError),
 }
 
-/// Why the backend refused to generate or revoke a link.
+impl Refused for CatalogError {
+    fn refusal(&self) -> Refusal {
+        match self {
+            Self::NoSuchFlow(_) => Refusal::FlowNotFound,
+            Self::Backend(_) => Refusal::Internal,
+        }
+    }
+}
+
+/// Why the backend refused to generate a link.
 #[derive(Debug, thiserror::Error)]
 pub enum ShareError {
-    #[error("there is no flow {0:?}")]
+    #[error("there is no flow called {0:?}")]
     FlowNotFound(String),
-    #[error("there is no such link")]
-    NoSuchLink,
-    /// Publishers may revoke only the links they generated.
-    #[error("not your link")]
-    NotYourLink,
-    #[error("the link is already revoked")]
-    AlreadyRevoked,
     #[error("{}", .0.message())]
     Blocked(ShareBlocker),
     #[error("application {0:?} is not available to this flow")]
     NotAvailable(String),
     #[error(transparent)]
     Backend(#[from] BackendError),
+}
+
+impl Refused for ShareError {
+    fn refusal(&self) -> Refusal {
+        match self {
+            Self::FlowNotFound(_) => Refusal::FlowNotFound,
+            Self::Blocked(_) => Refusal::FlowNotShareable,
+            Self::NotAvailable(_) => Refusal::ApplicationNotAvailable,
+            Self::Backend(_) => Refusal::Internal,
+        }
+    }
+}
+
+/// Why the backend refused to revoke a link.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    #[error("{}", DetailsProblem::NoSuchLink.message())]
+    NoSuchLink,
+    /// Publishers may revoke only the links they generated.
+    #[error("{}", DetailsProblem::NotYourLink.message())]
+    NotYourLink,
+    #[error("{}", DetailsProblem::AlreadyRevoked.message())]
+    AlreadyRevoked,
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+impl RevokeError {
+    /// The Details tab's code for it, sent back to the page (`None`: not the person's to fix).
+    pub fn problem(&self) -> Option<DetailsProblem> {
+        match self {
+            Self::NoSuchLink => Some(DetailsProblem::NoSuchLink),
+            Self::NotYourLink => Some(DetailsProblem::NotYourLink),
+            Self::AlreadyRevoked => Some(DetailsProblem::AlreadyRevoked),
+            Self::Backend(_) => None,
+        }
+    }
+}
+
+impl Refused for RevokeError {
+    fn refusal(&self) -> Refusal {
+        match self.problem() {
+            Some(problem) => problem.refusal(),
+            None => Refusal::Internal,
+        }
+    }
 }
 
 #[async_trait]
@@ -165,7 +214,7 @@ pub trait Sharing: Send + Sync {
         flow: &FlowSlug,
         viewer: &UserView,
     ) -> Result<Vec<SharedLink>, BackendError>;
-    async fn revoke(&self, link_id: &str, by: &UserView) -> Result<(), ShareError>;
+    async fn revoke(&self, link_id: &str, by: &UserView) -> Result<(), RevokeError>;
 }
 
 /// Recipients' runs through flows, walked on the server. Public: the link or the run's token is
@@ -208,6 +257,17 @@ pub enum RunError {
     Backend(#[from] BackendError),
 }
 
+impl Refused for RunError {
+    fn refusal(&self) -> Refusal {
+        match self {
+            Self::Link(refusal) => refusal.refusal(),
+            Self::Problem(problem) => problem.refusal(),
+            Self::Limited(_) => Refusal::RateLimited,
+            Self::Backend(_) => Refusal::Internal,
+        }
+    }
+}
+
 /// Why a publication or review was refused; the message is for the person who asked.
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
@@ -215,6 +275,15 @@ pub enum ReviewError {
     Refused(DetailsProblem),
     #[error(transparent)]
     Backend(#[from] BackendError),
+}
+
+impl Refused for ReviewError {
+    fn refusal(&self) -> Refusal {
+        match self {
+            Self::Refused(problem) => problem.refusal(),
+            Self::Backend(_) => Refusal::Internal,
+        }
+    }
 }
 
 /// The approval workflow.
@@ -250,6 +319,29 @@ pub enum ApplicationError {
     NotAvailable(String),
     #[error(transparent)]
     Backend(#[from] BackendError),
+}
+
+impl Refused for ApplicationError {
+    fn refusal(&self) -> Refusal {
+        match self {
+            Self::NoSuchApplication(_) => Refusal::ApplicationNotFound,
+            Self::Invalid(_) => Refusal::InvalidField,
+            Self::NotAvailable(_) => Refusal::ApplicationNotAvailable,
+            Self::Backend(_) => Refusal::Internal,
+        }
+    }
+
+    fn sentence(&self) -> String {
+        match self {
+            Self::Invalid(fields) => fields
+                .iter()
+                .map(|f| f.message())
+                .collect::<Vec<_>>()
+                .join(" "),
+            Self::Backend(_) => crate::refusal::INTERNAL.to_owned(),
+            other => crate::refusal::sentence(&other.to_string()),
+        }
+    }
 }
 
 /// One application's new access protection for a flow.
@@ -390,6 +482,24 @@ pub enum CampaignError {
     Backend(#[from] BackendError),
 }
 
+impl Refused for CampaignError {
+    fn refusal(&self) -> Refusal {
+        match self {
+            Self::NotFound(_) => Refusal::CampaignNotFound,
+            Self::Taken(_) => Refusal::NameTaken,
+            Self::NotYours => Refusal::NotYourCampaign,
+            Self::Share(err) => err.refusal(),
+            Self::BadFile(_) => Refusal::InvalidFile,
+            Self::BadRows(_) => Refusal::InvalidRows,
+            Self::NoSuchUpload => Refusal::UploadNotFound,
+            Self::UploadRunning => Refusal::UploadRunning,
+            Self::UploadsFull => Refusal::Busy,
+            Self::Limited(_) => Refusal::RateLimited,
+            Self::Backend(_) => Refusal::Internal,
+        }
+    }
+}
+
 impl From<ShareError> for CampaignError {
     fn from(err: ShareError) -> Self {
         match err {
@@ -434,6 +544,17 @@ pub enum ApiKeyError {
     NoSuchApplication(String),
     #[error(transparent)]
     Backend(#[from] BackendError),
+}
+
+impl Refused for ApiKeyError {
+    fn refusal(&self) -> Refusal {
+        match self {
+            Self::NotFound(_) => Refusal::ApiKeyNotFound,
+            // A field of the new key's form names an application that is not there.
+            Self::NoSuchApplication(_) => Refusal::InvalidField,
+            Self::Backend(_) => Refusal::Internal,
+        }
+    }
 }
 
 /// API keys, as admins manage them in the console.

@@ -1,8 +1,9 @@
 //! The `flowshare` command line: one binary to serve, migrate, add users and load flows.
 //! Every setting is a flag with an environment-variable twin, documented in README.md.
 
-use crate::configuration::{ConfigError, LogFormat, ServeArgs, SESSION_TTL};
-use crate::db::{backup, redact_url, Db, Store, StoreError};
+use crate::backend::{self, Store};
+use crate::configuration::{ConfigError, LogFormat, ServeArgs};
+use crate::db::{backup, StoreError};
 use crate::security::session::SessionKey;
 use crate::{demo, import, startup};
 use app::domain::api_key::ApiScope;
@@ -183,21 +184,10 @@ pub enum CliError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("could not serve: {0}")]
-    Serve(#[source] std::io::Error),
+    #[error(transparent)]
+    Startup(#[from] startup::StartupError),
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("stopped with work still in flight {0} seconds after the signal (raise --shutdown-timeout if requests need longer)")]
-    CutShort(u64),
-    #[error("the Leptos configuration is unusable: {0}")]
-    Leptos(String),
-}
-
-pub async fn open_store(url: &str, session_key: SessionKey) -> Result<Store, CliError> {
-    let db = Db::connect(url).await?;
-    db.migrate().await?;
-    tracing::info!(engine = db.engine(), url = %redact_url(url), "database ready");
-    Ok(Store::new(db, session_key, SESSION_TTL))
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -214,7 +204,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match command {
         Command::Serve(args) => serve_with(&database_url, *args).await,
         Command::Config(ConfigCommand::Check) => {
-            let settings = serve.settings(leptos_options()?.site_addr)?;
+            let settings = serve.settings(startup::leptos_options()?.site_addr)?;
             print!("{}", settings.describe(&database_url));
             Ok(())
         }
@@ -232,7 +222,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Migrate => {
-            open_store(&database_url, SessionKey::from_secret("")).await?;
+            backend::open(&database_url, SessionKey::from_secret("")).await?;
             println!("Migrations applied.");
             Ok(())
         }
@@ -249,7 +239,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
+            let store = backend::open(&database_url, SessionKey::from_secret("")).await?;
             store.accounts.add_user(&name, role, &password).await?;
             println!("Added {role} {name}.");
             Ok(())
@@ -259,7 +249,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 path: file.clone(),
                 source,
             })?;
-            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
+            let store = backend::open(&database_url, SessionKey::from_secret("")).await?;
             let report = import::import(&store, &json, "import").await?;
             println!(
                 "Imported {}: {} created, {} updated, {} unchanged.",
@@ -282,7 +272,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 app::domain::FlowSlug::parse(s).map_err(|e| CliError::Usage(format!("{s:?}: {e}")))
             };
             let (flow, application) = (slug(&flow)?, slug(&application)?);
-            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
+            let store = backend::open(&database_url, SessionKey::from_secret("")).await?;
             let codes = store
                 .links
                 .add_synthetic(&flow, &application, count)
@@ -297,7 +287,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Links(LinksCommand::Create { campaign, params }) => {
-            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
+            let store = backend::open(&database_url, SessionKey::from_secret("")).await?;
             let stored = cli_campaign(&store, &campaign).await?;
             let pairs = params
                 .iter()
@@ -328,7 +318,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 path: file.clone(),
                 source,
             })?;
-            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
+            let store = backend::open(&database_url, SessionKey::from_secret("")).await?;
             let stored = cli_campaign(&store, &campaign).await?;
             let rows = crate::campaigns::rows::CampaignRows::parse(&csv, &stored.campaign)
                 .map_err(|err| match err {
@@ -374,7 +364,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                         .map_err(|e| CliError::Usage(format!("application {a:?}: {e}")))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
+            let store = backend::open(&database_url, SessionKey::from_secret("")).await?;
             for application in &applications {
                 if !store.applications.exists(application).await? {
                     return Err(CliError::Usage(format!(
@@ -400,7 +390,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Apikey(ApiKeyCommand::Revoke { prefix }) => {
-            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
+            let store = backend::open(&database_url, SessionKey::from_secret("")).await?;
             let revoked = store.keys.revoke(&prefix, "command line").await?;
             store.db().close().await;
             if revoked {
@@ -413,7 +403,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Command::Flows(FlowsCommand::Generate { count }) => {
-            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
+            let store = backend::open(&database_url, SessionKey::from_secret("")).await?;
             let first = usize::try_from(store.flows.flow_count().await?).unwrap_or(0);
             for chunk_start in (0..count).step_by(5_000) {
                 let n = (count - chunk_start).min(5_000);
@@ -429,8 +419,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Demo(DemoCommand::Seed { public_url }) => {
-            let store = open_store(&database_url, SessionKey::from_secret("")).await?;
-            report_seed(demo::seed(&store, &public_url).await?);
+            let store = backend::open(&database_url, SessionKey::from_secret("")).await?;
+            demo::print_seeded(demo::seed(&store, &public_url).await?);
             Ok(())
         }
     }
@@ -461,24 +451,6 @@ fn refused_share(err: app::ports::ShareError) -> CliError {
 }
 
 async fn serve_with(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
-    let settings = args.settings(leptos_options()?.site_addr)?;
-    startup::serve(database_url, settings).await
-}
-
-/// Leptos's settings (site root, output name, default address) from its environment variables.
-pub fn leptos_options() -> Result<leptos::config::LeptosOptions, CliError> {
-    leptos::config::get_configuration(None)
-        .map(|c| c.leptos_options)
-        .map_err(|e| CliError::Leptos(e.to_string()))
-}
-
-pub fn report_seed(seeded: bool) {
-    if seeded {
-        println!("Demo data seeded. Logins (user / password):");
-        for (name, role, password) in demo::DEMO_USERS {
-            println!("  {name} / {password}  ({role})");
-        }
-    } else {
-        println!("The database already holds users or flows; demo data not seeded.");
-    }
+    let settings = args.settings(startup::leptos_options()?.site_addr)?;
+    Ok(startup::serve(database_url, settings).await?)
 }

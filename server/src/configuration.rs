@@ -3,7 +3,8 @@
 //! [`Settings`]. Precedence: flag, then environment variable, then the file, then the default. The
 //! file's values are handed to clap as defaults, so that order is clap's own.
 
-use crate::db::{applications_base_url, redact_url, Retention};
+use crate::applications::parse_base_url as applications_base_url;
+use crate::db::{redact_url, Retention};
 use crate::http::client_ip::TrustedProxies;
 use crate::http::csrf::ConsoleOrigin;
 use crate::security::limits::{LimitSettings, Rate};
@@ -13,9 +14,6 @@ use clap::{Args, CommandFactory, FromArgMatches, ValueEnum};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// How long a session lasts.
-pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3_600);
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -314,6 +312,7 @@ impl ServeArgs {
         let retention = Retention {
             uses_days: days(self.retain_uses_days),
             audit_days: days(self.retain_audit_days),
+            sign_in_failures: crate::security::throttle::FORGET_AFTER,
         };
         let audit_outlives_uses = match (retention.audit_days, retention.uses_days) {
             (None, _) => true,
@@ -329,7 +328,7 @@ impl ServeArgs {
         Ok(Settings {
             cookies: CookiePolicy {
                 secure: public_url.starts_with("https://"),
-                max_age_seconds: SESSION_TTL.as_secs(),
+                max_age_seconds: crate::accounts::SESSION_TTL.as_secs(),
             },
             listen,
             public_url,
@@ -378,7 +377,7 @@ impl Settings {
             Some(slots) => format!("sign-in-slots = {slots}"),
             None => format!(
                 "# sign-in-slots: two per core ({})",
-                crate::db::default_sign_in_slots()
+                crate::accounts::default_sign_in_slots()
             ),
         });
         lines.push(match self.metrics_listen {

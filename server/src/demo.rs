@@ -2,7 +2,10 @@
 //! and 48 flows of mixed types and states with real, branching definitions. Only ever written
 //! by an explicit `--demo` or `demo seed`: a production database never gets default passwords.
 
-use crate::db::{NewApplication, NewFlow, Store, StoreResult};
+use crate::applications::NewApplication;
+use crate::backend::Store;
+use crate::db::StoreResult;
+use crate::flows::NewFlow;
 use app::domain::{
     AccessProtection, ApplicationKind, ApprovalStatus, Expiry, ExpiryUnit, FlowDefinition,
     FlowSlug, FlowType, PublicationStatus, Role, UserName,
@@ -590,5 +593,17 @@ mod tests {
                 "{i}"
             );
         }
+    }
+}
+
+/// Tells whoever started the server how to sign in to the demo, or why there is no demo data.
+pub fn print_seeded(seeded: bool) {
+    if seeded {
+        println!("Demo data seeded. Logins (user / password):");
+        for (name, role, password) in DEMO_USERS {
+            println!("  {name} / {password}  ({role})");
+        }
+    } else {
+        println!("The database already holds users or flows; demo data not seeded.");
     }
 }

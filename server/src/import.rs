@@ -1,7 +1,9 @@
 //! `flows import FILE.json` and `flows generate N`: bulk writes of flows from a file or a generator.
 //! An import is checked whole before anything is written, so a bad file changes nothing.
 
-use crate::db::{NewFlow, Store, StoreError, StoreResult, Upserted};
+use crate::backend::Store;
+use crate::db::{StoreError, StoreResult};
+use crate::flows::{NewFlow, Upserted};
 use app::domain::{ApprovalStatus, FlowDefinition, FlowSlug, FlowType, PublicationStatus};
 use serde::Deserialize;
 

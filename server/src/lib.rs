@@ -1,12 +1,18 @@
 //! Flowshare's server: the store over SQLite or PostgreSQL, the secrets, the web application and
 //! the `flowshare` command line that runs them.
 
+pub mod accounts;
+pub mod api_keys;
 pub mod api_v1;
+pub mod applications;
+pub mod audit_log;
+pub mod backend;
 pub mod campaigns;
 pub mod cli;
 pub mod configuration;
 pub mod db;
 pub mod demo;
+pub mod flows;
 pub mod http;
 pub mod import;
 pub mod links;

@@ -1,10 +1,10 @@
 //! Building and running the web application: the axum router with the Leptos pages and server
 //! functions and the backend ports in context, behind the edge of `http::front`.
 
-use crate::db::Store;
+use crate::backend::Store;
 use crate::http;
 use crate::security::limits::Limits;
-use app::domain::link::is_public_path;
+use app::domain::run::is_public_path;
 use app::ports::{CookiePolicy, Ports};
 use app::{shell, App};
 use axum::routing::get;
@@ -156,6 +156,26 @@ pub fn metrics_router(store: &Store) -> Router {
     )
 }
 
+/// Why the server did not start, or did not stop cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Store(#[from] crate::db::StoreError),
+    #[error("could not serve: {0}")]
+    Serve(#[source] std::io::Error),
+    #[error("stopped with work still in flight {0} seconds after the signal (raise --shutdown-timeout if requests need longer)")]
+    CutShort(u64),
+    #[error("the Leptos configuration is unusable: {0}")]
+    Leptos(String),
+}
+
+/// Leptos's settings (site root, output name, default address) from its environment variables.
+pub fn leptos_options() -> Result<leptos::config::LeptosOptions, StartupError> {
+    leptos::config::get_configuration(None)
+        .map(|c| c.leptos_options)
+        .map_err(|e| StartupError::Leptos(e.to_string()))
+}
+
 /// Runs the server until SIGTERM or Ctrl-C: migrations, then the listeners and the background
 /// tasks. On the signal it stops accepting, lets requests in flight finish (at most
 /// `shutdown_timeout`), and closes the pool. Every write is committed before its response is sent,
@@ -163,8 +183,7 @@ pub fn metrics_router(store: &Store) -> Router {
 pub async fn serve(
     database_url: &str,
     settings: crate::configuration::Settings,
-) -> Result<(), crate::cli::CliError> {
-    use crate::cli::{leptos_options, open_store, report_seed, CliError};
+) -> Result<(), StartupError> {
     use crate::security::session::SessionKey;
     use std::time::Duration;
     let mut options = leptos_options()?;
@@ -176,14 +195,14 @@ pub async fn serve(
             SessionKey::random().map_err(crate::db::StoreError::from)?
         }
     };
-    let mut store = open_store(database_url, session_key)
+    let mut store = crate::backend::open(database_url, session_key)
         .await?
         .with_run_expiry_grace(settings.run_expiry_grace);
     if let Some(slots) = settings.sign_in_slots {
         store = store.with_sign_in_slots(slots);
     }
     if settings.demo {
-        report_seed(crate::demo::seed(&store, &settings.public_url).await?);
+        crate::demo::print_seeded(crate::demo::seed(&store, &settings.public_url).await?);
     }
     // Changes made through other instances sharing this database reach this one's cache within 250 ms.
     let _watcher = store
@@ -210,11 +229,11 @@ pub async fn serve(
     let app = router(Arc::new(store.clone()), options, edge);
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
-        .map_err(CliError::Serve)?;
+        .map_err(StartupError::Serve)?;
     if let Some(address) = settings.metrics_listen {
         let metrics = tokio::net::TcpListener::bind(address)
             .await
-            .map_err(CliError::Serve)?;
+            .map_err(StartupError::Serve)?;
         let metrics_app = metrics_router(&store);
         crate::metrics::keep_up(crate::metrics::install(), Duration::from_secs(5));
         tokio::spawn(async move {
@@ -243,7 +262,7 @@ pub async fn serve(
     let grace = settings.shutdown_timeout;
     let finished = tokio::select! {
         served = server => {
-            served.map_err(CliError::Serve)?;
+            served.map_err(StartupError::Serve)?;
             true
         }
         () = async {
@@ -256,7 +275,7 @@ pub async fn serve(
         .await
         .is_ok();
     if !(finished && closed) {
-        return Err(CliError::CutShort(grace.as_secs()));
+        return Err(StartupError::CutShort(grace.as_secs()));
     }
     tracing::info!("stopped");
     Ok(())

@@ -3,7 +3,8 @@
 //! throwaway cluster and sets it). Without that URL the PostgreSQL tests fail with instructions;
 //! they are skipped only when `FLOWSHARE_SKIP_POSTGRES=1` says so, and never under `CI=true`.
 
-use crate::db::{Db, Store};
+use crate::backend::Store;
+use crate::db::Db;
 use crate::security::random_bytes;
 use crate::security::session::SessionKey;
 use std::path::PathBuf;
@@ -208,7 +209,7 @@ macro_rules! engine_tests {
             #[allow(unused_imports)]
             use super::*;
 
-            async fn scenario($store: $crate::db::Store) {
+            async fn scenario($store: $crate::backend::Store) {
                 $body.await
             }
 

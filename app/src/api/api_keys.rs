@@ -34,7 +34,7 @@ pub async fn create_api_key(
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as i64);
             let key = NewApiKey::parse(&name, &scopes, &applications, expires_days, now)
-                .map_err(AppError::Invalid)?;
+                .map_err(AppError::invalid)?;
             Ok(ports.api_keys.create(&user, &key).await?)
         }
         .await,

@@ -31,9 +31,9 @@ pub async fn save_campaign(
         async move {
             let (ports, user) = caller(crate::domain::Permission::ShareFlows).await?;
             let preset = ShareRequest::parse(&flow, &application, &params, protect, shorten)
-                .map_err(|e| AppError::Invalid(sentence(&e.to_string())))?;
+                .map_err(|e| AppError::invalid(sentence(&e.to_string())))?;
             let new = NewCampaign::parse(&name, preset)
-                .map_err(|e| AppError::Invalid(sentence(&e.to_string())))?;
+                .map_err(|e| AppError::invalid(sentence(&e.to_string())))?;
             Ok(ports.campaigns.save(&user, &new).await?)
         }
         .await,
@@ -62,15 +62,17 @@ pub async fn delete_campaign(slug: String, campaign: String) -> Result<(), AppEr
     let result = async {
         let (ports, user) = caller(crate::domain::Permission::ShareFlows).await?;
         let campaign = crate::domain::FlowSlug::parse(&campaign)
-            .map_err(|_| Refusal::Problem(DetailsProblem::NoSuchCampaign))?;
+            .map_err(|_| DetailsRefusal::Problem(DetailsProblem::NoSuchCampaign))?;
         ports
             .campaigns
             .delete(&user, &campaign)
             .await
             .map_err(|e| match e {
-                CampaignError::NotFound(_) => Refusal::Problem(DetailsProblem::NoSuchCampaign),
-                CampaignError::NotYours => Refusal::Problem(DetailsProblem::NotYourCampaign),
-                other => Refusal::Error(other.into()),
+                CampaignError::NotFound(_) => {
+                    DetailsRefusal::Problem(DetailsProblem::NoSuchCampaign)
+                }
+                CampaignError::NotYours => DetailsRefusal::Problem(DetailsProblem::NotYourCampaign),
+                other => DetailsRefusal::Error(other.into()),
             })
     }
     .await;
@@ -86,8 +88,9 @@ pub async fn upload_campaign_csv(campaign: String, csv: String) -> Result<Upload
     respond(
         async move {
             let (ports, user) = caller(crate::domain::Permission::ShareFlows).await?;
-            let campaign = crate::domain::FlowSlug::parse(&campaign)
-                .map_err(|_| AppError::NotFound("There is no such campaign.".into()))?;
+            let campaign = crate::domain::FlowSlug::parse(&campaign).map_err(|_| {
+                AppError::refused(&crate::domain::audit::DetailsProblem::NoSuchCampaign)
+            })?;
             let budget = |links: usize| ports.limits.bulk_link_generation(&user, links);
             match ports
                 .campaigns

@@ -86,7 +86,7 @@ pub async fn save_access_protection(
                 .map(|(a, f)| format!("{a}: {}", f.message()))
                 .collect();
             return Err(FormError::Refused {
-                error: AppError::Invalid(messages.join(" ")),
+                error: AppError::invalid(messages.join(" ")),
                 back_to: format!("{page}?{}", refill_query(&forms, &codes)),
             });
         }

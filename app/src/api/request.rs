@@ -5,7 +5,6 @@ use crate::domain::{Permission, UserView};
 use crate::error::AppError;
 use crate::ports::{BackendError, CookiePolicy, DeviceToken, Ports, SessionToken};
 use http::header::{HeaderValue, COOKIE, SET_COOKIE};
-use http::StatusCode;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
@@ -26,96 +25,46 @@ pub fn application_slug(raw: &str) -> Result<crate::domain::FlowSlug, AppError> 
     crate::domain::FlowSlug::parse(raw).map_err(|_| AppError::no_such_application(raw))
 }
 
-/// Each port's refusals as the person who asked reads them: said here, once.
-impl From<crate::ports::CatalogError> for AppError {
-    fn from(err: crate::ports::CatalogError) -> Self {
-        use crate::ports::CatalogError;
-        match err {
-            CatalogError::NoSuchFlow(flow) => AppError::no_such_flow(&flow),
-            CatalogError::Backend(err) => err.into(),
+/// Each port's refusals as the person who asked reads them: the table gives the status
+/// (`crate::refusal`), the refusal its sentence. Rates and busy slots keep their own variants,
+/// which carry how long to wait.
+macro_rules! refused_into_app_error {
+    ($($port:ty),* $(,)?) => {$(
+        impl From<$port> for AppError {
+            fn from(err: $port) -> Self {
+                use crate::refusal::{Refusal, Refused};
+                if err.refusal() == Refusal::Internal {
+                    tracing::error!(error = %err, "backend failure");
+                }
+                AppError::refused(&err)
+            }
         }
-    }
+    )*};
 }
 
-impl From<crate::ports::ShareError> for AppError {
-    fn from(err: crate::ports::ShareError) -> Self {
-        use crate::domain::audit::DetailsProblem;
-        use crate::ports::ShareError;
-        match err {
-            ShareError::FlowNotFound(flow) => AppError::no_such_flow(&flow),
-            ShareError::Blocked(blocker) => AppError::Invalid(blocker.message().to_owned()),
-            ShareError::NotAvailable(app) => AppError::not_available(&app),
-            ShareError::NoSuchLink => {
-                AppError::NotFound(DetailsProblem::NoSuchLink.message().to_owned())
-            }
-            ShareError::NotYourLink => {
-                AppError::Forbidden(DetailsProblem::NotYourLink.message().to_owned())
-            }
-            ShareError::AlreadyRevoked => {
-                AppError::Invalid(DetailsProblem::AlreadyRevoked.message().to_owned())
-            }
-            ShareError::Backend(err) => err.into(),
-        }
-    }
-}
-
-impl From<crate::ports::ApplicationError> for AppError {
-    fn from(err: crate::ports::ApplicationError) -> Self {
-        use crate::ports::ApplicationError;
-        match err {
-            ApplicationError::NoSuchApplication(app) => AppError::no_such_application(&app),
-            ApplicationError::Invalid(fields) => AppError::Invalid(
-                fields
-                    .iter()
-                    .map(|f| f.message())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
-            ApplicationError::NotAvailable(app) => AppError::not_available(&app),
-            ApplicationError::Backend(err) => err.into(),
-        }
-    }
-}
+refused_into_app_error!(
+    crate::ports::CatalogError,
+    crate::ports::ShareError,
+    crate::ports::RevokeError,
+    crate::ports::ApplicationError,
+    crate::ports::ApiKeyError,
+    crate::ports::ReviewError,
+);
 
 impl From<crate::ports::CampaignError> for AppError {
     fn from(err: crate::ports::CampaignError) -> Self {
         use crate::ports::CampaignError;
         match err {
-            CampaignError::NotFound(_) | CampaignError::NoSuchUpload => {
-                AppError::NotFound(sentence(&err.to_string()))
-            }
-            CampaignError::NotYours => AppError::Forbidden(sentence(&err.to_string())),
-            CampaignError::Taken(_)
-            | CampaignError::BadFile(_)
-            | CampaignError::UploadRunning
-            | CampaignError::BadRows(_) => AppError::Invalid(sentence(&err.to_string())),
             CampaignError::UploadsFull => AppError::Busy,
             CampaignError::Limited(limited) => limited.into(),
-            CampaignError::Share(err) => err.into(),
             CampaignError::Backend(err) => err.into(),
+            CampaignError::Share(crate::ports::ShareError::Backend(err)) => err.into(),
+            other => AppError::refused(&other),
         }
     }
 }
 
-impl From<crate::ports::ApiKeyError> for AppError {
-    fn from(err: crate::ports::ApiKeyError) -> Self {
-        use crate::ports::ApiKeyError;
-        match err {
-            ApiKeyError::NotFound(_) => AppError::NotFound(sentence(&err.to_string())),
-            ApiKeyError::NoSuchApplication(_) => AppError::Invalid(sentence(&err.to_string())),
-            ApiKeyError::Backend(err) => err.into(),
-        }
-    }
-}
-
-/// A refusal as a sentence: capitalised, with one full stop.
-pub fn sentence(reason: &str) -> String {
-    let reason = reason.trim_end_matches('.');
-    let mut chars = reason.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect::<String>() + "."
-    })
-}
+pub use crate::refusal::sentence;
 
 impl From<crate::ports::Limited> for AppError {
     fn from(limited: crate::ports::Limited) -> Self {
@@ -203,10 +152,13 @@ pub async fn authorize(
     if user.role.allows(permission) {
         Ok(user)
     } else {
-        Err(AppError::Forbidden(format!(
-            "a {} cannot do that.",
-            user.role
-        )))
+        Err(AppError::Refused(
+            crate::refusal::Refusal::RoleForbids,
+            format!(
+                "Your role does not allow this: a {} cannot do that.",
+                user.role
+            ),
+        ))
     }
 }
 
@@ -225,18 +177,7 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
-/// The response's status (and `Retry-After`) for `err`: the one place a server function's
-/// failure becomes its HTTP answer, whether the function ran or its request could not be read.
-pub fn set_status(err: &AppError) {
-    if let Some(response) = use_context::<ResponseOptions>() {
-        response.set_status(
-            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        );
-        if let Some(seconds) = err.retry_after_seconds() {
-            response.insert_header(http::header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-    }
-}
+pub use crate::error::set_status;
 
 pub fn set_session_cookie(policy: CookiePolicy, token: Option<&SessionToken>) {
     set_cookie(&session_cookie(policy, token));
@@ -330,13 +271,13 @@ pub fn end_form<T: Default>(result: Result<(T, String), FormError>) -> Result<T,
 }
 
 /// Why an action on a flow's Details tab did not happen.
-pub enum Refusal {
+pub enum DetailsRefusal {
     /// Something the person can fix (wrong state, missing comment, someone else's link).
     Problem(crate::domain::audit::DetailsProblem),
     Error(AppError),
 }
 
-impl From<AppError> for Refusal {
+impl From<AppError> for DetailsRefusal {
     fn from(err: AppError) -> Self {
         Self::Error(err)
     }
@@ -344,16 +285,16 @@ impl From<AppError> for Refusal {
 
 /// The Details tab's forms go back to the flow's page, with a problem code when refused (a closed
 /// set: never free text someone could put in a URL).
-pub fn back_to_flow(slug: &str, result: Result<(), Refusal>) -> Result<(), AppError> {
+pub fn back_to_flow(slug: &str, result: Result<(), DetailsRefusal>) -> Result<(), AppError> {
     use crate::domain::query::encode_component;
     let page = format!("/flows/{}", encode_component(slug));
     end_form(match result {
         Ok(()) => Ok(((), page)),
-        Err(Refusal::Problem(problem)) => Err(FormError::Refused {
-            error: AppError::Invalid(problem.message().to_owned()),
+        Err(DetailsRefusal::Problem(problem)) => Err(FormError::Refused {
+            error: AppError::refused(&problem),
             back_to: format!("{page}?problem={}", problem.code()),
         }),
-        Err(Refusal::Error(err)) => Err(FormError::Failed(err)),
+        Err(DetailsRefusal::Error(err)) => Err(FormError::Failed(err)),
     })
 }
 

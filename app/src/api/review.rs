@@ -46,7 +46,7 @@ pub async fn audit_log(q: Option<String>, page: Option<String>) -> Result<AuditP
 
 #[cfg(feature = "ssr")]
 pub mod service {
-    use super::super::request::{authorize, Refusal};
+    use super::super::request::{authorize, DetailsRefusal as Refusal};
     use crate::domain::audit::{Decision, DetailsProblem};
     use crate::domain::{FlowSlug, Permission};
     use crate::error::AppError;
@@ -83,7 +83,7 @@ pub mod service {
     ) -> Result<(), Refusal> {
         let user = authorize(ports, token, Permission::Administer).await?;
         let decision = Decision::parse(decision).ok_or_else(|| {
-            AppError::Invalid(format!(
+            AppError::invalid(format!(
                 "Unknown decision {decision:?}: use approve or reject."
             ))
         })?;

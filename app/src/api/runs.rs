@@ -120,7 +120,7 @@ fn end_move(
     use crate::domain::limits::RateLimit;
     use crate::domain::link::LinkRefusal;
     use crate::domain::query::encode_component;
-    use crate::domain::run::{Refusal, RunProblem};
+    use crate::domain::run::{PageRefusal, RunProblem};
     use crate::ports::RunError;
     let html = accepts_html();
     let (error, refusal) = match result {
@@ -130,29 +130,29 @@ fn end_move(
             }
             return Ok(view);
         }
-        Err(RunError::Problem(problem)) => (AppError::Run(problem), Refusal::Run(problem)),
-        Err(RunError::Link(refusal)) => (AppError::Link(refusal), Refusal::Link(refusal)),
+        Err(RunError::Problem(problem)) => (AppError::Run(problem), PageRefusal::Run(problem)),
+        Err(RunError::Link(refusal)) => (AppError::Link(refusal), PageRefusal::Link(refusal)),
         // Too many moves leaves the run where it was (the same step, with the reason); too many
         // starts, no run at all.
         Err(RunError::Limited(limited)) => (
             limited.into(),
             match limited.limit {
-                RateLimit::RunMoves => Refusal::Run(RunProblem::TooManyMoves),
-                _ => Refusal::Link(LinkRefusal::TooManyStarts),
+                RateLimit::RunMoves => PageRefusal::Run(RunProblem::TooManyMoves),
+                _ => PageRefusal::Link(LinkRefusal::TooManyStarts),
             },
         ),
         Err(RunError::Backend(err)) => {
             // Converting logs the cause; the recipient reads that the flow is unavailable.
             let _logged = AppError::from(err);
             let unavailable = LinkRefusal::FlowUnavailable;
-            (AppError::Link(unavailable), Refusal::Link(unavailable))
+            (AppError::Link(unavailable), PageRefusal::Link(unavailable))
         }
     };
     if !html {
         return respond(Err(error));
     }
     let page = match (back, refusal) {
-        (SendBack::Run(token), Refusal::Run(problem)) if !problem.ends_the_run() => {
+        (SendBack::Run(token), PageRefusal::Run(problem)) if !problem.ends_the_run() => {
             format!("{}?problem={}", token.page(), problem.code())
         }
         (SendBack::Run(token), _) => token.page(),
@@ -190,7 +190,7 @@ pub async fn flow_results(
             let outcome = match outcome.as_deref().filter(|o| !o.is_empty()) {
                 None => None,
                 Some(raw) => Some(RunOutcome::parse(raw).ok_or_else(|| {
-                    AppError::Invalid(format!(
+                    AppError::invalid(format!(
                         "There is no run state called {raw:?}: use finished, abandoned or in-progress."
                     ))
                 })?),

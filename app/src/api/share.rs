@@ -52,19 +52,15 @@ pub async fn shared_links(
 #[server(endpoint = "revoke_link")]
 pub async fn revoke_link(slug: String, link: String) -> Result<(), AppError> {
     use super::request::*;
-    use crate::domain::audit::DetailsProblem;
-    use crate::ports::ShareError;
     let result = async {
         let (ports, user) = caller(crate::domain::Permission::ShareFlows).await?;
         ports
             .sharing
             .revoke(&link, &user)
             .await
-            .map_err(|e| match e {
-                ShareError::NoSuchLink => Refusal::Problem(DetailsProblem::NoSuchLink),
-                ShareError::NotYourLink => Refusal::Problem(DetailsProblem::NotYourLink),
-                ShareError::AlreadyRevoked => Refusal::Problem(DetailsProblem::AlreadyRevoked),
-                other => Refusal::Error(other.into()),
+            .map_err(|e| match e.problem() {
+                Some(problem) => DetailsRefusal::Problem(problem),
+                None => DetailsRefusal::Error(e.into()),
             })
     }
     .await;
@@ -90,7 +86,7 @@ pub mod service {
     ) -> Result<GeneratedLink, AppError> {
         let user = authorize(ports, token, Permission::ShareFlows).await?;
         let request = ShareRequest::parse(flow, application, params, protect, shorten)
-            .map_err(|e| AppError::Invalid(super::super::request::sentence(&e.to_string())))?;
+            .map_err(|e| AppError::invalid(super::super::request::sentence(&e.to_string())))?;
         ports.limits.link_generation(&user)?;
         ports
             .sharing

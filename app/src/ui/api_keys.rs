@@ -140,7 +140,7 @@ fn NewApiKey(applications: Vec<(String, String)>) -> impl IntoView {
             text => match text.parse::<u32>() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    outcome.set(Some(Err(AppError::Invalid(format!(
+                    outcome.set(Some(Err(AppError::invalid(format!(
                         "A key lasts 1 to {MAX_KEY_DAYS} days, or leave it empty for never."
                     )))));
                     return;

@@ -8,7 +8,8 @@ use super::raw_text::PageTitle;
 use crate::domain::limits::RateLimit;
 use crate::domain::link::LinkRefusal;
 use crate::domain::run::{
-    BackToLink, Playing, RecipientPage, Refusal, RunProblem, RunView, StepViewKind, MAX_INPUT_CHARS,
+    BackToLink, PageRefusal, Playing, RecipientPage, RunProblem, RunView, StepViewKind,
+    MAX_INPUT_CHARS,
 };
 use crate::error::AppError;
 use leptos::either::Either;
@@ -19,8 +20,8 @@ use leptos::prelude::*;
 /// is "not valid".
 #[component]
 pub fn PlayerPage() -> impl IntoView {
-    let page =
-        use_context::<RecipientPage>().map_or(Err(Refusal::Link(LinkRefusal::NotValid)), |p| p.0);
+    let page = use_context::<RecipientPage>()
+        .map_or(Err(PageRefusal::Link(LinkRefusal::NotValid)), |p| p.0);
     view! {
         <main class="player-page">
             {match page {
@@ -40,7 +41,7 @@ pub fn PlayerPage() -> impl IntoView {
 }
 
 #[component]
-fn RefusalNotice(refusal: Refusal, back: Option<String>) -> impl IntoView {
+fn RefusalNotice(refusal: PageRefusal, back: Option<String>) -> impl IntoView {
     view! {
         <PageTitle text=refusal.title()/>
         <section class="refusal" aria-labelledby="refusal-title">
@@ -56,7 +57,7 @@ fn RefusalNotice(refusal: Refusal, back: Option<String>) -> impl IntoView {
 struct Shown {
     playing: Playing,
     /// Set when the run cannot go on: the step gives way to the reason.
-    ended: Option<Refusal>,
+    ended: Option<PageRefusal>,
 }
 
 /// One step at a time: the step's form, Back and Restart, a progress indicator, keyboard operable.
@@ -306,18 +307,18 @@ fn apply(shown: &mut Shown, outcome: Result<RunView, AppError>, typed: Option<St
                 reload_run(&shown.playing, problem);
             }
         }
-        Err(AppError::Run(problem)) => shown.ended = Some(Refusal::Run(problem)),
-        Err(AppError::Link(refusal)) => shown.ended = Some(Refusal::Link(refusal)),
+        Err(AppError::Run(problem)) => shown.ended = Some(PageRefusal::Run(problem)),
+        Err(AppError::Link(refusal)) => shown.ended = Some(PageRefusal::Link(refusal)),
         // Moving too fast: the run goes on once the wait is over.
         Err(AppError::RateLimited(RateLimit::RunMoves, _)) => {
             shown.playing.problem = Some(RunProblem::TooManyMoves);
             keep_typed(&mut shown.playing, typed);
         }
         Err(AppError::RateLimited(..)) => {
-            shown.ended = Some(Refusal::Link(LinkRefusal::TooManyStarts))
+            shown.ended = Some(PageRefusal::Link(LinkRefusal::TooManyStarts))
         }
         // The server could not be reached or failed: nothing was taken, so the step stays.
-        Err(_) => shown.ended = Some(Refusal::Link(LinkRefusal::FlowUnavailable)),
+        Err(_) => shown.ended = Some(PageRefusal::Link(LinkRefusal::FlowUnavailable)),
     }
 }
 

@@ -57,7 +57,7 @@ pub fn FlowResults(slug: String, links: Vec<SharedLink>) -> impl IntoView {
                 Suspend::new(async move {
                     match results.await {
                         // Viewers do not see recipients' answers: no section at all.
-                        Err(AppError::Forbidden(_)) => Either::Left(()),
+                        Err(AppError::Refused(crate::refusal::Refusal::RoleForbids, _)) => Either::Left(()),
                         Err(error) => Either::Right(Either::Left(view! { <ErrorPanel error/> })),
                         Ok(page) => Either::Right(Either::Right(view! {
                             <section class="results" aria-labelledby="results-title">

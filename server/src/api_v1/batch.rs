@@ -2,14 +2,12 @@
 //! entry; all or nothing (every refused row named), or `partial`. Of a campaign, or of a flow and
 //! an application.
 
-use super::create::{
-    idempotency_key, key_as_maker, preset, preset_schema, share_refusal, CallField,
-};
-use super::keys::ApiCaller;
+use super::create::{idempotency_key, key_as_maker, preset, preset_schema, CallField};
 use super::problem::{self, ApiError};
 use super::{
-    answer_create, created, openapi, schema, ApiState, MAX_BATCH_BODY, MAX_BATCH_ROWS, PATHS,
+    answer_create, created, responses, schema, ApiState, MAX_BATCH_BODY, MAX_BATCH_ROWS, PATHS,
 };
+use crate::api_keys::ApiCaller;
 use crate::links::generate::BatchOrigin;
 use app::ports::RateLimits;
 use axum::body::{Body, Bytes};
@@ -99,15 +97,15 @@ pub struct ApiBatchLink {
     params(BatchParams),
     responses(
         (status = 201, description = "The links, by row", body = ApiBatch, headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier call with the same Idempotency-Key"))),
-        (status = 400, description = "Not this call's JSON: not JSON, a field of the wrong type or one this call does not take, or more rows than `maxItems` (`invalid-body`)", body = openapi::Problem, content_type = "application/problem+json"),
-        openapi::Unauthorized,
-        (status = 403, description = "Scope `links:create` missing (`missing-scope`), or an application the key is not limited to (`application-not-allowed`)", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such flow (`flow-not-found`) or campaign (`campaign-not-found`)", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The flow cannot be shared now (`flow-not-shareable`), or this Idempotency-Key's first call is still being answered or did not finish cleanly (`idempotency-key-in-use`)", body = openapi::Problem, content_type = "application/problem+json"),
-        openapi::PayloadTooLarge,
-        (status = 422, description = "Rows refused (`invalid-rows`, each named in `rows`), nothing made; a field against its rule (`invalid-field`): no rows, both a campaign and a flow, `protect: false`, any query; an application the flow is not available to (`application-not-available`); an Idempotency-Key used for another request (`idempotency-key-reused`)", body = openapi::Problem, content_type = "application/problem+json"),
-        openapi::TooManyRequests,
-        openapi::ServerFault,
+        (status = 400, description = "Not this call's JSON: not JSON, a field of the wrong type or one this call does not take, or more rows than `maxItems` (`invalid-body`)", body = responses::Problem, content_type = "application/problem+json"),
+        responses::Unauthorized,
+        (status = 403, description = "Scope `links:create` missing (`missing-scope`), or an application the key is not limited to (`application-not-allowed`)", body = responses::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such flow (`flow-not-found`) or campaign (`campaign-not-found`)", body = responses::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The flow cannot be shared now (`flow-not-shareable`), or this Idempotency-Key's first call is still being answered or did not finish cleanly (`idempotency-key-in-use`)", body = responses::Problem, content_type = "application/problem+json"),
+        responses::PayloadTooLarge,
+        (status = 422, description = "Rows refused (`invalid-rows`, each named in `rows`), nothing made; a field against its rule (`invalid-field`): no rows, both a campaign and a flow, `protect: false`, any query; an application the flow is not available to (`application-not-available`); an Idempotency-Key used for another request (`idempotency-key-reused`)", body = responses::Problem, content_type = "application/problem+json"),
+        responses::TooManyRequests,
+        responses::ServerFault,
     ),
     security(("api_key" = [])),
 )]
@@ -220,7 +218,7 @@ async fn make_batch(
             },
         )
         .await
-        .map_err(share_refusal)?;
+        .map_err(ApiError::from)?;
     if let Err(err) = state.keys.used(caller).await {
         tracing::warn!(error = %err, "noting an API key's use");
     }

@@ -8,10 +8,10 @@
 //! those: 409 when the campaign's flow cannot be shared now, 429 with `Retry-After`. Every 400
 //! also says why in a `Flowshare-Reason` header, leaving the documented body as it is.
 
-use super::create::{campaign_for, key_as_maker, share_refusal};
-use super::keys::KeyRefusal;
+use super::create::{campaign_for, key_as_maker};
 use super::problem::ApiError;
-use super::{openapi, schema, ApiState, MAX_BODY};
+use super::{responses, schema, ApiState, MAX_BODY};
+use crate::api_keys::KeyRefusal;
 use app::domain::api_key::{ApiScope, ApiSecret};
 use app::domain::params::UrlParams;
 use app::ports::RateLimits;
@@ -107,9 +107,9 @@ fn refusal(err: ApiError, campaign: &str) -> Response {
                 .insert(RETRY_AFTER, HeaderValue::from(seconds));
             response
         }
-        ApiError::FlowNotFound(_)
-        | ApiError::NotShareable(_)
-        | ApiError::ApplicationNotAvailable(_) => text(
+        // The seed's shape: whatever the campaign's flow or application says, the campaign the
+        // caller named cannot make links now.
+        ApiError::Share(_) => text(
             StatusCode::CONFLICT,
             format!("Campaign {campaign} cannot make links now: {err}"),
         ),
@@ -251,7 +251,7 @@ impl utoipa::IntoResponses for CampaignUrlRefusals {
                 429,
                 response("Too many links from this key just now")
                     .content("text/plain", text())
-                    .header("Retry-After", openapi::retry_after()),
+                    .header("Retry-After", responses::retry_after()),
             ),
         ]
         .into_iter()
@@ -338,7 +338,7 @@ pub(super) async fn campaign_url(
             invalid("additionalParams", &err.to_string())
         }
         Err(crate::campaigns::CampaignLinkError::Share(err)) => {
-            refusal(share_refusal(err), &campaign)
+            refusal(ApiError::from(err), &campaign)
         }
     }
 }

@@ -2,9 +2,9 @@
 //! flow, the application and the parameters, the access protection, the audit entry), within the
 //! key's rate budget; or one more link of a campaign, the caller's parameters after its own.
 
-use super::keys::ApiCaller;
 use super::problem::ApiError;
-use super::{answer_create, created, openapi, schema, ApiState, MAX_BODY, PATHS};
+use super::{answer_create, created, responses, schema, ApiState, MAX_BODY, PATHS};
+use crate::api_keys::ApiCaller;
 use crate::campaigns::StoredCampaign;
 use app::domain::api_key::actor_name;
 use app::domain::params::UrlParams;
@@ -309,15 +309,15 @@ pub struct ApiLink {
     params(CreateParams),
     responses(
         (status = 201, description = "The link", body = ApiLink, headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier call with the same Idempotency-Key"))),
-        (status = 400, description = "Not this call's JSON: not JSON, a field of the wrong type, or one this call does not take (`invalid-body`, the field named)", body = openapi::Problem, content_type = "application/problem+json"),
-        openapi::Unauthorized,
-        (status = 403, description = "Scope `links:create` missing (`missing-scope`), or an application the key is not limited to (`application-not-allowed`)", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such flow (`flow-not-found`) or campaign (`campaign-not-found`)", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The flow cannot be shared now (`flow-not-shareable`), or this Idempotency-Key's first call is still being answered (`idempotency-key-in-use`)", body = openapi::Problem, content_type = "application/problem+json"),
-        openapi::PayloadTooLarge,
-        (status = 422, description = "A field against its rule, named (`invalid-field`): both a campaign and a flow, `protect: false`, URL parameters the dialog would refuse (also with a campaign's own), another `qr` than svg, another query parameter; an application the flow is not available to (`application-not-available`); an Idempotency-Key used for another request (`idempotency-key-reused`)", body = openapi::Problem, content_type = "application/problem+json"),
-        openapi::TooManyRequests,
-        openapi::ServerFault,
+        (status = 400, description = "Not this call's JSON: not JSON, a field of the wrong type, or one this call does not take (`invalid-body`, the field named)", body = responses::Problem, content_type = "application/problem+json"),
+        responses::Unauthorized,
+        (status = 403, description = "Scope `links:create` missing (`missing-scope`), or an application the key is not limited to (`application-not-allowed`)", body = responses::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such flow (`flow-not-found`) or campaign (`campaign-not-found`)", body = responses::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The flow cannot be shared now (`flow-not-shareable`), or this Idempotency-Key's first call is still being answered (`idempotency-key-in-use`)", body = responses::Problem, content_type = "application/problem+json"),
+        responses::PayloadTooLarge,
+        (status = 422, description = "A field against its rule, named (`invalid-field`): both a campaign and a flow, `protect: false`, URL parameters the dialog would refuse (also with a campaign's own), another `qr` than svg, another query parameter; an application the flow is not available to (`application-not-available`); an Idempotency-Key used for another request (`idempotency-key-reused`)", body = responses::Problem, content_type = "application/problem+json"),
+        responses::TooManyRequests,
+        responses::ServerFault,
     ),
     security(("api_key" = [])),
 )]
@@ -349,28 +349,12 @@ pub(super) fn share_request(
                 message: err.to_string(),
             }
         }
-        ShareInputError::BadFlow(flow) => ApiError::FlowNotFound(flow),
+        ShareInputError::BadFlow(flow) => ApiError::Share(ShareError::FlowNotFound(flow)),
         ShareInputError::Params(_) => ApiError::InvalidField {
             field: "params",
             message: err.to_string(),
         },
     })
-}
-
-/// Why the links' store did not make a link, as the API says it.
-pub(super) fn share_refusal(err: ShareError) -> ApiError {
-    match err {
-        ShareError::FlowNotFound(flow) => ApiError::FlowNotFound(flow),
-        ShareError::Blocked(blocker) => ApiError::NotShareable(blocker.message()),
-        ShareError::NotAvailable(app) => ApiError::ApplicationNotAvailable(app),
-        ShareError::NoSuchLink | ShareError::NotYourLink | ShareError::AlreadyRevoked => {
-            ApiError::Internal
-        }
-        ShareError::Backend(err) => {
-            tracing::error!(error = %err, "generating links for an API key");
-            ApiError::Internal
-        }
-    }
 }
 
 /// Whether the query asks for the QR code: `qr=svg`, the only format, or nothing.
@@ -433,7 +417,7 @@ async fn make_link(
         .links
         .generate_with(&by, &request, qr, preset.campaign_id())
         .await
-        .map_err(share_refusal)?;
+        .map_err(ApiError::from)?;
     if let Err(err) = state.keys.used(caller).await {
         // The link was made; a key's "last used" time is not worth failing the call for.
         tracing::warn!(error = %err, "noting an API key's use");

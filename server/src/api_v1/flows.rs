@@ -3,7 +3,7 @@
 //! know before it asks for links.
 
 use super::problem::ApiError;
-use super::{caller, openapi, ApiState};
+use super::{caller, responses, ApiState};
 use app::domain::api_key::ApiScope;
 use app::domain::{AccessProtection, FlowSlug};
 use axum::extract::State;
@@ -45,9 +45,9 @@ pub struct ApiFlowApplication {
     path = "/api/v1/flows",
     responses(
         (status = 200, description = "The shareable flows and their applications", body = ApiFlows),
-        openapi::Unauthorized,
-        (status = 403, description = "Scope `flows:read` missing (`missing-scope`)", body = openapi::Problem, content_type = "application/problem+json"),
-        openapi::ServerFault,
+        responses::Unauthorized,
+        (status = 403, description = "Scope `flows:read` missing (`missing-scope`)", body = responses::Problem, content_type = "application/problem+json"),
+        responses::ServerFault,
     ),
     security(("api_key" = [])),
 )]

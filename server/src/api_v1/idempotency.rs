@@ -3,8 +3,8 @@
 //! before the work starts, so two racing retries cannot both do it; the answer is stored when the
 //! work is done. A refusal is not kept: a corrected retry may use the same key.
 
-use super::keys::ApiCaller;
 use super::problem::ApiError;
+use crate::api_keys::ApiCaller;
 use crate::db::{now_millis, on_db, Db, StoreResult};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

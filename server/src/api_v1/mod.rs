@@ -14,10 +14,10 @@ mod campaign_url;
 mod create;
 mod flows;
 pub mod idempotency;
-pub mod keys;
 mod openapi;
 pub mod problem;
 mod read;
+mod responses;
 mod schema;
 
 pub use batch::{ApiBatch, ApiBatchLink};
@@ -25,6 +25,7 @@ pub use create::ApiLink;
 pub use flows::{ApiFlow, ApiFlows};
 pub use read::{ApiLinkPage, ApiLinkStatus};
 
+use crate::api_keys::{ApiCaller, KeyRefusal, KeyStore};
 use crate::links::LinkStore;
 use crate::security::limits::Limits;
 use app::domain::api_key::{ApiScope, ApiSecret};
@@ -35,14 +36,13 @@ use axum::Router;
 use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use idempotency::Found;
-use keys::{ApiCaller, KeyRefusal, KeyStore};
 use problem::ApiError;
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct ApiState {
     pub keys: KeyStore,
-    pub flows: crate::db::FlowStore,
+    pub flows: crate::flows::FlowStore,
     pub idempotency: idempotency::Idempotency,
     pub links: LinkStore,
     pub campaigns: crate::campaigns::CampaignStore,
@@ -66,6 +66,18 @@ pub const PATHS: [&str; 7] = [
 /// The seed system's Get Interaction Link API, in its own shape (`campaign_url`).
 pub const CAMPAIGN_URL: &str =
     "/interact/version/2/account/{account}/resources/campaign/url/{campaign}";
+
+/// The most links one page of the listing holds, and how many when `limit` is not given.
+const MAX_PAGE: u32 = 500;
+const DEFAULT_PAGE: u32 = 100;
+
+/// Times are kept in milliseconds and told in seconds.
+const MILLIS_PER_SECOND: i64 = 1_000;
+
+/// A listing cursor's bytes (see `read::cursor`): a multiple of 3, so no base64url character is
+/// partly unused.
+const CURSOR_BYTES: usize = 8 + 4 + 6;
+const CURSOR_CHARS: usize = CURSOR_BYTES / 3 * 4;
 
 /// The most parameter sets one batch call makes links for.
 pub const MAX_BATCH_ROWS: usize = 10_000;

@@ -1,8 +1,12 @@
 //! Every refusal of the `/api/v1` API, and the one place it becomes an HTTP answer: an
 //! `application/problem+json` document (RFC 9457) whose `type` names the refusal stably, so a
-//! script can branch on it, and whose `detail` says what to change.
+//! script can branch on it, and whose `detail` says what to change. The status, the name and the
+//! title come from the table every surface shares (`app::refusal`); the ports' own refusals are
+//! carried as they are, in their own words.
 
 use app::domain::api_key::ApiScope;
+use app::ports::{RevokeError, ShareError};
+use app::refusal::{Refusal, Refused};
 use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
@@ -41,8 +45,9 @@ pub enum ApiError {
     /// Rows of a batch refused, each by its index and why; nothing was made.
     #[error("{} of the batch's rows are refused, so no link was made; see `rows`.", .0.len())]
     InvalidRows(Vec<RowRefusal>),
-    #[error("There is no flow called {0:?}.")]
-    FlowNotFound(String),
+    /// The links' store refused to make the link: the flow, its state, or the application.
+    #[error("{}", .0.sentence())]
+    Share(ShareError),
     #[error("There is no campaign {0:?}.")]
     CampaignNotFound(String),
     /// Named by its reference: a refusal's text may end up in a log, the id must not.
@@ -52,12 +57,10 @@ pub enum ApiError {
         "This link was not made with this API key; only links it made can be revoked with it."
     )]
     NotYourLink,
-    #[error("This link was already revoked.")]
-    AlreadyRevoked,
-    #[error("Application {0:?} is not available to this flow.")]
-    ApplicationNotAvailable(String),
-    #[error("{0}")]
-    NotShareable(&'static str),
+    /// The links' store refused to revoke the link (in the console's words, but for "not yours",
+    /// which a key hears as [`ApiError::NotYourLink`]).
+    #[error("{}", .0.sentence())]
+    Revoke(RevokeError),
     /// The number is seconds to wait.
     #[error("Too many links from this API key in a short time. Try again in {0} seconds.")]
     RateLimited(u64),
@@ -67,57 +70,49 @@ pub enum ApiError {
     IdempotencyKeyReused,
     #[error("A call with this Idempotency-Key is still being answered, or did not finish cleanly (it may have made links). Retry in a moment; if this persists, check with GET /api/v1/links/{{id}} or use a new key.")]
     IdempotencyKeyInUse,
-    #[error("Something went wrong on the server. It has been logged; please try again.")]
+    #[error("{}", app::refusal::INTERNAL)]
     Internal,
 }
 
-impl ApiError {
-    /// The status, the stable name in `type`, and the short title of each refusal.
-    fn kind(&self) -> (StatusCode, &'static str, &'static str) {
-        use StatusCode as S;
+impl Refused for ApiError {
+    fn refusal(&self) -> Refusal {
         match self {
-            Self::MissingKey => (S::UNAUTHORIZED, "missing-api-key", "API key missing"),
-            Self::UnknownKey => (S::UNAUTHORIZED, "unknown-api-key", "Unknown API key"),
-            Self::RevokedKey => (S::UNAUTHORIZED, "revoked-api-key", "API key revoked"),
-            Self::ExpiredKey => (S::UNAUTHORIZED, "expired-api-key", "API key expired"),
-            Self::MissingScope(_) => (S::FORBIDDEN, "missing-scope", "Scope missing"),
-            Self::ApplicationNotAllowed(_) => (
-                S::FORBIDDEN,
-                "application-not-allowed",
-                "Application not allowed for this key",
-            ),
-            Self::BadBody(_) => (S::BAD_REQUEST, "invalid-body", "Invalid body"),
-            Self::BodyTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "body-too-large", "Body too large"),
-            Self::InvalidField { .. } => {
-                (S::UNPROCESSABLE_ENTITY, "invalid-field", "Invalid field")
-            }
-            Self::InvalidRows(_) => (S::UNPROCESSABLE_ENTITY, "invalid-rows", "Invalid rows"),
-            Self::FlowNotFound(_) => (S::NOT_FOUND, "flow-not-found", "Flow not found"),
-            Self::CampaignNotFound(_) => (S::NOT_FOUND, "campaign-not-found", "Campaign not found"),
-            Self::LinkNotFound(_) => (S::NOT_FOUND, "link-not-found", "Link not found"),
-            Self::NotYourLink => (S::FORBIDDEN, "not-your-link", "Not this key's link"),
-            Self::AlreadyRevoked => (S::CONFLICT, "already-revoked", "Link already revoked"),
-            Self::ApplicationNotAvailable(_) => (
-                S::UNPROCESSABLE_ENTITY,
-                "application-not-available",
-                "Application not available to the flow",
-            ),
-            Self::NotShareable(_) => (S::CONFLICT, "flow-not-shareable", "Flow not shareable"),
-            Self::RateLimited(_) => (S::TOO_MANY_REQUESTS, "rate-limited", "Too many requests"),
-            Self::IdempotencyKeyReused => (
-                S::UNPROCESSABLE_ENTITY,
-                "idempotency-key-reused",
-                "Idempotency-Key used for another request",
-            ),
-            Self::IdempotencyKeyInUse => (
-                S::CONFLICT,
-                "idempotency-key-in-use",
-                "Idempotency-Key in use",
-            ),
-            Self::Internal => (S::INTERNAL_SERVER_ERROR, "internal", "Server fault"),
+            Self::MissingKey => Refusal::MissingApiKey,
+            Self::UnknownKey => Refusal::UnknownApiKey,
+            Self::RevokedKey => Refusal::RevokedApiKey,
+            Self::ExpiredKey => Refusal::ExpiredApiKey,
+            Self::MissingScope(_) => Refusal::MissingScope,
+            Self::ApplicationNotAllowed(_) => Refusal::ApplicationNotAllowed,
+            Self::BadBody(_) => Refusal::InvalidBody,
+            Self::BodyTooLarge(_) => Refusal::BodyTooLarge,
+            Self::InvalidField { .. } => Refusal::InvalidField,
+            Self::InvalidRows(_) => Refusal::InvalidRows,
+            Self::Share(err) => err.refusal(),
+            Self::CampaignNotFound(_) => Refusal::CampaignNotFound,
+            Self::LinkNotFound(_) => Refusal::LinkNotFound,
+            Self::NotYourLink => Refusal::NotYourLink,
+            Self::Revoke(err) => err.refusal(),
+            Self::RateLimited(_) => Refusal::RateLimited,
+            Self::IdempotencyKeyReused => Refusal::IdempotencyKeyReused,
+            Self::IdempotencyKeyInUse => Refusal::IdempotencyKeyInUse,
+            Self::Internal => Refusal::Internal,
         }
     }
+}
 
+impl From<ShareError> for ApiError {
+    fn from(err: ShareError) -> Self {
+        match err {
+            ShareError::Backend(err) => {
+                tracing::error!(error = %err, "making links for an API key");
+                Self::Internal
+            }
+            refused => Self::Share(refused),
+        }
+    }
+}
+
+impl ApiError {
     /// The `type` URI of a refusal: relative to this server, stable across versions of it.
     pub fn type_uri(name: &str) -> String {
         format!("/api/v1/problems/{name}")
@@ -126,10 +121,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, name, title) = self.kind();
+        let refusal = self.refusal();
+        let status =
+            StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut body = serde_json::json!({
-            "type": Self::type_uri(name),
-            "title": title,
+            "type": Self::type_uri(refusal.name()),
+            "title": refusal.title(),
             "status": status.as_u16(),
             "detail": self.to_string(),
         });

@@ -8,15 +8,17 @@
 //! id answers only the maker: anyone else already holding the id would learn nothing they need,
 //! and an answer would confirm that a string opens a link.
 
-use super::keys::ApiCaller;
 use super::problem::ApiError;
-use super::{caller, openapi, schema, ApiState};
+use super::{
+    caller, responses, schema, ApiState, CURSOR_BYTES, DEFAULT_PAGE, MAX_PAGE, MILLIS_PER_SECOND,
+};
+use crate::api_keys::ApiCaller;
 use crate::links::lifecycle::{LinkFilter, LinkStatus, ListPosition};
 use app::domain::api_key::{actor_name, ApiScope};
 use app::domain::link::{LinkId, LinkRef};
 use app::domain::links_list::LinkState;
 use app::domain::{Role, UserView};
-use app::ports::ShareError;
+use app::ports::RevokeError;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -71,17 +73,6 @@ pub struct ApiLinkPage {
 fn state_schema() -> utoipa::openapi::schema::Schema {
     schema::link_state("What the link does when opened now")
 }
-
-/// The most links one page holds, and how many when `limit` is not given.
-pub(super) const MAX_PAGE: u32 = 500;
-pub(super) const DEFAULT_PAGE: u32 = 100;
-
-/// Times are kept in milliseconds and told in seconds.
-pub(super) const MILLIS_PER_SECOND: i64 = 1_000;
-
-/// A cursor's bytes (see [`cursor`]): a multiple of 3, so no base64url character is partly unused.
-const CURSOR_BYTES: usize = 8 + 4 + 6;
-pub(super) const CURSOR_CHARS: usize = CURSOR_BYTES / 3 * 4;
 
 /// The listing's query, as the document states it (`link_filter` reads it).
 pub(super) struct LinkQuery;
@@ -268,10 +259,10 @@ fn reference_of_bits(bits: u32) -> LinkRef {
     params(LinkQuery),
     responses(
         (status = 200, description = "A page of links", body = ApiLinkPage),
-        openapi::Unauthorized,
-        (status = 403, description = "Scope `links:read` missing (`missing-scope`)", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A query parameter refused, named: unknown, given twice, or against its rule (`invalid-field`)", body = openapi::Problem, content_type = "application/problem+json"),
-        openapi::ServerFault,
+        responses::Unauthorized,
+        (status = 403, description = "Scope `links:read` missing (`missing-scope`)", body = responses::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A query parameter refused, named: unknown, given twice, or against its rule (`invalid-field`)", body = responses::Problem, content_type = "application/problem+json"),
+        responses::ServerFault,
     ),
     security(("api_key" = [])),
 )]
@@ -386,10 +377,10 @@ fn answered(answer: Result<impl Serialize, ApiError>) -> Response {
     params(LinkPath),
     responses(
         (status = 200, description = "The link's state", body = ApiLinkStatus),
-        openapi::Unauthorized,
-        (status = 403, description = "Scope `links:read` missing (`missing-scope`)", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such link made with this key (`link-not-found`)", body = openapi::Problem, content_type = "application/problem+json"),
-        openapi::ServerFault,
+        responses::Unauthorized,
+        (status = 403, description = "Scope `links:read` missing (`missing-scope`)", body = responses::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such link made with this key (`link-not-found`)", body = responses::Problem, content_type = "application/problem+json"),
+        responses::ServerFault,
     ),
     security(("api_key" = [])),
 )]
@@ -418,11 +409,11 @@ pub(super) async fn read_link(
     params(LinkPath),
     responses(
         (status = 200, description = "The link, revoked", body = ApiLinkStatus),
-        openapi::Unauthorized,
-        (status = 403, description = "Scope `links:revoke` missing (`missing-scope`), or a link another key or a console user made (`not-your-link`)", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such link in the key's applications (`link-not-found`)", body = openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Revoked before (`already-revoked`)", body = openapi::Problem, content_type = "application/problem+json"),
-        openapi::ServerFault,
+        responses::Unauthorized,
+        (status = 403, description = "Scope `links:revoke` missing (`missing-scope`), or a link another key or a console user made (`not-your-link`)", body = responses::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such link in the key's applications (`link-not-found`)", body = responses::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Revoked before (`already-revoked`)", body = responses::Problem, content_type = "application/problem+json"),
+        responses::ServerFault,
     ),
     security(("api_key" = [])),
 )]
@@ -443,16 +434,13 @@ pub(super) async fn revoke_link(
             .revoke_link(&id, &by)
             .await
             .map_err(|err| match err {
-                ShareError::NoSuchLink => ApiError::LinkNotFound(LinkRef::of_raw(&id)),
-                ShareError::NotYourLink => ApiError::NotYourLink,
-                ShareError::AlreadyRevoked => ApiError::AlreadyRevoked,
-                ShareError::Backend(err) => {
+                RevokeError::NoSuchLink => ApiError::LinkNotFound(LinkRef::of_raw(&id)),
+                RevokeError::NotYourLink => ApiError::NotYourLink,
+                RevokeError::AlreadyRevoked => ApiError::Revoke(err),
+                RevokeError::Backend(err) => {
                     tracing::error!(error = %err, "revoking a link for an API key");
                     ApiError::Internal
                 }
-                ShareError::FlowNotFound(_)
-                | ShareError::Blocked(_)
-                | ShareError::NotAvailable(_) => ApiError::Internal,
             })?;
         // Revoked now: nothing else about it changed, so it is not read again.
         status.revoked = true;

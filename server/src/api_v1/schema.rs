@@ -6,8 +6,8 @@
 //! URL parameters are written `name=value` with `=` and with only printable ASCII `%`-escaped.
 
 use super::idempotency::{is_key_char, MAX_KEY_CHARS};
-use super::read::{CURSOR_CHARS, DEFAULT_PAGE, MAX_PAGE, MILLIS_PER_SECOND};
 use super::MAX_BATCH_ROWS;
+use super::{CURSOR_CHARS, DEFAULT_PAGE, MAX_PAGE, MILLIS_PER_SECOND};
 use app::domain::link::LinkId;
 use app::domain::links_list::LinkState;
 use app::domain::params::{is_valid_name, MAX_PARAMS, MAX_PARAMS_TEXT, RESERVED_PREFIX};

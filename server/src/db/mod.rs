@@ -1,28 +1,19 @@
-//! The stores: one per resource (accounts, flows, applications, reviews, audit; links have theirs
-//! in `crate::links`), over one pool on either of two engines. SQLite is the embedded default,
-//! PostgreSQL the engine for teams that outgrow one machine; the URL's scheme picks one. Queries
-//! are shared text (`$1` placeholders work on both) run through [`on_db!`], which expands the same
-//! code once per engine.
+//! The ground floor: one pool on either of two engines, and what every store builds on. SQLite is
+//! the embedded default, PostgreSQL the engine for teams that outgrow one machine; the URL's
+//! scheme picks one. Queries are shared text (`$1` placeholders work on both) run through
+//! [`on_db!`], which expands the same code once per engine; [`conditional_change!`] and
+//! [`audit!`] make a change and its audit entry land together. Backup, restore and retention work
+//! on the database as a whole. The stores themselves live beside their concepts (`crate::flows`,
+//! `crate::links`, …) and are bundled in `crate::backend`; nothing here names one.
 
-mod accounts;
-mod applications;
-mod applications_form;
 pub(crate) mod audit;
 pub mod backup;
 pub mod direct;
-mod flows;
 mod retention;
-mod review;
 pub(crate) use audit::audit;
 
-pub use accounts::{default_sign_in_slots, AccountStore};
-pub use applications::{parse_base_url as applications_base_url, ApplicationStore, NewApplication};
-pub use audit::AuditStore;
-pub use flows::{FlowStore, NewFlow, Upserted};
 pub use retention::{Removed, Retention};
-pub use review::ReviewStore;
 
-use crate::security::session::SessionKey;
 use app::ports::BackendError;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
@@ -275,78 +266,6 @@ pub fn redact_url(url: &str) -> String {
         parsed.query_pairs_mut().clear().extend_pairs(pairs);
     }
     parsed.to_string()
-}
-
-/// The backend: one store per resource, each implementing its port, all on one database.
-#[derive(Debug, Clone)]
-pub struct Store {
-    db: Db,
-    pub accounts: AccountStore,
-    pub flows: FlowStore,
-    pub applications: ApplicationStore,
-    /// The links' own store (their SQL, cache and lifecycle): what every other resource tells
-    /// when it changes something links depend on.
-    pub links: crate::links::LinkStore,
-    /// Recipients' runs, which read their links through the links' store and cache.
-    pub runs: crate::runs::RunStore,
-    /// API keys: how systems make links (`crate::api_v1`).
-    pub keys: crate::api_v1::keys::KeyStore,
-    /// Campaigns: saved share presets that systems and bulk uploads make links from.
-    pub campaigns: crate::campaigns::CampaignStore,
-    pub reviews: ReviewStore,
-    pub audit: AuditStore,
-}
-
-impl Store {
-    pub fn new(db: Db, session_key: SessionKey, session_ttl: Duration) -> Self {
-        let links = crate::links::LinkStore::new(db.clone());
-        let flows = FlowStore {
-            db: db.clone(),
-            links: links.clone(),
-        };
-        Self {
-            accounts: AccountStore {
-                db: db.clone(),
-                devices: crate::security::device::DeviceKey::new(&session_key),
-                session_key,
-                session_ttl,
-                sign_in_slots: accounts::SignInSlots::new(accounts::default_sign_in_slots()),
-            },
-            applications: ApplicationStore {
-                db: db.clone(),
-                flows: flows.clone(),
-                links: links.clone(),
-            },
-            reviews: ReviewStore {
-                db: db.clone(),
-                flows: flows.clone(),
-                links: links.clone(),
-            },
-            audit: AuditStore { db: db.clone() },
-            runs: crate::runs::RunStore::new(db.clone(), links.clone()),
-            keys: crate::api_v1::keys::KeyStore::new(db.clone()),
-            campaigns: crate::campaigns::CampaignStore::new(db.clone(), links.clone()),
-            flows,
-            links,
-            db,
-        }
-    }
-
-    pub fn db(&self) -> &Db {
-        &self.db
-    }
-
-    /// Runs may move for `grace` after their link expires.
-    pub fn with_run_expiry_grace(mut self, grace: Duration) -> Self {
-        self.runs = self.runs.with_expiry_grace(grace);
-        self
-    }
-
-    /// At most `slots` password checks at once (at least one).
-    pub fn with_sign_in_slots(mut self, slots: usize) -> Self {
-        self.accounts.sign_in_slots = accounts::SignInSlots::new(slots);
-        self
-    }
 }
 
 #[cfg(test)]

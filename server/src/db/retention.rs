@@ -4,13 +4,15 @@
 //! its own short statement, so a large backlog never holds SQLite's one write lock for long.
 
 use super::{now_millis, on_db, Db, StoreResult};
-use crate::security::throttle;
 
 /// Days to keep what is kept for a while; `None` keeps it forever.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention {
     pub uses_days: Option<u32>,
     pub audit_days: Option<u32>,
+    /// How long a sign-in failure is remembered: the throttle's memory
+    /// (`crate::security::throttle::FORGET_AFTER`), which outlasts its longest lock.
+    pub sign_in_failures: std::time::Duration,
 }
 
 /// Rows removed by one pass, per table.
@@ -50,6 +52,8 @@ async fn in_batches(db: &Db, batch_sql: &str, cutoff: i64) -> StoreResult<u64> {
 impl Retention {
     /// One pass at `now` (Unix milliseconds).
     pub async fn apply(&self, db: &Db, now: i64) -> StoreResult<Removed> {
+        let kept_ms = i64::try_from(self.sign_in_failures.as_millis()).unwrap_or(i64::MAX);
+        let forget_before = now.saturating_sub(kept_ms);
         let mut removed = Removed {
             sessions: in_batches(
                 db,
@@ -63,14 +67,14 @@ impl Retention {
                 db,
                 "DELETE FROM sign_in_failures WHERE name IN \
                  (SELECT name FROM sign_in_failures WHERE last_failure_at < $1 LIMIT $2)",
-                throttle::forget_before(now),
+                forget_before,
             )
             .await?
                 + in_batches(
                     db,
                     "DELETE FROM sign_in_client_failures WHERE client IN \
                      (SELECT client FROM sign_in_client_failures WHERE last_failure_at < $1 LIMIT $2)",
-                    throttle::forget_before(now),
+                    forget_before,
                 )
                 .await?,
             // Recipients' answers, their application's own number of days after the run's last

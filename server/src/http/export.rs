@@ -9,7 +9,9 @@ use crate::runs::results::CsvExport;
 use crate::runs::RunStore;
 use app::api::request::session_token_in;
 use app::domain::{FlowSlug, Permission, UserView};
+use app::error::AppError;
 use app::ports::Ports;
+use app::refusal::Refusal;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -24,12 +26,10 @@ pub struct ExportState {
     pub campaigns: crate::campaigns::CampaignStore,
 }
 
-const SERVER_FAULT: &str =
-    "Something went wrong on the server. It has been logged; please try again.";
-const NO_SUCH_FLOW: &str = "There is no such flow.";
-
-fn refused(status: StatusCode, message: &'static str) -> Response {
-    (status, [(CACHE_CONTROL, "no-store")], message).into_response()
+/// A refusal as the console says it (the table's status, the refusal's sentence), as plain text.
+fn refused(err: AppError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(CACHE_CONTROL, "no-store")], err.to_string()).into_response()
 }
 
 /// The signed-in admin or publisher downloading, or the refusal to answer.
@@ -46,17 +46,14 @@ async fn downloader(state: &ExportState, headers: &HeaderMap) -> Result<UserView
     };
     match user {
         Ok(Some(user)) if user.role.allows(Permission::ShareFlows) => Ok(user),
-        Ok(Some(_)) => Err(refused(
-            StatusCode::FORBIDDEN,
-            "Your role does not allow this: only admins and publishers can download it.",
-        )),
-        Ok(None) => Err(refused(
-            StatusCode::UNAUTHORIZED,
-            "Please sign in to continue.",
-        )),
+        Ok(Some(_)) => Err(refused(AppError::Refused(
+            Refusal::RoleForbids,
+            "Your role does not allow this: only admins and publishers can download it.".into(),
+        ))),
+        Ok(None) => Err(refused(AppError::Unauthenticated)),
         Err(err) => {
             tracing::error!(error = %err, "checking the session of a download");
-            Err(refused(StatusCode::INTERNAL_SERVER_ERROR, SERVER_FAULT))
+            Err(refused(AppError::Internal))
         }
     }
 }
@@ -86,17 +83,17 @@ pub async fn upload_links_csv(
         Err(refusal) => return refusal,
     };
     let Some(upload) = state.campaigns.upload_of(&user, &job) else {
-        return refused(
-            StatusCode::NOT_FOUND,
-            "There is no such upload of yours (uploads are kept for an hour).",
-        );
+        return refused(AppError::Refused(
+            Refusal::UploadNotFound,
+            "There is no such upload of yours (uploads are kept for an hour).".into(),
+        ));
     };
     match upload.links_csv() {
         Some(csv) => csv_download(Body::from(csv), &format!("{}-links.csv", upload.campaign)),
-        None => refused(
-            StatusCode::CONFLICT,
-            "This upload's links are not all made (or were not made): nothing to download.",
-        ),
+        None => refused(AppError::Refused(
+            Refusal::UploadRunning,
+            "This upload's links are not all made (or were not made): nothing to download.".into(),
+        )),
     }
 }
 
@@ -109,14 +106,14 @@ pub async fn results_csv(
         return refusal;
     }
     let Ok(flow) = FlowSlug::parse(&slug) else {
-        return refused(StatusCode::NOT_FOUND, NO_SUCH_FLOW);
+        return refused(AppError::no_such_flow(&slug));
     };
     let export = match state.runs.export(&flow).await {
         Ok(Some(export)) => export,
-        Ok(None) => return refused(StatusCode::NOT_FOUND, NO_SUCH_FLOW),
+        Ok(None) => return refused(AppError::no_such_flow(&slug)),
         Err(err) => {
             tracing::error!(error = %err, "starting an export");
-            return refused(StatusCode::INTERNAL_SERVER_ERROR, SERVER_FAULT);
+            return refused(AppError::Internal);
         }
     };
     csv_download(

@@ -71,11 +71,6 @@ impl Page {
     }
 }
 
-/// The last segment of a page's path: its code or token.
-pub(super) fn last_segment(path: &str) -> &str {
-    path.rsplit_once('/').map_or(path, |(_, last)| last)
-}
-
 /// Every recipient's page is read-only: `GET` and `HEAD`.
 fn method_not_allowed() -> Response {
     (
@@ -123,8 +118,12 @@ where
             let response = match page {
                 Page::Short => {
                     let client = super::observe::client_of(&request);
-                    short::short_link(&pages.short, client, last_segment(request.uri().path()))
-                        .await
+                    short::short_link(
+                        &pages.short,
+                        client,
+                        player::last_segment(request.uri().path()),
+                    )
+                    .await
                 }
                 Page::Link => player::open_page(&pages.player, request).await,
                 Page::Run => player::run_page(&pages.player, request).await,

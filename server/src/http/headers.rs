@@ -1,7 +1,7 @@
 //! Security headers: what differs between console pages (never framed) and public flow pages
 //! (framed only by their application's allowed origins), written here and nowhere else.
 
-use app::domain::link::is_public_path;
+use app::domain::run::is_public_path;
 use axum::extract::Request;
 use axum::response::Response;
 use http::header::{HeaderName, HeaderValue, REFERRER_POLICY};

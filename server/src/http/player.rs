@@ -22,9 +22,11 @@ use crate::runs::RunStore;
 use crate::security::nonce;
 use app::domain::link::LinkRefusal;
 use app::domain::run::{
-    BackToLink, Playing, RecipientPage, Refusal, RunProblem, RunState, RunToken, RunView, StartFrom,
+    BackToLink, PageRefusal, Playing, RecipientPage, RunProblem, RunState, RunToken, RunView,
+    StartFrom,
 };
 use app::ports::{Ports, RunError};
+use app::refusal::Refused;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
@@ -99,7 +101,7 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
             return refusal_page(
                 state,
                 request,
-                Refusal::Link(LinkRefusal::FlowUnavailable),
+                PageRefusal::Link(LinkRefusal::FlowUnavailable),
                 headers,
             )
             .await;
@@ -113,11 +115,12 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
         Verdict::Refused { refusal, own } => {
             crate::metrics::link_opened(Err(refusal));
             let headers = PageHeaders {
-                status: StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN),
+                status: StatusCode::from_u16(refusal.refusal().status())
+                    .unwrap_or(StatusCode::FORBIDDEN),
                 record: own.as_deref(),
                 no_store: true,
             };
-            return refusal_page(state, request, Refusal::Link(refusal), headers).await;
+            return refusal_page(state, request, PageRefusal::Link(refusal), headers).await;
         }
     };
     let headers = PageHeaders {
@@ -137,7 +140,7 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
                 no_store: true,
                 ..headers
             };
-            return refusal_page(state, request, Refusal::Link(refusal), headers).await;
+            return refusal_page(state, request, PageRefusal::Link(refusal), headers).await;
         }
     };
     let nonce = nonce();
@@ -186,7 +189,7 @@ fn first_step(checked: &CheckedLink) -> Result<Playing, LinkRefusal> {
 /// without JavaScript was sent back here with one (`?problem=…`, a closed set of codes). Never
 /// cached anywhere: the token is the run's bearer secret.
 pub async fn run_page(state: &PlayerState, request: Request) -> Response {
-    let token = super::front::last_segment(request.uri().path()).to_owned();
+    let token = last_segment(request.uri().path()).to_owned();
     let problem = request
         .uri()
         .query()
@@ -207,15 +210,16 @@ pub async fn run_page(state: &PlayerState, request: Request) -> Response {
         ),
         Err(err) => {
             let refusal = match err {
-                RunError::Link(refusal) => Refusal::Link(refusal),
-                RunError::Problem(problem) => Refusal::Run(problem),
-                RunError::Limited(_) => Refusal::Link(LinkRefusal::TooManyStarts),
+                RunError::Link(refusal) => PageRefusal::Link(refusal),
+                RunError::Problem(problem) => PageRefusal::Run(problem),
+                RunError::Limited(_) => PageRefusal::Link(LinkRefusal::TooManyStarts),
                 RunError::Backend(err) => {
                     tracing::error!(error = %err, "showing a run");
-                    Refusal::Link(LinkRefusal::FlowUnavailable)
+                    PageRefusal::Link(LinkRefusal::FlowUnavailable)
                 }
             };
-            let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN);
+            let status =
+                StatusCode::from_u16(refusal.refusal().status()).unwrap_or(StatusCode::FORBIDDEN);
             (Err(refusal), status)
         }
     };
@@ -236,8 +240,8 @@ pub async fn run_page(state: &PlayerState, request: Request) -> Response {
 /// embedded flow says why inside its frame), and a problem with the move offers the link's page
 /// again. Nothing about the link is written or counted.
 pub async fn refused_page(state: &PlayerState, request: Request) -> Response {
-    let refusal = Refusal::parse(super::front::last_segment(request.uri().path()))
-        .unwrap_or(Refusal::Link(LinkRefusal::NotValid));
+    let refusal = PageRefusal::parse(last_segment(request.uri().path()))
+        .unwrap_or(PageRefusal::Link(LinkRefusal::NotValid));
     let from = request.uri().query().and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes())
             .find(|(key, _)| key == "from")
@@ -248,7 +252,7 @@ pub async fn refused_page(state: &PlayerState, request: Request) -> Response {
         let (path, query) = link.split_once('?').unwrap_or((link.as_str(), ""));
         match state.links.check(path, query).await {
             Ok(Verdict::Open(checked)) => {
-                if matches!(refusal, Refusal::Run(_)) {
+                if matches!(refusal, PageRefusal::Run(_)) {
                     back = Some(BackToLink(checked.address.path_and_query()));
                 }
                 record = Some(checked.record);
@@ -258,7 +262,7 @@ pub async fn refused_page(state: &PlayerState, request: Request) -> Response {
         }
     }
     let headers = PageHeaders {
-        status: StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::FORBIDDEN),
+        status: StatusCode::from_u16(refusal.refusal().status()).unwrap_or(StatusCode::FORBIDDEN),
         record: record.as_deref(),
         no_store: true,
     };
@@ -271,7 +275,7 @@ pub async fn refused_page(state: &PlayerState, request: Request) -> Response {
 async fn refusal_page(
     state: &PlayerState,
     request: Request,
-    refusal: Refusal,
+    refusal: PageRefusal,
     headers: PageHeaders<'_>,
 ) -> Response {
     let nonce = nonce();
@@ -326,6 +330,11 @@ fn serve(page: &CachedPage, headers: &PageHeaders<'_>) -> Response {
     );
     headers.apply(&mut response, &nonce);
     response
+}
+
+/// The last segment of a page's path: its code, token or short code.
+pub(super) fn last_segment(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, last)| last)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use app::domain::audit::AuditAction;
 use app::domain::link::LinkRef;
 use app::domain::links_list::{LinkHandle, LinkState, SharedLink, CHART_DAYS};
 use app::domain::{FlowSlug, Role, UserView};
-use app::ports::ShareError;
+use app::ports::RevokeError;
 
 #[derive(sqlx::FromRow)]
 struct ListRow {
@@ -274,16 +274,16 @@ impl LinkStore {
     }
 
     /// Revokes one link (full and short alike). Admins may revoke any link, publishers their own.
-    pub async fn revoke_link(&self, link_id: &str, by: &UserView) -> Result<(), ShareError> {
-        let backend = |e: StoreError| ShareError::Backend(e.for_port("revoking a link"));
+    pub async fn revoke_link(&self, link_id: &str, by: &UserView) -> Result<(), RevokeError> {
+        let backend = |e: StoreError| RevokeError::Backend(e.for_port("revoking a link"));
         match self.revoke_row(link_id, by).await.map_err(backend)? {
             Revoked::Now => {
                 self.changed().await;
                 Ok(())
             }
-            Revoked::NoSuchLink => Err(ShareError::NoSuchLink),
-            Revoked::Already => Err(ShareError::AlreadyRevoked),
-            Revoked::NotYours => Err(ShareError::NotYourLink),
+            Revoked::NoSuchLink => Err(RevokeError::NoSuchLink),
+            Revoked::Already => Err(RevokeError::AlreadyRevoked),
+            Revoked::NotYours => Err(RevokeError::NotYourLink),
         }
     }
 

@@ -18,7 +18,7 @@ use crate::db::{on_db, Db, StoreResult, WriteTurn};
 use app::domain::links_list::SharedLink;
 use app::domain::share::{GeneratedLink, ShareRequest};
 use app::domain::{FlowSlug, UserView};
-use app::ports::{BackendError, ShareError, Sharing};
+use app::ports::{BackendError, RevokeError, ShareError, Sharing};
 use async_trait::async_trait;
 use cache::LinkCache;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -133,7 +133,7 @@ impl Sharing for LinkStore {
             .map_err(|e| e.for_port("listing shared links"))
     }
 
-    async fn revoke(&self, link_id: &str, by: &UserView) -> Result<(), ShareError> {
+    async fn revoke(&self, link_id: &str, by: &UserView) -> Result<(), RevokeError> {
         self.revoke_link(link_id, by).await
     }
 }

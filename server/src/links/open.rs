@@ -2,7 +2,6 @@
 //! documented order of cost, once per request. The verdict carries the record on, so whatever
 //! renders the page or counts a start never looks the link up or verifies its token again.
 
-use super::cache::Generation;
 use super::signing::{AppKey, LinkClaims};
 use super::LinkStore;
 use crate::db::{now_millis, on_db, StoreResult};
@@ -134,7 +133,7 @@ impl LinkStore {
         if let Some(hit) = self.cache.link(link_id) {
             return Ok(Some(hit));
         }
-        let seen: Generation = self.cache.generation();
+        let seen = self.cache.generation();
         let sql = format!("{LINK_SQL} WHERE l.id = $1");
         let record: Option<LinkRecord> = on_db!(&self.db, |pool| sqlx::query_as(&sql)
             .bind(link_id)

@@ -459,7 +459,7 @@ app_tests!(
         let url = url::Url::parse(&link.full_url).expect("url");
         let (path, query) = (url.path(), url.query().unwrap_or_default());
         // A second server instance on the same database, with its own cache.
-        let other = server::db::Store::new(
+        let other = server::backend::Store::new(
             server::db::Db::connect(&app.test_store.url)
                 .await
                 .expect("second instance"),

@@ -223,6 +223,7 @@ app_tests!(retention_removes_exactly_what_is_older, |app| async move {
     let retention = Retention {
         uses_days: Some(10),
         audit_days: Some(30),
+        sign_in_failures: server::security::throttle::FORGET_AFTER,
     };
     let removed = retention.apply(db, now).await.expect("applied");
     assert_eq!(
@@ -278,6 +279,7 @@ app_tests!(retention_removes_exactly_what_is_older, |app| async move {
     let forever = Retention {
         uses_days: None,
         audit_days: None,
+        sign_in_failures: server::security::throttle::FORGET_AFTER,
     };
     assert_eq!(
         forever.apply(db, now).await.expect("applied"),

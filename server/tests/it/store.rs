@@ -5,8 +5,9 @@ use app::domain::{
     SortKey, UserName, PAGE_SIZE,
 };
 use app::ports::{Accounts, ClientIp, FlowCatalog, SessionToken, SignIn, SignInAttempt};
-use server::db::{Store, Upserted};
+use server::backend::Store;
 use server::engine_tests;
+use server::flows::Upserted;
 
 fn query(text: &str) -> FlowQuery {
     FlowQuery::from_params(Some(text), None, None, None)

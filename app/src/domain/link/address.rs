@@ -168,15 +168,6 @@ pub struct LinkAddress {
     pub token: Option<LinkToken>,
 }
 
-/// Whether a request path is a recipient's (a full or a short link, a run, a refusal) rather
-/// than the console's.
-pub fn is_public_path(path: &str) -> bool {
-    use crate::domain::run::{REFUSED_PREFIX, RUN_PREFIX};
-    [FULL_PREFIX, SHORT_PREFIX, RUN_PREFIX, REFUSED_PREFIX]
-        .iter()
-        .any(|prefix| path.starts_with(prefix))
-}
-
 /// Strictly decodes a canonical query component: refused unless encoding the decoded text again
 /// gives back exactly `raw`.
 fn canonical_component(raw: &str) -> Result<String, BadAddress> {
@@ -503,7 +494,6 @@ mod tests {
                 "{b}"
             );
         }
-        assert!(is_public_path("/f/a") && is_public_path("/s/a") && !is_public_path("/flows"));
     }
 
     fn address_strategy() -> impl Strategy<Value = LinkAddress> {

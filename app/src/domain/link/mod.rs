@@ -43,15 +43,6 @@ impl LinkRefusal {
         Self::iter().find(|r| r.code() == code)
     }
 
-    pub fn status(self) -> u16 {
-        match self {
-            Self::NotValid => 403,
-            Self::Disabled | Self::Expired | Self::UsedUp => 410,
-            Self::FlowUnavailable => 404,
-            Self::TooManyStarts => 429,
-        }
-    }
-
     pub fn title(self) -> &'static str {
         match self {
             Self::NotValid => "This link is not valid",
@@ -101,14 +92,6 @@ pub fn fill_in(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn refusals_have_their_own_status() {
-        assert_eq!(LinkRefusal::NotValid.status(), 403);
-        assert_eq!(LinkRefusal::Disabled.status(), 410);
-        assert_eq!(LinkRefusal::Expired.status(), 410);
-        assert_eq!(LinkRefusal::FlowUnavailable.status(), 404);
-    }
 
     #[test]
     fn every_refusal_has_a_code_that_parses_back() {

@@ -1,7 +1,9 @@
 //! Applications (the doors links go through) and which flows are available to them, with each
 //! pair's access protection. Keys are minted here and never leave the server.
 
-use super::{audit, conditional_change, now_millis, on_db, Db, StoreError, StoreResult};
+mod form;
+
+use crate::db::{audit, conditional_change, now_millis, on_db, Db, StoreError, StoreResult};
 use crate::links::LinkStore;
 use crate::security::random_bytes;
 use app::domain::applications_page::{ApplicationForm, ApplicationSummary, FlowChoice};
@@ -15,9 +17,9 @@ use app::ports::{ApplicationError, BackendError, ProtectionChange};
 /// the links' store, since it changes what links do.
 #[derive(Debug, Clone)]
 pub struct ApplicationStore {
-    pub(super) db: Db,
-    pub(super) flows: super::FlowStore,
-    pub(super) links: LinkStore,
+    pub(crate) db: Db,
+    pub(crate) flows: crate::flows::FlowStore,
+    pub(crate) links: LinkStore,
 }
 
 /// An application as it is created: base URL and embed origins already checked.

@@ -1,6 +1,6 @@
 //! Console users and their sessions: the `Accounts` port and the `user add` command's store side.
 
-use super::{now_millis, on_db, Db, StoreError, StoreResult};
+use crate::db::{now_millis, on_db, Db, StoreError, StoreResult};
 use crate::security::device::{DeviceKey, Holder};
 use crate::security::limits::ClientKey;
 use crate::security::password;
@@ -13,21 +13,24 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+/// How long a console session lasts.
+pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3_600);
+
 /// Console users, their sessions and the sign-in throttle.
 #[derive(Debug, Clone)]
 pub struct AccountStore {
-    pub(super) db: Db,
-    pub(super) session_key: SessionKey,
+    pub(crate) db: Db,
+    pub(crate) session_key: SessionKey,
     /// Signs the device cookies that make a browser known for a name (derived from the session key).
-    pub(super) devices: DeviceKey,
-    pub(super) session_ttl: Duration,
-    pub(super) sign_in_slots: SignInSlots,
+    pub(crate) devices: DeviceKey,
+    pub(crate) session_ttl: Duration,
+    pub(crate) sign_in_slots: SignInSlots,
 }
 
 /// Password checks that may run at once. Each Argon2id check takes about 19 MiB and a core for
 /// tens of milliseconds; beyond this many the answer is "busy", not a growing queue.
 #[derive(Debug, Clone)]
-pub(super) struct SignInSlots {
+pub(crate) struct SignInSlots {
     all: Arc<Semaphore>,
     /// What attempts by strangers (without a device cookie for the name) may hold of them: all
     /// but one, so that however many strangers try, a known browser's check need not wait.
@@ -35,7 +38,7 @@ pub(super) struct SignInSlots {
 }
 
 impl SignInSlots {
-    pub(super) fn new(slots: usize) -> Self {
+    pub(crate) fn new(slots: usize) -> Self {
         let slots = slots.max(1);
         Self {
             all: Arc::new(Semaphore::new(slots)),

@@ -3,9 +3,17 @@
 //! done on it (a [`Move`]), which [`RunState::apply`] checks against the definition before anything
 //! is kept. Without a run (started, and counted, on the recipient's first action) there is no
 //! second step.
+//!
+//! Here: the run's state machine and the moves it takes. `form` is how a step's plain HTML form
+//! posts a move; `page` is the recipient's page model (a step to play, or why not).
+
+mod form;
+mod page;
+pub use form::StepForm;
+pub use page::*;
 
 use super::definition::{FlowDefinition, StepKind};
-use super::link::{fill_in, LinkRefusal};
+use super::link::fill_in;
 use super::text::is_single_line;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -31,9 +39,6 @@ pub fn moves_until(link_expires_at: Option<i64>, grace_ms: i64) -> Option<i64> {
 
 /// Where a run's page is: `/r/{token}`.
 pub const RUN_PREFIX: &str = "/r/";
-
-/// Where a page saying why a link or run does not work is: `/refused/{code}`.
-pub const REFUSED_PREFIX: &str = "/refused/";
 
 /// The most moves one run may take (answers, Back and Restart alike): far beyond any real run,
 /// and a bound on what one counted start can make the server do.
@@ -157,26 +162,6 @@ impl RunProblem {
         Self::iter().find(|p| p.code() == code)
     }
 
-    pub fn status(self) -> u16 {
-        match self {
-            Self::NoSuchRun => 404,
-            Self::RunExpired => 410,
-            Self::NotCurrentStep
-            | Self::Finished
-            | Self::AtFirstStep
-            | Self::FlowChanged
-            | Self::TooManySteps => 409,
-            Self::NoSuchChoice
-            | Self::ChoiceMissing
-            | Self::InputMissing
-            | Self::InputTooLong
-            | Self::InputNotText
-            | Self::NotAQuestion
-            | Self::BadForm => 422,
-            Self::TooManyMoves => 429,
-        }
-    }
-
     /// Whether the run is gone: the recipient can only open the link again.
     pub fn ends_the_run(self) -> bool {
         matches!(self, Self::NoSuchRun | Self::RunExpired)
@@ -209,45 +194,6 @@ pub enum Answer {
     Choice(usize),
     /// Typed an input step's value.
     Input(String),
-}
-
-/// The fields every step's form posts, as typed into a plain HTML form (so every one is text).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StepForm {
-    /// `answer`, `back` or `restart`.
-    pub action: String,
-    pub at: String,
-    pub step: String,
-    /// A question's chosen answer, by position.
-    pub choice: Option<String>,
-    /// An input step's value.
-    pub value: Option<String>,
-}
-
-impl StepForm {
-    /// Parses the form once, at the edge; what it cannot be is [`RunProblem::BadForm`].
-    pub fn parse(&self) -> Result<Move, RunProblem> {
-        let at = self.at.parse().map_err(|_| RunProblem::BadForm)?;
-        match self.action.as_str() {
-            "back" => Ok(Move::Back { at }),
-            "restart" => Ok(Move::Restart { at }),
-            "answer" => {
-                let answer = match (&self.choice, &self.value) {
-                    (Some(choice), _) => {
-                        Answer::Choice(choice.parse().map_err(|_| RunProblem::NoSuchChoice)?)
-                    }
-                    (None, Some(value)) => Answer::Input(value.clone()),
-                    (None, None) => Answer::Next,
-                };
-                Ok(Move::Answer {
-                    at,
-                    step: self.step.clone(),
-                    answer,
-                })
-            }
-            _ => Err(RunProblem::BadForm),
-        }
-    }
 }
 
 /// What was answered on one step of the way, kept as the run's results.
@@ -524,79 +470,6 @@ pub struct RunView {
     pub flow_name: String,
     pub token: Option<RunToken>,
     pub step: StepView,
-}
-
-/// A recipient's page, as the server's one check left it: the step to play, or why not. The page's
-/// handler provides it to the render through context; nothing on the page looks anything up again.
-#[derive(Debug, Clone)]
-pub struct RecipientPage(pub Result<Playing, Refusal>);
-
-/// On a refusal of a first move (before there is a run): the link's page (path and query), to go
-/// back to and try again. Provided beside the [`RecipientPage`] when the link is real and open.
-#[derive(Debug, Clone)]
-pub struct BackToLink(pub String);
-
-/// A step to show, on the link's own page (before the first move: `start` names the link the
-/// first move starts a run of) or on a run's page (`/r/{token}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Playing {
-    pub run: RunView,
-    pub start: Option<StartFrom>,
-    /// Why the last move was not taken, shown above the step.
-    pub problem: Option<RunProblem>,
-}
-
-/// The link's path and query, posted back with the first move.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StartFrom {
-    pub path: String,
-    pub query: String,
-}
-
-/// Why a recipient's page shows no step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Refusal {
-    Link(LinkRefusal),
-    Run(RunProblem),
-}
-
-impl Refusal {
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Link(refusal) => refusal.title(),
-            Self::Run(RunProblem::NoSuchRun) => "This run does not exist",
-            Self::Run(RunProblem::RunExpired) => "This run has ended",
-            Self::Run(_) => "This step could not be taken",
-        }
-    }
-
-    pub fn explanation(self) -> String {
-        match self {
-            Self::Link(refusal) => refusal.explanation().to_owned(),
-            Self::Run(problem) => problem.to_string(),
-        }
-    }
-
-    pub fn status(self) -> u16 {
-        match self {
-            Self::Link(refusal) => refusal.status(),
-            Self::Run(problem) => problem.status(),
-        }
-    }
-
-    /// The page that says so, for a browser without JavaScript (`/refused/{code}`).
-    pub fn page(self) -> String {
-        match self {
-            Self::Link(refusal) => format!("{REFUSED_PREFIX}{}", refusal.code()),
-            Self::Run(problem) => format!("{REFUSED_PREFIX}{}", problem.code()),
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        LinkRefusal::parse(code)
-            .map(Self::Link)
-            .or_else(|| RunProblem::parse(code).map(Self::Run))
-    }
 }
 
 #[cfg(test)]
@@ -976,20 +849,7 @@ mod tests {
         for problem in RunProblem::iter() {
             assert_eq!(RunProblem::parse(problem.code()), Some(problem));
             assert!(problem.to_string().ends_with('.'), "{problem:?}");
-            assert!((400..500).contains(&problem.status()));
         }
         assert_eq!(RunProblem::parse("<script>"), None);
-    }
-
-    #[test]
-    fn refusal_pages_name_link_and_run_refusals_apart() {
-        use strum::IntoEnumIterator;
-        let all = LinkRefusal::iter()
-            .map(Refusal::Link)
-            .chain(RunProblem::iter().map(Refusal::Run));
-        for refusal in all {
-            let code = refusal.page().trim_start_matches(REFUSED_PREFIX).to_owned();
-            assert_eq!(Refusal::parse(&code), Some(refusal), "{code}");
-        }
     }
 }

@@ -1,7 +1,10 @@
 //! Flows in the store: the `FlowCatalog` port (search, details) and the writes behind
 //! `flows import`, `flows generate` and the demo data.
 
-use super::{now_millis, on_db, Db, StoreError, StoreResult};
+mod review;
+pub use review::ReviewStore;
+
+use crate::db::{now_millis, on_db, Db, StoreError, StoreResult};
 use crate::links::LinkStore;
 use app::domain::query::fold;
 use app::domain::text::{is_multi_line, is_single_line};
@@ -16,8 +19,8 @@ use async_trait::async_trait;
 /// Flows: the catalog and its writes. Changes that affect what links open tell the links' store.
 #[derive(Debug, Clone)]
 pub struct FlowStore {
-    pub(super) db: Db,
-    pub(super) links: LinkStore,
+    pub(crate) db: Db,
+    pub(crate) links: LinkStore,
 }
 
 pub const MAX_NAME_LEN: usize = 200;

@@ -1,8 +1,8 @@
 //! Creating and editing applications from the console form: every field checked (each refusal
 //! named), then the application, its flows and an audit entry written in one transaction.
 
-use super::applications::{parse_base_url, parse_origin, ApplicationStore};
-use super::{audit, now_millis, on_db, StoreError, StoreResult};
+use super::{parse_base_url, parse_origin, ApplicationStore};
+use crate::db::{audit, now_millis, on_db, StoreError, StoreResult};
 use crate::security::random_bytes;
 use app::domain::applications_page::{
     ApplicationField, ApplicationForm, MAX_APPLICATION_NAME, MAX_RESULTS_DAYS,

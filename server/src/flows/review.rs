@@ -1,8 +1,8 @@
 //! The approval workflow: the `Reviews` port. Every change here writes its audit entry in the same
 //! transaction, so the log can never miss a change or record one that did not happen.
 
-use super::flows::FlowStore;
-use super::{audit, conditional_change, now_millis, on_db, Db, StoreError, StoreResult};
+use super::FlowStore;
+use crate::db::{audit, conditional_change, now_millis, on_db, Db, StoreError, StoreResult};
 use crate::links::LinkStore;
 use app::domain::audit::{AuditAction, Decision, DetailsProblem, MAX_REVIEW_COMMENT};
 use app::domain::FlowSlug;
@@ -11,9 +11,9 @@ use app::ports::ReviewError;
 /// Publication and review of flows.
 #[derive(Debug, Clone)]
 pub struct ReviewStore {
-    pub(super) db: Db,
-    pub(super) flows: FlowStore,
-    pub(super) links: LinkStore,
+    pub(crate) db: Db,
+    pub(crate) flows: FlowStore,
+    pub(crate) links: LinkStore,
 }
 
 impl ReviewStore {
