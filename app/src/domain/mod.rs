@@ -2,7 +2,6 @@
 //! console users and the queries over them. Every type here is parsed once, then trusted.
 
 pub mod api_key;
-pub mod api_reference;
 pub mod application;
 pub mod applications_page;
 pub mod audit;

@@ -4,7 +4,7 @@
 use super::raw_text::PageTitle;
 use super::ErrorPanel;
 use crate::api::api_keys::api_base_url;
-use crate::domain::api_reference::{KeyHeader, ENDPOINTS};
+use crate::ui::api_calls::{KeyHeader, ENDPOINTS};
 use leptos::either::Either;
 use leptos::prelude::*;
 

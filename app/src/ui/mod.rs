@@ -3,6 +3,7 @@
 //! the Share dialog, a campaign's CSV upload, a new API key), which keeps the browser bundle small.
 
 mod access;
+pub mod api_calls;
 mod api_keys;
 mod api_reference;
 mod application_form;

@@ -139,14 +139,20 @@ impl ApplicationStore {
             .flows
             .flow_id(flow)
             .await?
-            .ok_or_else(|| StoreError::Invalid(format!("there is no flow {flow}")))?;
+            .ok_or_else(|| StoreError::NotFound {
+                what: "flow",
+                name: flow.as_str().to_owned(),
+            })?;
         let app_id: i64 = on_db!(&self.db, |pool| sqlx::query_scalar(
             "SELECT id FROM applications WHERE slug = $1"
         )
         .bind(application.as_str())
         .fetch_optional(pool)
         .await)?
-        .ok_or_else(|| StoreError::Invalid(format!("there is no application {application}")))?;
+        .ok_or_else(|| StoreError::NotFound {
+            what: "application",
+            name: application.as_str().to_owned(),
+        })?;
         let (protected, invocations, amount, unit, validate) = match protection {
             AccessProtection::Open => (false, None, None, None, true),
             AccessProtection::Protected {

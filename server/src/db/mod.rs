@@ -77,6 +77,9 @@ pub enum StoreError {
     Connect(#[source] sqlx::Error),
     #[error("could not apply the database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A thing the command names is not there: `what` (a flow, an application) called `name`.
+    #[error("there is no {what} called {name:?}")]
+    NotFound { what: &'static str, name: String },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]

@@ -466,7 +466,10 @@ impl FlowStore {
             .map(|r| r.rows_affected()))?;
         self.links.changed().await;
         if changed == 0 {
-            return Err(StoreError::Invalid(format!("there is no flow {slug}")));
+            return Err(StoreError::NotFound {
+                what: "flow",
+                name: slug.as_str().to_owned(),
+            });
         }
         Ok(())
     }

@@ -5,9 +5,9 @@
 use super::signing::{AppKey, LinkClaims};
 use super::LinkStore;
 use crate::db::{now_millis, on_db, StoreResult};
-use app::domain::link::{LinkAddress, LinkRefusal, ShortCode};
+use app::domain::link::{LinkAddress, LinkRefusal, ShortCode, Standing};
 use app::domain::params::UrlParams;
-use app::domain::{ApprovalStatus, FlowDefinition, PublicationStatus};
+use app::domain::FlowDefinition;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 
@@ -54,17 +54,15 @@ impl LinkRecord {
     /// still published and approved. Asked at the open and at every step of a run, so switching
     /// a link off ends its runs at their next step.
     pub fn still_runs(&self) -> Result<(), LinkRefusal> {
-        if self.revoked || self.link_key_version != self.current_key_version {
-            return Err(LinkRefusal::Disabled);
+        Standing {
+            revoked: self.revoked,
+            key_version: self.link_key_version,
+            current_key_version: self.current_key_version,
+            flow_type: &self.flow_type,
+            publication: &self.publication,
+            approval: &self.approval,
         }
-        let shareable = self.flow_type == "interaction"
-            && self.publication == PublicationStatus::Published.as_str()
-            && self.approval == ApprovalStatus::Approved.as_str();
-        if shareable {
-            Ok(())
-        } else {
-            Err(LinkRefusal::FlowUnavailable)
-        }
+        .still_runs()
     }
 
     /// The flow's definition; one that does not parse (it was checked when stored, so this is a
@@ -241,4 +239,18 @@ impl LinkStore {
         }
         Ok(())
     }
+}
+/// [`Standing::still_runs`] in SQL, over a link aliased `link`, its application `application`
+/// and its flow `flow`: what the writes that count a start or take a move check in the same
+/// statement (another instance's cache may be a poll behind a revocation, a key regeneration or
+/// a withdrawal). The one place the rule is written as SQL.
+pub fn still_runs_sql(link: &str, application: &str, flow: &str) -> String {
+    use app::domain::{ApprovalStatus, FlowType, PublicationStatus};
+    format!(
+        "{link}.revoked_at IS NULL AND {link}.key_version = {application}.key_version \
+         AND {flow}.flow_type = '{}' AND {flow}.publication = '{}' AND {flow}.approval = '{}'",
+        FlowType::Interaction.as_str(),
+        PublicationStatus::Published.as_str(),
+        ApprovalStatus::Approved.as_str(),
+    )
 }

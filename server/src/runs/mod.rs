@@ -10,7 +10,7 @@ pub mod results;
 mod sqlite_direct;
 
 use crate::db::{conditional_change, now_millis, on_db, Db, StoreError, StoreResult, WriteTurn};
-use crate::links::open::{LinkRecord, Verdict};
+use crate::links::open::{still_runs_sql, LinkRecord, Verdict};
 use crate::links::LinkStore;
 use crate::security::random_bytes;
 use app::domain::link::{LinkAddress, LinkRefusal};
@@ -25,9 +25,33 @@ use async_trait::async_trait;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 const DAY_MS: i64 = 86_400_000;
+
+/// Counts a start of a link, only while the link still runs and has starts left.
+static COUNT_START: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE links SET invocations = invocations + 1, last_used_at = $1 WHERE id = $2 \
+         AND (allowed_invocations IS NULL OR invocations < allowed_invocations) \
+         AND EXISTS (SELECT 1 FROM links l JOIN applications a ON a.id = l.application_id \
+         JOIN flows f ON f.id = l.flow_id WHERE l.id = links.id AND {}) \
+         RETURNING invocations, allowed_invocations",
+        still_runs_sql("l", "a", "f")
+    )
+});
+
+/// Takes a move: only if no other move got in first, the run did not end meanwhile, and its link
+/// still runs and did not expire longer than the grace ago (`moves_until`).
+static TAKE_MOVE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE runs SET state = $1, moves = $2, updated_at = $3, finished_at = COALESCE(finished_at, $4) \
+         WHERE id = $5 AND moves = $6 AND updated_at > $7 AND EXISTS (SELECT 1 FROM links l \
+         JOIN applications a ON a.id = l.application_id JOIN flows f ON f.id = l.flow_id \
+         WHERE l.id = runs.link_id AND (l.expires_at IS NULL OR l.expires_at * 1000 > $8) AND {})",
+        still_runs_sql("l", "a", "f")
+    )
+});
 
 #[derive(Debug, Clone)]
 pub struct RunStore {
@@ -174,11 +198,7 @@ impl RunStore {
         let now = now_millis();
         // The link is checked again in the same statement: another instance's cache may be up
         // to a poll behind a revocation, a key regeneration or a withdrawal.
-        let count = "UPDATE links SET invocations = invocations + 1, last_used_at = $1 WHERE id = $2 AND revoked_at IS NULL \
-                   AND (allowed_invocations IS NULL OR invocations < allowed_invocations) \
-                   AND key_version = (SELECT a.key_version FROM applications a WHERE a.id = links.application_id) \
-                   AND EXISTS (SELECT 1 FROM flows f WHERE f.id = links.flow_id AND f.publication = 'published' AND f.approval = 'approved') \
-                   RETURNING invocations, allowed_invocations";
+        let count = &*COUNT_START;
         let day = "INSERT INTO link_daily_uses (link_id, day, uses) VALUES ($1, $2, 1) \
                    ON CONFLICT (link_id, day) DO UPDATE SET uses = link_daily_uses.uses + 1";
         let create = "INSERT INTO runs (token_hash, link_id, flow_id, started_at, updated_at, finished_at, moves, state, params) \
@@ -310,12 +330,7 @@ impl RunStore {
         // grace > now), checked here too: another instance's cache may be up to a poll behind,
         // and this statement is what holds whatever the cache says. A run keeps the time it
         // first finished.
-        let sql = "UPDATE runs SET state = $1, moves = $2, updated_at = $3, finished_at = COALESCE(finished_at, $4) \
-                   WHERE id = $5 AND moves = $6 AND updated_at > $7 AND EXISTS (SELECT 1 FROM links l \
-                   JOIN applications a ON a.id = l.application_id JOIN flows f ON f.id = l.flow_id \
-                   WHERE l.id = runs.link_id AND l.revoked_at IS NULL AND l.key_version = a.key_version \
-                   AND (l.expires_at IS NULL OR l.expires_at * 1000 > $8) \
-                   AND f.publication = 'published' AND f.approval = 'approved')";
+        let sql = &*TAKE_MOVE;
         let moves = i64::from(run.state.moves);
         let idle_since = now - RUN_IDLE_MS;
         let expired_before = now.saturating_sub(self.expiry_grace_ms);

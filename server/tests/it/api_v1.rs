@@ -695,11 +695,10 @@ app_tests!(
                     .map(move |method| (method.to_uppercase(), path.clone()))
             })
             .collect();
-        let shown: std::collections::BTreeSet<(String, String)> =
-            app::domain::api_reference::ENDPOINTS
-                .iter()
-                .map(|e| (e.method.to_owned(), e.path.to_owned()))
-                .collect();
+        let shown: std::collections::BTreeSet<(String, String)> = app::ui::api_calls::ENDPOINTS
+            .iter()
+            .map(|e| (e.method.to_owned(), e.path.to_owned()))
+            .collect();
         assert_eq!(shown, documented, "the API page and the document agree");
     }
 );

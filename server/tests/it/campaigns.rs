@@ -100,7 +100,7 @@ app_tests!(
         assert_eq!(campaign.created_by, "publisher");
         // The same slug again, a viewer, a flow that cannot be shared: refused, nothing saved.
         let again = save(&app, &publisher, "Spring  reminders!", "").await;
-        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(again.status, StatusCode::CONFLICT);
         assert!(again.body.contains("exists already"), "{again:?}");
         let viewer = app.log_in_demo("viewer").await;
         assert_eq!(
@@ -116,7 +116,7 @@ app_tests!(
             true,
         )
         .await;
-        assert_eq!(draft.status, StatusCode::UNPROCESSABLE_ENTITY, "{draft:?}");
+        assert_eq!(draft.status, StatusCode::CONFLICT, "{draft:?}");
         let bad_params = save(&app, &publisher, "Bad", "a=1&a=2").await;
         assert!(
             bad_params.body.contains("appears more than once"),
@@ -717,11 +717,7 @@ app_tests!(
                 Some(&publisher),
             )
             .await;
-        assert_eq!(
-            theirs.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{theirs:?}"
-        );
+        assert_eq!(theirs.status, StatusCode::FORBIDDEN, "{theirs:?}");
         assert!(theirs.body.contains("only the campaigns they saved"));
         let deleted = app
             .call(

@@ -52,7 +52,7 @@ app_tests!(
             generate(&app, &publisher, "gift-card-balance", true)
                 .await
                 .status,
-            StatusCode::UNPROCESSABLE_ENTITY
+            StatusCode::CONFLICT
         );
         assert!(
             details(&app, &publisher, "gift-card-balance")
@@ -126,7 +126,7 @@ app_tests!(refusals_name_what_to_fix, |app| async move {
             Some(&admin),
         )
         .await;
-    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(twice.status, StatusCode::CONFLICT);
     assert!(
         twice.body.contains("This flow is already published."),
         "{}",
@@ -352,7 +352,7 @@ app_tests!(each_role_may_do_exactly_its_actions, |app| async move {
             assert_eq!(got, allowed, "{user} × {action}: {response:?}");
             if !allowed {
                 assert!(
-                    response.body.starts_with(r#"{"Forbidden":"#),
+                    response.body.starts_with(r#"{"Refused":["RoleForbids","#),
                     "{}",
                     response.body
                 );

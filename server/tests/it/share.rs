@@ -205,6 +205,8 @@ app_tests!(
     }
 );
 
+// A flow that cannot be shared now is a conflict with its state (409), as the API says it; an
+// application the flow does not offer is a field against its rule (422).
 app_tests!(
     the_server_refuses_flows_that_cannot_be_shared,
     |app| async move {
@@ -213,19 +215,19 @@ app_tests!(
             (
                 "gift-card-balance",
                 "help-centre",
-                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::CONFLICT,
                 "Only published flows can be shared",
             ),
             (
                 "insurance-claim-intake",
                 "help-centre",
-                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::CONFLICT,
                 "Only approved flows can be shared",
             ),
             (
                 "main-ivr-menu",
                 "help-centre",
-                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::CONFLICT,
                 "To share other flow types, use the designer.",
             ),
             // Returns and Refunds is not available to the chat widget.

@@ -66,6 +66,38 @@ impl LinkRefusal {
     }
 }
 
+/// What decides whether a link still lets its flow run, besides its expiry and its count of
+/// starts (its own, checked where they are counted): read from the store with the link.
+#[derive(Debug, Clone, Copy)]
+pub struct Standing<'a> {
+    pub revoked: bool,
+    /// The application's key version the link was signed with, and the application's now.
+    pub key_version: i64,
+    pub current_key_version: i64,
+    pub flow_type: &'a str,
+    pub publication: &'a str,
+    pub approval: &'a str,
+}
+
+impl Standing<'_> {
+    /// The rule, stated once: not revoked, its key not regenerated, and its flow an Interaction
+    /// flow still published and approved. The store's writes say the same in SQL, from one
+    /// function of the server's (`links::open::still_runs_sql`).
+    pub fn still_runs(&self) -> Result<(), LinkRefusal> {
+        if self.revoked || self.key_version != self.current_key_version {
+            return Err(LinkRefusal::Disabled);
+        }
+        let shareable = self.flow_type == crate::domain::FlowType::Interaction.as_str()
+            && self.publication == crate::domain::PublicationStatus::Published.as_str()
+            && self.approval == crate::domain::ApprovalStatus::Approved.as_str();
+        if shareable {
+            Ok(())
+        } else {
+            Err(LinkRefusal::FlowUnavailable)
+        }
+    }
+}
+
 /// Replaces `{{name}}` with the variable's value; unknown names become empty. The result is text:
 /// the page renders it as a text node, never as HTML.
 pub fn fill_in(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
@@ -92,6 +124,45 @@ pub fn fill_in(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_runs_while_it_is_live_its_key_current_and_its_flow_published_and_approved() {
+        let live = Standing {
+            revoked: false,
+            key_version: 2,
+            current_key_version: 2,
+            flow_type: "interaction",
+            publication: "published",
+            approval: "approved",
+        };
+        assert_eq!(live.still_runs(), Ok(()));
+        let revoked = Standing {
+            revoked: true,
+            ..live
+        };
+        assert_eq!(revoked.still_runs(), Err(LinkRefusal::Disabled));
+        let rekeyed = Standing {
+            current_key_version: 3,
+            ..live
+        };
+        assert_eq!(rekeyed.still_runs(), Err(LinkRefusal::Disabled));
+        for withdrawn in [
+            Standing {
+                publication: "draft",
+                ..live
+            },
+            Standing {
+                approval: "rejected",
+                ..live
+            },
+            Standing {
+                flow_type: "bot",
+                ..live
+            },
+        ] {
+            assert_eq!(withdrawn.still_runs(), Err(LinkRefusal::FlowUnavailable));
+        }
+    }
 
     #[test]
     fn every_refusal_has_a_code_that_parses_back() {

@@ -1,7 +1,7 @@
 //! The API as the console's API page shows it: each call with its scope and a curl example.
 //! The server's OpenAPI document is the full reference; a test holds the two to the same routes.
 
-use super::api_key::ApiScope;
+use crate::domain::api_key::ApiScope;
 
 /// How a call carries its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
