@@ -561,6 +561,18 @@ async fn seed_campaign(store: &Store) -> StoreResult<()> {
     Ok(())
 }
 
+/// Tells whoever started the server how to sign in to the demo, or why there is no demo data.
+pub fn print_seeded(seeded: bool) {
+    if seeded {
+        println!("Demo data seeded. Logins (user / password):");
+        for (name, role, password) in DEMO_USERS {
+            println!("  {name} / {password}  ({role})");
+        }
+    } else {
+        println!("The database already holds users or flows; demo data not seeded.");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -593,17 +605,5 @@ mod tests {
                 "{i}"
             );
         }
-    }
-}
-
-/// Tells whoever started the server how to sign in to the demo, or why there is no demo data.
-pub fn print_seeded(seeded: bool) {
-    if seeded {
-        println!("Demo data seeded. Logins (user / password):");
-        for (name, role, password) in DEMO_USERS {
-            println!("  {name} / {password}  ({role})");
-        }
-    } else {
-        println!("The database already holds users or flows; demo data not seeded.");
     }
 }
