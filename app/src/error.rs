@@ -154,11 +154,8 @@ impl AppError {
 #[cfg(feature = "ssr")]
 pub fn set_status(err: &AppError) {
     use http::header::HeaderValue;
-    use http::StatusCode;
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(
-            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        );
+        response.set_status(err.refusal().http_status());
         if let Some(seconds) = err.retry_after_seconds() {
             response.insert_header(http::header::RETRY_AFTER, HeaderValue::from(seconds));
         }

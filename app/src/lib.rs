@@ -10,6 +10,7 @@ pub mod error;
 pub mod ports;
 pub mod refusal;
 pub mod ui;
+pub mod views;
 
 pub use ui::{shell, App};
 

@@ -2,15 +2,12 @@
 //! hands them in through Leptos context; `app` never names a database and never holds a key.
 
 use crate::domain::api_key::{ApiKeySummary, NewApiKey};
-use crate::domain::applications_page::{
-    ApplicationField, ApplicationForm, ApplicationSummary, FlowChoice,
-};
+use crate::domain::application_form::{ApplicationField, ApplicationForm};
 use crate::domain::audit::{AuditPage, Decision, DetailsProblem};
 use crate::domain::campaign::{
     Campaign, CampaignSummary, NewCampaign, RowProblem, UploadJob, UploadProgress,
 };
 use crate::domain::link::{LinkAddress, LinkRefusal};
-use crate::domain::links_list::SharedLink;
 use crate::domain::results::{ResultsPage, ResultsQuery};
 use crate::domain::run::{Move, RunProblem, RunToken, RunView};
 use crate::domain::share::{GeneratedLink, ShareRequest};
@@ -18,6 +15,8 @@ use crate::domain::{
     AccessProtection, FlowDetails, FlowPage, FlowQuery, FlowSlug, ShareBlocker, UserName, UserView,
 };
 use crate::refusal::{Refusal, Refused};
+use crate::views::SharedLink;
+use crate::views::{ApplicationSummary, FlowChoice};
 use async_trait::async_trait;
 use std::sync::Arc;
 

@@ -95,6 +95,9 @@ pub enum Refusal {
 
     // Not the caller's doing.
     Internal,
+    /// The store did not answer a recipient's page: nothing to do but try again (the console and
+    /// the API say [`Refusal::Internal`]; a recipient is told it is passing).
+    Unavailable,
     /// The server was not reached (said only in the browser).
     Unreachable,
 }
@@ -143,8 +146,14 @@ impl Refusal {
             R::SignInLocked | R::RateLimited => 429,
             R::Internal => 500,
             R::Unreachable => 502,
-            R::Busy => 503,
+            R::Busy | R::Unavailable => 503,
         }
+    }
+
+    /// [`Refusal::status`] as the server answers it.
+    #[cfg(feature = "ssr")]
+    pub fn http_status(self) -> http::StatusCode {
+        http::StatusCode::from_u16(self.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// The stable name: the API's problem `type` ends with it, and scripts branch on it.
@@ -192,6 +201,7 @@ impl Refusal {
             R::RateLimited => "rate-limited",
             R::Busy => "busy",
             R::Internal => "internal",
+            R::Unavailable => "unavailable",
             R::Unreachable => "unreachable",
         }
     }
@@ -241,6 +251,7 @@ impl Refusal {
             R::RateLimited => "Too many requests",
             R::Busy => "Server busy",
             R::Internal => "Server fault",
+            R::Unavailable => "Try again in a moment",
             R::Unreachable => "Server not reached",
         }
     }

@@ -3,12 +3,12 @@
 //! [`Settings`]. Precedence: flag, then environment variable, then the file, then the default. The
 //! file's values are handed to clap as defaults, so that order is clap's own.
 
-use crate::applications::parse_base_url as applications_base_url;
 use crate::db::{redact_url, Retention};
 use crate::http::client_ip::TrustedProxies;
 use crate::http::csrf::ConsoleOrigin;
 use crate::security::limits::{LimitSettings, Rate};
 use crate::security::session::SessionKey;
+use app::domain::application_form::parse_base_url;
 use app::ports::CookiePolicy;
 use clap::{Args, CommandFactory, FromArgMatches, ValueEnum};
 use std::net::SocketAddr;
@@ -286,7 +286,7 @@ impl ServeArgs {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{listen}"));
-        let public_url = applications_base_url(&public_url)
+        let public_url = parse_base_url(&public_url)
             .map_err(|e| ConfigError::Refused(format!("--public-url: {e}")))?;
         let origin = ConsoleOrigin::of(&public_url).ok_or_else(|| {
             ConfigError::Refused(format!("--public-url {public_url:?} has no http(s) origin"))

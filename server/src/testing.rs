@@ -536,11 +536,7 @@ impl TestApp {
     }
 
     /// The Shared links list of `flow` as the session `cookie` sees it (which must be allowed to).
-    pub async fn shared_links(
-        &self,
-        cookie: &str,
-        flow: &str,
-    ) -> Vec<app::domain::links_list::SharedLink> {
+    pub async fn shared_links(&self, cookie: &str, flow: &str) -> Vec<app::views::SharedLink> {
         use leptos::server_fn::ServerFn;
         let response = self
             .call(

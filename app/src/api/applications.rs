@@ -1,7 +1,7 @@
 //! The Applications page's calls (admins): listing applications and regenerating a key.
 
-use crate::domain::applications_page::ApplicationSummary;
 use crate::error::AppError;
+use crate::views::ApplicationSummary;
 use leptos::prelude::*;
 
 #[server(endpoint = "list_applications")]
@@ -42,13 +42,13 @@ pub async fn application_form(
     slug: Option<String>,
 ) -> Result<
     (
-        crate::domain::applications_page::ApplicationForm,
-        Vec<crate::domain::applications_page::FlowChoice>,
+        crate::domain::application_form::ApplicationForm,
+        Vec<crate::views::FlowChoice>,
     ),
     AppError,
 > {
     use super::request::*;
-    use crate::domain::applications_page::ApplicationForm;
+    use crate::domain::application_form::ApplicationForm;
     respond(
         async move {
             let (ports, _user) = caller(crate::domain::Permission::Administer).await?;
@@ -106,7 +106,7 @@ pub async fn save_application(
     flows: Option<Vec<String>>,
 ) -> Result<String, AppError> {
     use super::request::*;
-    use crate::domain::applications_page::ApplicationForm;
+    use crate::domain::application_form::ApplicationForm;
     use crate::domain::query::encode_component as enc;
     use crate::ports::ApplicationError;
     let result = async move {

@@ -32,9 +32,7 @@ pub async fn generate_link(
 }
 
 #[server(endpoint = "shared_links")]
-pub async fn shared_links(
-    slug: String,
-) -> Result<Vec<crate::domain::links_list::SharedLink>, AppError> {
+pub async fn shared_links(slug: String) -> Result<Vec<crate::views::SharedLink>, AppError> {
     use super::request::*;
     respond(
         async move {

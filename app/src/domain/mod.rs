@@ -3,14 +3,13 @@
 
 pub mod api_key;
 pub mod application;
-pub mod applications_page;
+pub mod application_form;
 pub mod audit;
 pub mod campaign;
 pub mod definition;
 pub mod flow;
 pub mod limits;
 pub mod link;
-pub mod links_list;
 pub mod params;
 pub mod query;
 pub mod results;

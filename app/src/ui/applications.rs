@@ -6,7 +6,7 @@ use super::format::utc_minute;
 use super::raw_text::PageTitle;
 use super::ErrorPanel;
 use crate::api::applications::{list_applications, RegenerateKey};
-use crate::domain::applications_page::ApplicationSummary;
+use crate::views::ApplicationSummary;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

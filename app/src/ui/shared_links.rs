@@ -4,7 +4,8 @@
 use super::format::utc_minute;
 use crate::api::share::RevokeLink;
 use crate::domain::link::LinkRef;
-use crate::domain::links_list::{LinkHandle, LinkState, SharedLink, CHART_DAYS};
+use crate::domain::link::LinkState;
+use crate::views::{LinkHandle, SharedLink, CHART_DAYS};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

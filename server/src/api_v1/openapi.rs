@@ -97,7 +97,7 @@ mod tests {
     use super::super::{CURSOR_CHARS, DEFAULT_PAGE, MAX_PAGE, MILLIS_PER_SECOND};
     use super::*;
     use app::domain::link::LinkId;
-    use app::domain::links_list::LinkState;
+    use app::domain::link::LinkState;
     use app::domain::params::{MAX_PARAMS, MAX_PARAMS_TEXT};
     use app::domain::slug::MAX_SLUG_LEN;
     use serde_json::{json, Value};

@@ -122,8 +122,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let refusal = self.refusal();
-        let status =
-            StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = refusal.http_status();
         let mut body = serde_json::json!({
             "type": Self::type_uri(refusal.name()),
             "title": refusal.title(),

@@ -15,8 +15,8 @@ use super::{
 use crate::api_keys::ApiCaller;
 use crate::links::lifecycle::{LinkFilter, LinkStatus, ListPosition};
 use app::domain::api_key::{actor_name, ApiScope};
+use app::domain::link::LinkState;
 use app::domain::link::{LinkId, LinkRef};
-use app::domain::links_list::LinkState;
 use app::domain::{Role, UserView};
 use app::ports::RevokeError;
 use axum::extract::{Path, RawQuery, State};

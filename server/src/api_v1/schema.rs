@@ -9,7 +9,7 @@ use super::idempotency::{is_key_char, MAX_KEY_CHARS};
 use super::MAX_BATCH_ROWS;
 use super::{CURSOR_CHARS, DEFAULT_PAGE, MAX_PAGE, MILLIS_PER_SECOND};
 use app::domain::link::LinkId;
-use app::domain::links_list::LinkState;
+use app::domain::link::LinkState;
 use app::domain::params::{is_valid_name, MAX_PARAMS, MAX_PARAMS_TEXT, RESERVED_PREFIX};
 use app::domain::slug::MAX_SLUG_LEN;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};

@@ -1,104 +1,13 @@
-//! Creating and editing applications from the console form: every field checked (each refusal
-//! named), then the application, its flows and an audit entry written in one transaction.
+//! Creating and editing applications from the console form: the form checked by its rules
+//! (`ApplicationForm::check`, each refusal named), then the application, its flows and an audit
+//! entry written in one transaction.
 
-use super::{parse_base_url, parse_origin, ApplicationStore};
+use super::ApplicationStore;
 use crate::db::{audit, now_millis, on_db, StoreError, StoreResult};
 use crate::security::random_bytes;
-use app::domain::applications_page::{
-    ApplicationField, ApplicationForm, MAX_APPLICATION_NAME, MAX_RESULTS_DAYS,
-};
+use app::domain::application_form::{ApplicationField, ApplicationForm};
 use app::domain::audit::AuditAction;
-use app::domain::text::is_single_line;
-use app::domain::{ApplicationKind, FlowSlug};
-
-/// A form that passed every check.
-struct CheckedApplication {
-    slug: FlowSlug,
-    name: String,
-    kind: ApplicationKind,
-    base_url: String,
-    origins: Vec<String>,
-    results_days: Option<u32>,
-    flows: Vec<FlowSlug>,
-}
-
-/// Slugs a new application cannot take: `/applications/new` is the page that creates one.
-const RESERVED_SLUGS: &[&str] = &["new"];
-
-fn check(
-    form: &ApplicationForm,
-    creating: bool,
-) -> Result<CheckedApplication, Vec<ApplicationField>> {
-    let mut faults = Vec::new();
-    let name = form.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_APPLICATION_NAME || !is_single_line(&name) {
-        faults.push(ApplicationField::Name);
-    }
-    let slug = if creating && form.slug.trim().is_empty() {
-        FlowSlug::from_name(&name)
-    } else {
-        FlowSlug::parse(form.slug.trim()).ok()
-    }
-    .filter(|slug| !creating || !RESERVED_SLUGS.contains(&slug.as_str()));
-    if slug.is_none() && !faults.contains(&ApplicationField::Name) {
-        faults.push(ApplicationField::Slug);
-    }
-    let kind = ApplicationKind::parse(&form.kind);
-    if kind.is_none() {
-        faults.push(ApplicationField::Kind);
-    }
-    let base_url = parse_base_url(&form.base_url).ok();
-    if base_url.is_none() {
-        faults.push(ApplicationField::BaseUrl);
-    }
-    let origins: Result<Vec<String>, _> = form
-        .embed_origins
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(parse_origin)
-        .collect();
-    let origins = origins
-        .ok()
-        .filter(|o| o.is_empty() || kind.is_some_and(ApplicationKind::embeddable));
-    if origins.is_none() {
-        faults.push(ApplicationField::EmbedOrigins);
-    }
-    let results_days = match form.results_days.trim() {
-        "" => Some(None),
-        days => days
-            .parse::<u32>()
-            .ok()
-            .filter(|d| (1..=MAX_RESULTS_DAYS).contains(d))
-            .map(Some),
-    };
-    if results_days.is_none() {
-        faults.push(ApplicationField::ResultsDays);
-    }
-    let flows: Option<Vec<FlowSlug>> = form.flows.iter().map(|f| FlowSlug::parse(f).ok()).collect();
-    if flows.is_none() {
-        faults.push(ApplicationField::Flows);
-    }
-    match (slug, kind, base_url, origins, results_days, flows) {
-        (
-            Some(slug),
-            Some(kind),
-            Some(base_url),
-            Some(origins),
-            Some(results_days),
-            Some(flows),
-        ) if faults.is_empty() => Ok(CheckedApplication {
-            slug,
-            name,
-            kind,
-            base_url,
-            origins,
-            results_days,
-            flows,
-        }),
-        _ => Err(faults),
-    }
-}
+use app::domain::FlowSlug;
 
 impl ApplicationStore {
     /// Creates an application (a new 256-bit key) or edits one; makes exactly the chosen flows
@@ -109,7 +18,7 @@ impl ApplicationStore {
         creating: bool,
         by: &str,
     ) -> StoreResult<Result<FlowSlug, Vec<ApplicationField>>> {
-        let app = match check(form, creating) {
+        let app = match form.check(creating) {
             Ok(app) => app,
             Err(faults) => return Ok(Err(faults)),
         };
@@ -215,103 +124,5 @@ impl ApplicationStore {
         })?;
         self.links.changed().await;
         Ok(outcome)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn form(name: &str, kind: &str, base_url: &str, origins: &str) -> ApplicationForm {
-        ApplicationForm {
-            name: name.into(),
-            slug: String::new(),
-            kind: kind.into(),
-            base_url: base_url.into(),
-            embed_origins: origins.into(),
-            results_days: String::new(),
-            flows: vec![],
-        }
-    }
-
-    #[test]
-    fn results_are_kept_for_whole_days_or_until_deleted() {
-        let with = |days: &str| {
-            let mut typed = form("Shop", "web_page", "https://shop.example", "");
-            typed.results_days = days.into();
-            check(&typed, true).map(|app| app.results_days)
-        };
-        assert_eq!(with(""), Ok(None));
-        assert_eq!(with(" 30 "), Ok(Some(30)));
-        assert_eq!(with("3650"), Ok(Some(3650)));
-        for bad in ["0", "-1", "1.5", "3651", "ten"] {
-            assert_eq!(
-                with(bad),
-                Err(vec![ApplicationField::ResultsDays]),
-                "{bad:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_good_form_passes_and_gets_a_slug_from_its_name() {
-        let app = check(
-            &form(
-                "Shop Widget",
-                "widget",
-                "https://shop.example.com/",
-                "https://shop.example.com\n\n",
-            ),
-            true,
-        )
-        .expect("valid");
-        assert_eq!(
-            (app.slug.as_str(), app.base_url.as_str()),
-            ("shop-widget", "https://shop.example.com")
-        );
-        assert_eq!(app.origins, ["https://shop.example.com"]);
-    }
-
-    #[test]
-    fn an_application_cannot_take_the_create_pages_slug() {
-        let named_new = check(&form("New", "web_page", "https://new.example", ""), true);
-        assert_eq!(named_new.err(), Some(vec![ApplicationField::Slug]));
-        let mut typed = form("New Shop", "web_page", "https://new.example", "");
-        typed.slug = "new".into();
-        assert_eq!(
-            check(&typed, true).err(),
-            Some(vec![ApplicationField::Slug])
-        );
-    }
-
-    #[test]
-    fn every_bad_field_is_named() {
-        let faults = check(&form("", "iframe", "ftp://x", "not an origin"), true)
-            .err()
-            .expect("refused");
-        assert_eq!(
-            faults,
-            [
-                ApplicationField::Name,
-                ApplicationField::Kind,
-                ApplicationField::BaseUrl,
-                ApplicationField::EmbedOrigins
-            ]
-        );
-        let page_with_origins = check(
-            &form(
-                "Help",
-                "web_page",
-                "https://help.example",
-                "https://x.example",
-            ),
-            true,
-        )
-        .err();
-        assert_eq!(
-            page_with_origins,
-            Some(vec![ApplicationField::EmbedOrigins]),
-            "a web page cannot be embedded"
-        );
     }
 }

@@ -6,12 +6,12 @@ mod form;
 use crate::db::{audit, conditional_change, now_millis, on_db, Db, StoreError, StoreResult};
 use crate::links::LinkStore;
 use crate::security::random_bytes;
-use app::domain::applications_page::{ApplicationForm, ApplicationSummary, FlowChoice};
+use app::domain::application_form::{parse_base_url, parse_origin, ApplicationForm};
 use app::domain::audit::AuditAction;
-use app::domain::text::is_single_line;
 use app::domain::UserView;
 use app::domain::{AccessProtection, ApplicationKind, FlowSlug};
 use app::ports::{ApplicationError, BackendError, ProtectionChange};
+use app::views::{ApplicationSummary, FlowChoice};
 
 /// Applications, their keys and which flows they offer with what protection. Every change tells
 /// the links' store, since it changes what links do.
@@ -32,75 +32,23 @@ pub struct NewApplication {
     pub embed_origins: Vec<String>,
 }
 
-/// Checks a public base URL: http(s), a host, no query or fragment; returned without a trailing slash.
-pub fn parse_base_url(raw: &str) -> StoreResult<String> {
-    // The URL parser drops tabs and line breaks silently: refuse them (and every other control
-    // character) before it can.
-    if !is_single_line(raw) {
-        return Err(StoreError::Invalid(format!(
-            "base URL {raw:?} holds a control character"
-        )));
-    }
-    let url = url::Url::parse(raw.trim())
-        .map_err(|e| StoreError::Invalid(format!("base URL {raw:?} is not a URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(StoreError::Invalid(format!(
-            "base URL {raw:?} must start with http:// or https:// and name a host"
-        )));
-    }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err(StoreError::Invalid(format!(
-            "base URL {raw:?} must not carry a query, a fragment or credentials"
-        )));
-    }
-    // The path is empty or a plain prefix (`/help`, `/a/b`): no empty segment, so nothing like
-    // `https://host//evil.example` can turn a link's path into another host.
-    let path = url.path().trim_end_matches('/');
-    let plain_prefix = path.split('/').skip(1).all(|segment| {
-        !segment.is_empty()
-            && segment
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
-    });
-    if !plain_prefix {
-        return Err(StoreError::Invalid(format!(
-            "base URL {raw:?} may have a path only of plain segments like /help (letters, digits, - . _ ~)"
-        )));
-    }
-    Ok(format!("{}{path}", url.origin().ascii_serialization()))
+/// [`parse_base_url`] for the store's own callers (the command line, the demo).
+pub fn checked_base_url(raw: &str) -> StoreResult<String> {
+    parse_base_url(raw).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
-/// Checks an embed origin: exactly `scheme://host[:port]`, as browsers compare origins.
-pub fn parse_origin(raw: &str) -> StoreResult<String> {
-    let bad = || {
-        StoreError::Invalid(format!(
-            "embed origin {raw:?} must look like https://example.com (no path)"
-        ))
-    };
-    if !is_single_line(raw) {
-        return Err(bad());
-    }
-    let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || url.path() != "/" {
-        return Err(bad());
-    }
-    if url.query().is_some()
-        || url.fragment().is_some()
-        || !url.username().is_empty()
-        || raw.trim().ends_with('/')
-    {
-        return Err(bad());
-    }
-    Ok(url.origin().ascii_serialization())
+/// [`parse_origin`] for the store's own callers (the command line, the demo).
+fn checked_origin(raw: &str) -> StoreResult<String> {
+    parse_origin(raw).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
 impl ApplicationStore {
     pub async fn create_application(&self, app: &NewApplication) -> StoreResult<i64> {
-        let base_url = parse_base_url(&app.base_url)?;
+        let base_url = checked_base_url(&app.base_url)?;
         let origins = app
             .embed_origins
             .iter()
-            .map(|o| parse_origin(o))
+            .map(|o| checked_origin(o))
             .collect::<StoreResult<Vec<_>>>()?;
         if !app.kind.embeddable() && !origins.is_empty() {
             return Err(StoreError::Invalid(
@@ -424,63 +372,5 @@ impl app::ports::Applications for ApplicationStore {
         by: &UserView,
     ) -> Result<u32, ApplicationError> {
         ApplicationStore::regenerate_key(self, application, &by.name).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base_urls_are_normalised_and_checked() {
-        assert_eq!(
-            parse_base_url("https://help.example.com/").ok(),
-            Some("https://help.example.com".into())
-        );
-        assert_eq!(
-            parse_base_url("http://127.0.0.1:3000/share").ok(),
-            Some("http://127.0.0.1:3000/share".into())
-        );
-        assert_eq!(
-            parse_base_url("https://Help.Example.com/pre/fix/").ok(),
-            Some("https://help.example.com/pre/fix".into())
-        );
-        for bad in [
-            "ftp://x.example",
-            "help.example.com",
-            "https://x.example/?a=1",
-            "https://u:p@x.example",
-            "javascript:alert(1)",
-            "https://host//evil.example",
-            "https://host/a//b",
-            "https://host/%2F%2Fevil.example",
-            "https://host/a b",
-            "https://ho\tst.example",
-            "https://host.example/\npath",
-            "https://host.example\u{0}",
-        ] {
-            assert!(parse_base_url(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn embed_origins_are_bare_origins() {
-        assert_eq!(
-            parse_origin("https://Shop.Example.com").ok(),
-            Some("https://shop.example.com".into())
-        );
-        assert_eq!(
-            parse_origin("http://localhost:8080").ok(),
-            Some("http://localhost:8080".into())
-        );
-        for bad in [
-            "https://shop.example.com/",
-            "https://shop.example.com/page",
-            "shop.example.com",
-            "*",
-            "data:text/html,x",
-        ] {
-            assert!(parse_origin(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -11,12 +11,12 @@ use app::api::request::session_token_in;
 use app::domain::{FlowSlug, Permission, UserView};
 use app::error::AppError;
 use app::ports::Ports;
-use app::refusal::Refusal;
+use app::refusal::{Refusal, Refused};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderValue};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -28,7 +28,7 @@ pub struct ExportState {
 
 /// A refusal as the console says it (the table's status, the refusal's sentence), as plain text.
 fn refused(err: AppError) -> Response {
-    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = err.refusal().http_status();
     (status, [(CACHE_CONTROL, "no-store")], err.to_string()).into_response()
 }
 

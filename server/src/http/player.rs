@@ -26,7 +26,7 @@ use app::domain::run::{
     StartFrom,
 };
 use app::ports::{Ports, RunError};
-use app::refusal::Refused;
+use app::refusal::{Refusal, Refused};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
@@ -74,7 +74,7 @@ impl PageHeaders<'_> {
 
 fn unavailable() -> Response {
     (
-        StatusCode::SERVICE_UNAVAILABLE,
+        Refusal::Unavailable.http_status(),
         "Please try again in a moment.",
     )
         .into_response()
@@ -94,7 +94,7 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
         Err(err) => {
             tracing::error!(error = %err, "opening a link");
             let headers = PageHeaders {
-                status: StatusCode::SERVICE_UNAVAILABLE,
+                status: Refusal::Unavailable.http_status(),
                 record: None,
                 no_store: true,
             };
@@ -115,8 +115,7 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
         Verdict::Refused { refusal, own } => {
             crate::metrics::link_opened(Err(refusal));
             let headers = PageHeaders {
-                status: StatusCode::from_u16(refusal.refusal().status())
-                    .unwrap_or(StatusCode::FORBIDDEN),
+                status: refusal.refusal().http_status(),
                 record: own.as_deref(),
                 no_store: true,
             };
@@ -136,7 +135,7 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
         Ok(first) => first,
         Err(refusal) => {
             let headers = PageHeaders {
-                status: StatusCode::NOT_FOUND,
+                status: refusal.refusal().http_status(),
                 no_store: true,
                 ..headers
             };
@@ -218,8 +217,7 @@ pub async fn run_page(state: &PlayerState, request: Request) -> Response {
                     PageRefusal::Link(LinkRefusal::FlowUnavailable)
                 }
             };
-            let status =
-                StatusCode::from_u16(refusal.refusal().status()).unwrap_or(StatusCode::FORBIDDEN);
+            let status = refusal.refusal().http_status();
             (Err(refusal), status)
         }
     };
@@ -262,7 +260,7 @@ pub async fn refused_page(state: &PlayerState, request: Request) -> Response {
         }
     }
     let headers = PageHeaders {
-        status: StatusCode::from_u16(refusal.refusal().status()).unwrap_or(StatusCode::FORBIDDEN),
+        status: refusal.refusal().http_status(),
         record: record.as_deref(),
         no_store: true,
     };

@@ -8,6 +8,7 @@ use crate::security::limits::Limits;
 use app::domain::link::ShortCode;
 use app::error::wait_text;
 use app::ports::{ClientIp, Limited};
+use app::refusal::Refusal;
 use axum::body::Body;
 use axum::response::{Html, IntoResponse, Response};
 use http::header::{HeaderValue, CACHE_CONTROL, LOCATION, RETRY_AFTER};
@@ -35,7 +36,12 @@ fn redirect(location: HeaderValue) -> Response {
 }
 
 fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, [NO_STORE], Html(NOT_FOUND_PAGE)).into_response()
+    (
+        Refusal::LinkNotFound.http_status(),
+        [NO_STORE],
+        Html(NOT_FOUND_PAGE),
+    )
+        .into_response()
 }
 
 /// The page a recipient sees when their address tried too many links that do not exist.
@@ -45,7 +51,7 @@ fn too_many(limited: Limited) -> Response {
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Too many tries · Flowshare</title><link rel="stylesheet" href="/pkg/flowshare.css"></head><body><main class="refusal"><h1>Too many tries</h1><p>Too many links that do not exist were opened from your network in a short time. Please try again in {wait}, and check that the link was copied completely.</p></main></body></html>"#
     );
     (
-        StatusCode::TOO_MANY_REQUESTS,
+        Refusal::RateLimited.http_status(),
         [
             NO_STORE,
             (RETRY_AFTER, HeaderValue::from(limited.retry_after_seconds)),
@@ -87,7 +93,7 @@ pub async fn short_link(state: &ShortState, client: ClientIp, code: &str) -> Res
         Err(err) => {
             tracing::error!(error = %err, "resolving a short link");
             (
-                StatusCode::SERVICE_UNAVAILABLE,
+                Refusal::Unavailable.http_status(),
                 [NO_STORE],
                 Html("<!DOCTYPE html><title>Try again</title><p>Something went wrong. Please try again in a moment.</p>"),
             )

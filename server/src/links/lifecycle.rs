@@ -5,9 +5,10 @@ use super::LinkStore;
 use crate::db::{audit, conditional_change, now_millis, on_db, StoreError, StoreResult};
 use app::domain::audit::AuditAction;
 use app::domain::link::LinkRef;
-use app::domain::links_list::{LinkHandle, LinkState, SharedLink, CHART_DAYS};
+use app::domain::link::LinkState;
 use app::domain::{FlowSlug, Role, UserView};
 use app::ports::RevokeError;
+use app::views::{LinkHandle, SharedLink, CHART_DAYS};
 
 #[derive(sqlx::FromRow)]
 struct ListRow {

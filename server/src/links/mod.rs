@@ -15,10 +15,10 @@ mod sqlite_reader;
 mod synthetic;
 
 use crate::db::{on_db, Db, StoreResult, WriteTurn};
-use app::domain::links_list::SharedLink;
 use app::domain::share::{GeneratedLink, ShareRequest};
 use app::domain::{FlowSlug, UserView};
 use app::ports::{BackendError, RevokeError, ShareError, Sharing};
+use app::views::SharedLink;
 use async_trait::async_trait;
 use cache::LinkCache;
 use std::sync::atomic::{AtomicU64, Ordering};

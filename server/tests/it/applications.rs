@@ -3,9 +3,9 @@
 use app::api::applications::{ListApplications, RegenerateKey};
 use app::api::review::AuditLog;
 use app::api::share::GenerateLink;
-use app::domain::applications_page::ApplicationSummary;
 use app::domain::audit::{AuditAction, AuditPage};
 use app::domain::share::GeneratedLink;
+use app::views::ApplicationSummary;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::app_tests;

@@ -3,7 +3,7 @@
 
 use app::api::applications::RegenerateKey;
 use app::api::share::GenerateLink;
-use app::domain::links_list::SharedLink;
+use app::views::SharedLink;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::app_tests;

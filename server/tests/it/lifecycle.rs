@@ -3,9 +3,10 @@
 
 use app::api::share::{GenerateLink, RevokeLink, SharedLinks};
 use app::domain::link::LinkRefusal;
-use app::domain::links_list::{LinkState, SharedLink};
+use app::domain::link::LinkState;
 use app::domain::share::GeneratedLink;
 use app::error::AppError;
+use app::views::SharedLink;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::app_tests;

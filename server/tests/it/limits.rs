@@ -5,8 +5,8 @@
 use app::api::auth::Login;
 use app::api::share::GenerateLink;
 use app::domain::link::LinkRefusal;
-use app::domain::links_list::SharedLink;
 use app::domain::share::GeneratedLink;
+use app::views::SharedLink;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::app_tests;

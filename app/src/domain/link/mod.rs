@@ -4,9 +4,11 @@
 
 mod address;
 mod reference;
+mod state;
 
 pub use address::*;
 pub use reference::LinkRef;
+pub use state::LinkState;
 
 use serde::{Deserialize, Serialize};
 
