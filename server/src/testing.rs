@@ -201,9 +201,40 @@ impl LogCapture {
 }
 
 /// Declares one async test per engine: `engine_tests!(name, |store| async move { … })` makes
-/// `name::sqlite` and `name::postgres`.
+/// `name::sqlite` and `name::postgres`; `engine_tests!(name, |&test| …)` hands the scenario the
+/// whole [`TestStore`] (its URL, for a second instance on the same database).
 #[macro_export]
 macro_rules! engine_tests {
+    ($name:ident, |&$test:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($test: &$crate::testing::TestStore) {
+                $body.await
+            }
+
+            #[tokio::test]
+            async fn sqlite() {
+                let test = $crate::testing::TestStore::new($crate::testing::Engine::Sqlite)
+                    .await
+                    .expect("sqlite store");
+                scenario(&test).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(test) =
+                    $crate::testing::TestStore::new($crate::testing::Engine::Postgres).await
+                {
+                    let cleanup = test.cleanup();
+                    scenario(&test).await;
+                    drop(test);
+                    cleanup.run().await;
+                }
+            }
+        }
+    };
     ($name:ident, |$store:ident| $body:expr) => {
         mod $name {
             #[allow(unused_imports)]
@@ -536,6 +567,11 @@ impl TestApp {
     }
 
     /// The Shared links list of `flow` as the session `cookie` sees it (which must be allowed to).
+    /// Every link in the store, whoever made it.
+    pub async fn link_count(&self) -> i64 {
+        self.test_store.scalar("SELECT COUNT(*) FROM links").await
+    }
+
     pub async fn shared_links(&self, cookie: &str, flow: &str) -> Vec<app::views::SharedLink> {
         use leptos::server_fn::ServerFn;
         let response = self

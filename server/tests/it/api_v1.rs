@@ -58,10 +58,6 @@ fn problem(response: &TestResponse) -> (String, String) {
     )
 }
 
-async fn link_count(app: &TestApp) -> i64 {
-    app.test_store.scalar("SELECT COUNT(*) FROM links").await
-}
-
 app_tests!(
     an_api_key_makes_a_protected_short_link_a_recipient_opens,
     |app| async move {
@@ -177,7 +173,7 @@ app_tests!(
         let reader_live = key(&app, &[ApiScope::LinksRead], &[]).await;
         // Expire one key by moving its expiry into the past.
         sqlx_expire(&app, expired.prefix()).await;
-        let before = link_count(&app).await;
+        let before = app.link_count().await;
         let unknown = "fsk_AAAAAAAA_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
         let cases: Vec<(Option<&str>, &str, StatusCode, &str)> = vec![
             (
@@ -323,7 +319,7 @@ app_tests!(
             "refused calls leave no trace"
         );
         assert_eq!(
-            link_count(&app).await,
+            app.link_count().await,
             before,
             "nothing refused was written"
         );
@@ -447,7 +443,7 @@ app_tests!(
         assert_eq!(again.status, StatusCode::CREATED);
         assert_eq!(again.body, first.body, "the same link, not a new one");
         assert_eq!(again.header("idempotent-replayed"), Some("true"));
-        assert_eq!(link_count(&app).await, 1);
+        assert_eq!(app.link_count().await, 1);
         // The same key for another request is a mistake, said as such.
         let other =
             r#"{"flow":"order-status-lookup","application":"order-widget","params":"name=Bob"}"#;
@@ -471,7 +467,7 @@ app_tests!(
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         let fixed = post_with(&app, Some(secret), "/api/v1/links", other, Some("order-43")).await;
         assert_eq!(fixed.status, StatusCode::CREATED, "{fixed:?}");
-        assert_eq!(link_count(&app).await, 2);
+        assert_eq!(app.link_count().await, 2);
         let malformed = post_with(
             &app,
             Some(secret),
@@ -507,7 +503,7 @@ app_tests!(
             );
         }
         assert_eq!(
-            link_count(&app).await,
+            app.link_count().await,
             3,
             "exactly one link for the racing retries"
         );
@@ -745,7 +741,7 @@ app_tests!(
             "one audit entry for the batch"
         );
         // One bad row refuses the whole batch, naming it; nothing is written.
-        let before = link_count(&app).await;
+        let before = app.link_count().await;
         let refused = post(
             &app,
             Some(secret),
@@ -758,7 +754,7 @@ app_tests!(
         let doc: serde_json::Value = serde_json::from_str(&refused.body).expect("JSON");
         assert_eq!(doc["rows"].as_array().map(Vec::len), Some(1));
         assert_eq!(doc["rows"][0]["row"], 1);
-        assert_eq!(link_count(&app).await, before);
+        assert_eq!(app.link_count().await, before);
         // Partial: the good rows are made, the bad one listed.
         let partial = post(
             &app,
@@ -778,7 +774,7 @@ app_tests!(
             partial.refused.iter().map(|r| r.row).collect::<Vec<_>>(),
             [1]
         );
-        assert_eq!(link_count(&app).await, before + 2);
+        assert_eq!(app.link_count().await, before + 2);
         // No rows: under the document's `minItems`, refused by name.
         let none = post(
             &app,
@@ -816,7 +812,7 @@ app_tests!(
         assert_eq!(full.status, StatusCode::CREATED);
         let full: server::api_v1::ApiBatch = serde_json::from_str(&full.body).expect("a batch");
         assert_eq!(full.links.len(), 10_000);
-        assert_eq!(link_count(&app).await, before + 2 + 10_000);
+        assert_eq!(app.link_count().await, before + 2 + 10_000);
         let codes: std::collections::HashSet<_> =
             full.links.iter().map(|l| l.short_url.clone()).collect();
         assert_eq!(codes.len(), 10_000, "every short code its own");

@@ -39,10 +39,6 @@ fn problem_type(response: &TestResponse) -> String {
     doc["type"].as_str().expect("a type").to_owned()
 }
 
-async fn link_count(app: &TestApp) -> i64 {
-    app.test_store.scalar("SELECT COUNT(*) FROM links").await
-}
-
 /// Saves a campaign of the order status flow through the order widget, protected and shortened.
 async fn save(app: &TestApp, cookie: &str, name: &str, params: &str) -> TestResponse {
     save_as(
@@ -163,7 +159,7 @@ app_tests!(
         assert_eq!(status.campaign.as_deref(), Some("spring-reminders"));
 
         // Refusals name what to change and write nothing.
-        let before = link_count(&app).await;
+        let before = app.link_count().await;
         let limited = app
             .api_key(&[ApiScope::LinksCreate], &["help-centre"])
             .await;
@@ -218,7 +214,7 @@ app_tests!(
             assert_eq!(problem_type(&refused), format!("/api/v1/problems/{kind}"));
             assert!(refused.body.contains(detail), "{body}: {}", refused.body);
         }
-        assert_eq!(link_count(&app).await, before, "refusals write nothing");
+        assert_eq!(app.link_count().await, before, "refusals write nothing");
 
         // Protect URL off is a floor: over a Protected pair, a campaign's links are protected
         // anyway, so a key cannot make unsigned links of a protected flow through one.
@@ -246,7 +242,7 @@ app_tests!(
                 made.body
             );
         }
-        let before = link_count(&app).await;
+        let before = app.link_count().await;
 
         // A batch of a campaign: every row after the campaign's parameters, refused rows named.
         let refused = api_post(
@@ -258,7 +254,7 @@ app_tests!(
         .await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(refused.body.contains(r#""row":1"#), "{}", refused.body);
-        assert_eq!(link_count(&app).await, before);
+        assert_eq!(app.link_count().await, before);
         let partial = api_post(
             &app,
             &secret,
@@ -337,7 +333,7 @@ app_tests!(
             full.body
         );
 
-        let before = link_count(&app).await;
+        let before = app.link_count().await;
         let revoked = app.api_key(&[ApiScope::LinksCreate], &[]).await;
         app.test_store
             .store
@@ -409,7 +405,7 @@ app_tests!(
             hidden.body,
             format!("Campaign {DEMO_CAMPAIGN} was not found")
         );
-        assert_eq!(link_count(&app).await, before, "refusals write nothing");
+        assert_eq!(app.link_count().await, before, "refusals write nothing");
         // An empty body, or `null`, takes the campaign as it is.
         for body in ["", "null"] {
             let plain = seed_call(&app, key, DEMO_CAMPAIGN, body).await;
@@ -609,7 +605,7 @@ app_tests!(
     a_csv_upload_makes_a_link_per_row_and_gives_back_a_csv_of_them,
     |app| async move {
         let publisher = app.log_in_demo("publisher").await;
-        let before = link_count(&app).await;
+        let before = app.link_count().await;
         // Bad rows are all named by line, and nothing is made.
         let bad = upload(
             &app,
@@ -641,7 +637,7 @@ app_tests!(
                 .status,
             StatusCode::FORBIDDEN
         );
-        assert_eq!(link_count(&app).await, before, "nothing made");
+        assert_eq!(app.link_count().await, before, "nothing made");
 
         // A good file: its links made while progress is asked for, then downloaded.
         let csv = "name,customer\nAda Lovelace,1\n\"Hopper, Grace\",2\n=cmd,3\n";
@@ -651,7 +647,7 @@ app_tests!(
         let progress = finished(&app, &publisher, &job).await;
         assert_eq!(progress.state, UploadState::Done);
         assert_eq!(progress.made, 3);
-        assert_eq!(link_count(&app).await, before + 3);
+        assert_eq!(app.link_count().await, before + 3);
         let path = app::domain::campaign::upload_download_path(&job.id);
         let download = app.get(&path, Some(&publisher)).await;
         assert_eq!(download.status, StatusCode::OK, "{download:?}");
@@ -982,7 +978,7 @@ app_tests!(
     },
     |app| async move {
         let publisher = app.log_in_demo("publisher").await;
-        let before = link_count(&app).await;
+        let before = app.link_count().await;
         // A refused file costs nothing.
         for _ in 0..5 {
             let refused = upload(&app, &publisher, DEMO_CAMPAIGN, "name\n").await;
@@ -999,12 +995,12 @@ app_tests!(
             finished(&app, &publisher, &job).await.state,
             UploadState::Done
         );
-        assert_eq!(link_count(&app).await, before + 301);
+        assert_eq!(app.link_count().await, before + 301);
         // Then the budget is spent: the next upload waits, and makes nothing.
         let limited = upload(&app, &publisher, DEMO_CAMPAIGN, "customer\n1\n").await;
         assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
         assert!(limited.header("retry-after").is_some());
-        assert_eq!(link_count(&app).await, before + 301);
+        assert_eq!(app.link_count().await, before + 301);
     }
 );
 
@@ -1012,7 +1008,7 @@ app_tests!(
     an_uploads_csv_header_comes_back_kept_from_formulas_like_its_cells,
     |app| async move {
         let publisher = app.log_in_demo("publisher").await;
-        let before = link_count(&app).await;
+        let before = app.link_count().await;
         // Names a spreadsheet would run are not parameter names: refused whole, nothing made.
         for header in ["=1+1", "+x", "@x"] {
             let refused = upload(&app, &publisher, DEMO_CAMPAIGN, &format!("{header}\n1\n")).await;
@@ -1026,7 +1022,7 @@ app_tests!(
                 "{refused:?}"
             );
         }
-        assert_eq!(link_count(&app).await, before, "nothing made");
+        assert_eq!(app.link_count().await, before, "nothing made");
         // `-A1` is one: its column comes back headed `'-A1`, as a cell starting with `-` would.
         let started = upload(&app, &publisher, DEMO_CAMPAIGN, "-A1,name\n-2,@Ada\n").await;
         let job = started_job(&started);

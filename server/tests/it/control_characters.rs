@@ -10,7 +10,8 @@ use leptos::server_fn::ServerFn;
 use server::app_tests;
 use server::testing::TestApp;
 
-async fn link_count(app: &TestApp, cookie: &str) -> usize {
+/// The order status flow's links, as `cookie`'s user is shown them.
+async fn listed_links(app: &TestApp, cookie: &str) -> usize {
     app.shared_links(cookie, "order-status-lookup").await.len()
 }
 
@@ -18,7 +19,7 @@ app_tests!(
     a_parameter_with_a_control_character_is_refused_by_name,
     |app| async move {
         let publisher = app.log_in("publisher", "demo-publisher-pass").await;
-        let before = link_count(&app, &publisher).await;
+        let before = listed_links(&app, &publisher).await;
         for value in ["A%00B", "line%0Abreak", "tab%09", "del%7F", "c1%C2%85"] {
             let params = format!("name=Ada&note={value}");
             let refused = app
@@ -44,7 +45,7 @@ app_tests!(
             );
         }
         assert_eq!(
-            link_count(&app, &publisher).await,
+            listed_links(&app, &publisher).await,
             before,
             "nothing written"
         );

@@ -10,13 +10,13 @@ use app::ports::{Accounts, ClientIp, DeviceToken, SignIn, SignInAttempt};
 use futures_util::future::join_all;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
-use server::app_tests;
 use server::backend::Store;
 use server::db::Db;
 use server::security::limits::{LimitSettings, Limits};
 use server::security::session::SessionKey;
 use server::security::throttle::{FREE_ATTEMPTS, NAME_FAILURES_CAP};
-use server::testing::{Engine, TestOptions, TestResponse, TestStore};
+use server::testing::{TestOptions, TestResponse, TestStore};
+use server::{app_tests, engine_tests};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -87,38 +87,9 @@ fn device_of(outcome: SignIn) -> DeviceToken {
     }
 }
 
-/// Runs `scenario` on a fresh store on each engine (PostgreSQL's skipped only when allowed).
-macro_rules! on_both_engines {
-    ($name:ident, |$test:ident| $body:expr) => {
-        mod $name {
-            use super::*;
-
-            async fn scenario($test: &TestStore) {
-                $body.await
-            }
-
-            #[tokio::test]
-            async fn sqlite() {
-                let test = TestStore::new(Engine::Sqlite).await.expect("sqlite");
-                scenario(&test).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                if let Some(test) = TestStore::new(Engine::Postgres).await {
-                    scenario(&test).await;
-                    let cleanup = test.cleanup();
-                    drop(test);
-                    cleanup.run().await;
-                }
-            }
-        }
-    };
-}
-
-on_both_engines!(
+engine_tests!(
     a_lock_made_on_one_instance_holds_on_another,
-    |test| async move {
+    |&test| async move {
         let one = &test.store;
         with_ada(one).await;
         let other = second_instance(test).await;
@@ -132,9 +103,9 @@ on_both_engines!(
     }
 );
 
-on_both_engines!(
+engine_tests!(
     a_known_browsers_lock_made_on_one_instance_holds_on_another,
-    |test| async move {
+    |&test| async move {
         let one = &test.store;
         with_ada(one).await;
         let other = second_instance(test).await;
@@ -149,9 +120,9 @@ on_both_engines!(
     }
 );
 
-on_both_engines!(
+engine_tests!(
     parallel_guesses_get_no_more_tries_than_sequential_ones,
-    |test| async move {
+    |&test| async move {
         let store = test.store.clone().with_sign_in_slots(64);
         with_ada(&store).await;
         let guesses = (0..40).map(|_| {
@@ -173,7 +144,7 @@ on_both_engines!(
     }
 );
 
-on_both_engines!(made_up_names_never_push_a_lock_out, |test| async move {
+engine_tests!(made_up_names_never_push_a_lock_out, |&test| async move {
     let store = &test.store;
     with_ada(store).await;
     for _ in 0..FREE_ATTEMPTS {
@@ -204,7 +175,7 @@ on_both_engines!(made_up_names_never_push_a_lock_out, |test| async move {
     assert!(is_locked(&ada), "{ada:?}");
 });
 
-on_both_engines!(the_right_password_clears_the_failures, |test| async move {
+engine_tests!(the_right_password_clears_the_failures, |&test| async move {
     let store = &test.store;
     with_ada(store).await;
     for _ in 0..FREE_ATTEMPTS - 1 {
