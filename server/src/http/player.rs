@@ -302,7 +302,7 @@ async fn render(
             }
             provide_context(nonce.clone());
         },
-        move || app::shell(options.clone()),
+        move || app::recipient_shell(options.clone()),
     );
     handler(request).await
 }
