@@ -55,7 +55,7 @@ struct PageHeaders<'a> {
 }
 
 impl PageHeaders<'_> {
-    /// Sets the status, the policy with `nonce`, and `Cache-Control`.
+    /// Sets the status, the policy, and `Cache-Control`.
     fn apply(&self, response: &mut Response) {
         *response.status_mut() = self.status;
         self.apply_policy(response);
