@@ -121,7 +121,7 @@ mod tests {
             .await
     }
 
-    fn header<'r>(response: &'r Response, name: http::HeaderName) -> Option<&'r str> {
+    fn header(response: &Response, name: http::HeaderName) -> Option<&str> {
         response.headers().get(name).and_then(|v| v.to_str().ok())
     }
 
