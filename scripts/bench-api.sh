@@ -11,9 +11,9 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=64
 command -v wrk >/dev/null || { echo "==> Installing wrk"; sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd=sudo; $sudo_cmd apt-get install -y -qq wrk >/dev/null; }
 export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
-if [ ! -x target/release/flowshare ] || [ ! -f target/site/pkg/flowshare.wasm ]; then
+if [ ! -x target/release/flowshare ] || [ ! -f target/release/hash.txt ]; then
   scripts/setup.sh
-  cargo leptos build --release
+  cargo leptos build --release --precompress
 fi
 
 work=$(mktemp -d /tmp/flowshare-bench-api.XXXXXX)

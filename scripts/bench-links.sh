@@ -17,9 +17,9 @@ for tool in nginx wrk; do
   command -v "$tool" >/dev/null || { echo "==> Installing $tool"; scripts/setup.sh >/dev/null; sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd=sudo; $sudo_cmd apt-get install -y -qq "$tool" >/dev/null; }
 done
 export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
-if [ ! -x target/release/flowshare ] || [ ! -f target/site/pkg/flowshare.wasm ]; then
+if [ ! -x target/release/flowshare ] || [ ! -f target/release/hash.txt ]; then
   scripts/setup.sh
-  cargo leptos build --release
+  cargo leptos build --release --precompress
 fi
 
 work=$(mktemp -d /tmp/flowshare-bench.XXXXXX)

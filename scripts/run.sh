@@ -9,7 +9,8 @@ scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
 
 echo "==> Building (release; the first build takes several minutes)"
-cargo leptos build --release
+# Precompressed: brotli and gzip variants of every static file, served by Accept-Encoding.
+cargo leptos build --release --precompress
 
 mkdir -p data
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/flowshare-demo.db}"

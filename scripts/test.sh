@@ -10,6 +10,9 @@ export PATH="$HOME/.cargo/bin:$PWD/.tools/node_modules/.bin:$PATH"
 # cargo-leptos bakes this into the server build; setting it for every cargo call lets the test
 # builds and the server build share their compiled dependencies instead of rebuilding them.
 export LEPTOS_OUTPUT_NAME=flowshare
+# The tests' debug site is built beside, not over, the release site a running `scripts/run.sh`
+# serves.
+export LEPTOS_SITE_ROOT=target/test-site
 
 work=$(mktemp -d /tmp/flowshare-test.XXXXXX)
 chmod 755 "$work"  # the PostgreSQL cluster inside runs as the postgres user when we are root
@@ -58,7 +61,7 @@ port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=
 export FLOWSHARE_LIMIT_SIGN_INS_PER_IP=600/min FLOWSHARE_LIMIT_SIGN_INS_PER_NAME=600/min
 # And every recipient's move in them comes from there too, from parallel workers.
 export FLOWSHARE_LIMIT_RUN_MOVES_PER_IP=600/min
-DATABASE_URL="sqlite://$work/e2e.db" FLOWSHARE_DEMO=true LEPTOS_SITE_ROOT=target/site RUST_LOG=warn \
+DATABASE_URL="sqlite://$work/e2e.db" FLOWSHARE_DEMO=true RUST_LOG=warn \
   target/debug/flowshare serve --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server_pid=$!
 if ! (cd end2end && FLOWSHARE_E2E_URL="http://127.0.0.1:$port" npx playwright test) 2>&1 | tee "$work/browser.log"; then
@@ -80,7 +83,7 @@ api_key() {
 document_key=$(api_key "Schemathesis: the document")
 demo_key=$(api_key "Schemathesis: the demo")
 DATABASE_URL="$fuzz_db" FLOWSHARE_DEMO=true FLOWSHARE_LIMIT_LINK_GENERATIONS_PER_USER=100000/min \
-  LEPTOS_SITE_ROOT=target/site RUST_LOG=warn \
+  RUST_LOG=warn \
   target/debug/flowshare serve --listen "127.0.0.1:$fuzz_port" >"$work/fuzz-server.log" 2>&1 &
 fuzz_pid=$!
 # scripts/schemathesis/PASS.toml says what each pass is for; run where their files may go.
@@ -104,7 +107,7 @@ kill "$fuzz_pid"; fuzz_pid=""
 
 echo "==> Two instances on one PostgreSQL database"
 instances_url=$(scripts/postgres.sh database "$FLOWSHARE_TEST_POSTGRES_URL" flowshare_instances)
-LEPTOS_SITE_ROOT=target/site node scripts/instances.mjs target/debug/flowshare "$instances_url" | tee "$work/instances.log"
+node scripts/instances.mjs target/debug/flowshare "$instances_url" | tee "$work/instances.log"
 
 # One closing line over every runner: Rust's "test result" lines and Playwright's summary.
 rust_passed=$(awk '/^test result: ok\./ { n += $4 } END { print n + 0 }' "$work"/rust-*.log)

@@ -12,7 +12,7 @@ pub mod refusal;
 pub mod ui;
 pub mod views;
 
-pub use ui::{shell, App};
+pub use ui::{recipient_shell, shell, App};
 
 /// Called by the wasm entry point. The islands are exported from this crate, and a crate nothing
 /// refers to is left out at link time; this reference keeps it (and so every island) in the bundle.

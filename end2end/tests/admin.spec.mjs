@@ -28,7 +28,6 @@ async function startAsRecipient(browser, link) {
   const context = await browser.newContext();
   const tab = await context.newPage();
   await tab.goto(link);
-  await tab.waitForFunction(() => window.__flowshare_hydrated === true);
   await tab.getByRole('button', { name: 'Me', exact: true }).click();
   return { context, tab };
 }

@@ -84,6 +84,7 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> http::fr
         short: Arc::new(http::short::ShortState {
             links: store.links.clone(),
             limits: limits.clone(),
+            stylesheet: http::assets::stylesheet_href(&options),
         }),
         player: Arc::new(http::player::PlayerState {
             links: store.links.clone(),
@@ -116,7 +117,12 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> http::fr
             campaigns: store.campaigns.clone(),
             limits,
         }));
+    // The build's static files, compressed and cached as a CDN would (the fallback serves the
+    // rest of the site root, the icon say).
+    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let assets = http::assets::Assets::new(pkg, options.hash_files);
     let router = Router::new()
+        .nest_service(&format!("/{}", options.site_pkg_dir), assets.service())
         .leptos_routes_with_context(&options, console_routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
@@ -170,10 +176,19 @@ pub enum StartupError {
 }
 
 /// Leptos's settings (site root, output name, default address) from its environment variables.
+/// The build's file hashes are used whenever the build left them beside the binary
+/// (`hash-files`), unless `LEPTOS_HASH_FILES` says otherwise.
 pub fn leptos_options() -> Result<leptos::config::LeptosOptions, StartupError> {
-    leptos::config::get_configuration(None)
+    let mut options = leptos::config::get_configuration(None)
         .map(|c| c.leptos_options)
-        .map_err(|e| StartupError::Leptos(e.to_string()))
+        .map_err(|e| StartupError::Leptos(e.to_string()))?;
+    if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
+        let beside_binary = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.join(&*options.hash_file)));
+        options.hash_files = beside_binary.is_some_and(|file| file.is_file());
+    }
+    Ok(options)
 }
 
 /// Runs the server until SIGTERM or Ctrl-C: migrations, then the listeners and the background

@@ -434,11 +434,38 @@ impl TestApp {
         let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
             .await
             .expect("read the response body");
+        // Read as a browser reads it: a gzipped body unzipped (its header kept, to be checked).
+        let gzipped = parts
+            .headers
+            .get(http::header::CONTENT_ENCODING)
+            .is_some_and(|v| v == "gzip");
+        let body = if gzipped {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+                .expect("a gzipped body that unzips");
+            text
+        } else {
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
         TestResponse {
             status: parts.status,
             headers: parts.headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            body,
         }
+    }
+
+    /// GET `path` as a browser navigating, with `headers` of its own (`Accept-Encoding`, say).
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut request = http::Request::get(path).header("accept", "text/html");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(
+            request
+                .body(axum::body::Body::empty())
+                .expect("valid request"),
+        )
+        .await
     }
 
     /// GET `path`, as a browser navigating (Accept: text/html), with an optional session cookie.

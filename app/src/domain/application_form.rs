@@ -310,9 +310,8 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_named() {
-        let faults = check(&form("", "iframe", "ftp://x", "not an origin"), true)
-            .err()
-            .expect("refused");
+        let faults =
+            check(&form("", "iframe", "ftp://x", "not an origin"), true).expect_err("refused");
         assert_eq!(
             faults,
             [

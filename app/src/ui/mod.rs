@@ -23,21 +23,38 @@ mod share;
 mod shared_links;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use raw_text::PageTitle;
 
-/// The HTML document around every page.
+/// The HTML document around every console page: the islands' hydration script, the style sheet
+/// under its content-hashed name.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    document(options, true)
+}
+
+/// The HTML document around a recipient's page: no script at all (every step is a plain form),
+/// so a first open costs the page and the style sheet, and a repeat open the page alone.
+pub fn recipient_shell(options: LeptosOptions) -> impl IntoView {
+    document(options, false)
+}
+
+fn document(options: LeptosOptions, scripts: bool) -> impl IntoView {
+    let hydration = scripts.then(|| {
+        view! {
+            <AutoReload options=options.clone()/>
+            <HydrationScripts options=options.clone() islands=true/>
+        }
+    });
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options islands=true/>
+                {hydration}
+                <HashedStylesheet options id="leptos"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <MetaTags/>
             </head>
@@ -52,7 +69,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/flowshare.css"/>
         // Every page has a title, "Flowshare" until the page names itself (an error panel does not).
         <Title formatter=|page: String| if page.is_empty() { "Flowshare".to_owned() } else { format!("{page} · Flowshare") } text=""/>
         <Router>

@@ -14,19 +14,16 @@ use tower::{Layer, Service};
 
 pub const CONTENT_SECURITY_POLICY: HeaderName = HeaderName::from_static("content-security-policy");
 
-/// A player page's policy: scripts only from this server or with this response's nonce, wasm
-/// allowed, and framed by exactly `ancestors` (nobody when there are none).
-pub fn player_policy<'a>(nonce: &str, ancestors: impl IntoIterator<Item = &'a str>) -> HeaderValue {
+/// A recipient's page's policy: no script at all (the pages are plain forms), styles and images
+/// from this server, forms posted only here, and framed by exactly `ancestors` (nobody when there
+/// are none).
+pub fn player_policy<'a>(ancestors: impl IntoIterator<Item = &'a str>) -> HeaderValue {
     // Written in one buffer and handed over without a copy: this is on every page a recipient opens.
-    let mut policy = String::with_capacity(320);
-    for part in [
-        "default-src 'self'; script-src 'self' 'nonce-",
-        nonce,
-        "' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-         form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors",
-    ] {
-        policy.push_str(part);
-    }
+    let mut policy = String::with_capacity(256);
+    policy.push_str(
+        "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'none'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors",
+    );
     let mut framed = false;
     for origin in ancestors.into_iter().filter(|o| !o.is_empty()) {
         policy.push(' ');
@@ -39,15 +36,22 @@ pub fn player_policy<'a>(nonce: &str, ancestors: impl IntoIterator<Item = &'a st
     // Origins are checked when an application is saved; should one still not fit a header,
     // the page is framed by nobody rather than served without a policy.
     HeaderValue::try_from(policy).unwrap_or(HeaderValue::from_static(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'",
+        "default-src 'self'; script-src 'none'; frame-ancestors 'none'",
     ))
 }
 
-/// A console page's policy: the player's, framed by nobody. Scripts run only from this server or
-/// with the nonce Leptos wrote on this page's hydration script, so markup that got into a page
-/// cannot run; plugins, `<base>` and forms to elsewhere are refused too.
+/// A console page's policy: scripts only from this server or with the nonce Leptos wrote on this
+/// page's hydration script (and wasm), so markup that got into a page cannot run; plugins,
+/// `<base>` and forms to elsewhere are refused too, and nobody may frame it.
 pub fn console_policy(nonce: &str) -> HeaderValue {
-    player_policy(nonce, [])
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+         object-src 'none'; frame-ancestors 'none'"
+    );
+    HeaderValue::try_from(policy).unwrap_or(HeaderValue::from_static(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'",
+    ))
 }
 
 /// Sets the console page's policy from inside its rendering (the Leptos context every console
@@ -239,12 +243,16 @@ mod tests {
     }
 
     #[test]
-    fn a_player_page_is_framed_by_its_origins_or_by_nobody() {
-        let policy = player_policy("N0nce", ["https://a.example", "https://b.example"]);
+    fn a_player_page_runs_no_script_and_is_framed_by_its_origins_or_by_nobody() {
+        let policy = player_policy(["https://a.example", "https://b.example"]);
         let policy = policy.to_str().expect("ascii");
-        assert!(policy.contains("'nonce-N0nce'"));
+        assert!(policy.contains("script-src 'none';"), "{policy}");
+        assert!(
+            !policy.contains("nonce") && !policy.contains("wasm"),
+            "{policy}"
+        );
         assert!(policy.ends_with("frame-ancestors https://a.example https://b.example"));
-        for none in [player_policy("N0nce", []), player_policy("N0nce", [""])] {
+        for none in [player_policy([]), player_policy([""])] {
             assert!(none
                 .to_str()
                 .expect("ascii")

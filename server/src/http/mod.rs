@@ -7,6 +7,7 @@
 //! and server functions, the API, a flow's results as CSV in `export`) is routed by axum, set up
 //! in `crate::startup`.
 
+pub mod assets;
 pub mod client_ip;
 pub mod csrf;
 pub mod export;

@@ -6,20 +6,19 @@
 //! A link's page is checked once, in full (through the link cache: address grammar, key version,
 //! flow state, token, expiry), so revocation, key regeneration and expiry always hold. It shows
 //! the flow's first step only, filled in: nothing of any later step is on the page. The verdict
-//! goes to the render through context as a `RecipientPage`; the headers (status, CSP with this
-//! response's nonce, `frame-ancestors`, `Cache-Control`) are set here from the same verdict.
+//! goes to the render through context as a `RecipientPage`; the headers (status, a policy that
+//! allows no script at all, `frame-ancestors`, `Cache-Control`) are set here from the same verdict.
 //!
-//! A page that passed depends only on its link's canonical address, apart from its nonce, so the
-//! first rendering is kept cut at its nonce and later requests get it joined with a fresh one
-//! instead of a full Leptos render. The nonce is drawn here, so it is known exactly and cannot be
-//! planted: no text a recipient controls can contain a value drawn after it was written.
+//! These pages carry no script: every step is a plain form. So a page that passed depends only on
+//! its link's canonical address, and the first rendering is kept whole, with its gzip encoding
+//! beside it: later requests get either without a Leptos render or a compression. Runs' and
+//! refusals' pages are rendered per request, and gzipped when the browser takes it.
 
 use super::headers::{player_policy, CONTENT_SECURITY_POLICY};
 use crate::links::cache::CachedPage;
 use crate::links::open::{CheckedLink, LinkRecord, Verdict};
 use crate::links::LinkStore;
 use crate::runs::RunStore;
-use crate::security::nonce;
 use app::domain::link::LinkRefusal;
 use app::domain::run::{
     BackToLink, PageRefusal, Playing, RecipientPage, RunProblem, RunState, RunToken, RunView,
@@ -30,7 +29,7 @@ use app::refusal::{Refusal, Refused};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use http::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use http::{HeaderValue, StatusCode};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -56,16 +55,16 @@ struct PageHeaders<'a> {
 }
 
 impl PageHeaders<'_> {
-    /// Sets the status, the policy with `nonce`, and `Cache-Control`.
-    fn apply(&self, response: &mut Response, nonce: &str) {
+    /// Sets the status, the policy, and `Cache-Control`.
+    fn apply(&self, response: &mut Response) {
         *response.status_mut() = self.status;
-        self.apply_policy(response, nonce);
+        self.apply_policy(response);
     }
 
-    fn apply_policy(&self, response: &mut Response, nonce: &str) {
+    fn apply_policy(&self, response: &mut Response) {
         let ancestors = self.record.into_iter().flat_map(LinkRecord::embed_origins);
         let headers = response.headers_mut();
-        headers.insert(CONTENT_SECURITY_POLICY, player_policy(nonce, ancestors));
+        headers.insert(CONTENT_SECURITY_POLICY, player_policy(ancestors));
         if self.no_store {
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
@@ -82,6 +81,7 @@ fn unavailable() -> Response {
 
 /// `GET /f/{application}/{flow}/{link}?…`: the link's page (routed in `front`).
 pub async fn open_page(state: &PlayerState, request: Request) -> Response {
+    let gzip = accepts_gzip(&request);
     // Read before the check: a page rendered from a record that an invalidation overtook is not kept.
     let seen = state.links.cache().generation();
     // Split, so the address is read in place while the check awaits (a request is not `Sync`).
@@ -129,7 +129,7 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
     };
     let key = checked.address.path_and_query();
     if let Some(page) = state.links.cache().page(&key) {
-        return serve(&page, &headers);
+        return serve(&page, &headers, gzip);
     }
     let first = match first_step(&checked) {
         Ok(first) => first,
@@ -142,21 +142,20 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
             return refusal_page(state, request, PageRefusal::Link(refusal), headers).await;
         }
     };
-    let nonce = nonce();
-    let mut rendered = render(state, request, RecipientPage(Ok(first)), None, &nonce).await;
+    let mut rendered = render(state, request, RecipientPage(Ok(first)), None).await;
     if rendered.status() != StatusCode::OK {
         // Not a page to keep; it still carries the link's policy and, if protected, no-store.
-        headers.apply_policy(&mut rendered, &nonce);
+        headers.apply_policy(&mut rendered);
         return rendered;
     }
-    let Some(page) = cut_at_nonce(rendered, &nonce).await else {
+    let Some(page) = page_of(rendered).await else {
         return unavailable();
     };
     let page = Arc::new(page);
     if page.bytes <= MAX_PAGE_BYTES {
         state.links.cache().put_page(key, page.clone(), seen);
     }
-    serve(&page, &headers)
+    serve(&page, &headers, gzip)
 }
 
 /// The link's first step, filled in with its parameters: all a page that counts nothing shows.
@@ -226,10 +225,9 @@ pub async fn run_page(state: &PlayerState, request: Request) -> Response {
         record: record.as_deref(),
         no_store: true,
     };
-    let nonce = nonce();
-    let mut response = render(state, request, RecipientPage(page), None, &nonce).await;
-    headers.apply(&mut response, &nonce);
-    response
+    let gzip = accepts_gzip(&request);
+    let rendered = render(state, request, RecipientPage(page), None).await;
+    served_once(rendered, &headers, gzip).await
 }
 
 /// `GET /refused/{code}[?from={link}]`: why a first move on a link did not start a run, where a
@@ -264,10 +262,9 @@ pub async fn refused_page(state: &PlayerState, request: Request) -> Response {
         record: record.as_deref(),
         no_store: true,
     };
-    let nonce = nonce();
-    let mut response = render(state, request, RecipientPage(Err(refusal)), back, &nonce).await;
-    headers.apply(&mut response, &nonce);
-    response
+    let gzip = accepts_gzip(&request);
+    let rendered = render(state, request, RecipientPage(Err(refusal)), back).await;
+    served_once(rendered, &headers, gzip).await
 }
 
 async fn refusal_page(
@@ -276,22 +273,19 @@ async fn refusal_page(
     refusal: PageRefusal,
     headers: PageHeaders<'_>,
 ) -> Response {
-    let nonce = nonce();
-    let mut response = render(state, request, RecipientPage(Err(refusal)), None, &nonce).await;
-    headers.apply(&mut response, &nonce);
-    response
+    let gzip = accepts_gzip(&request);
+    let rendered = render(state, request, RecipientPage(Err(refusal)), None).await;
+    served_once(rendered, &headers, gzip).await
 }
 
-/// Renders the page with Leptos, the verdict (and the way back, if any) and the nonce in context.
+/// Renders the page with Leptos, the verdict (and the way back, if any) in context.
 async fn render(
     state: &PlayerState,
     request: Request,
     opened: RecipientPage,
     back: Option<BackToLink>,
-    nonce: &str,
 ) -> Response {
     let ports = state.ports.clone();
-    let nonce = leptos::nonce::Nonce::from_value(nonce.to_owned());
     let options = state.options.clone();
     let handler = leptos_axum::render_app_async_with_context(
         move || {
@@ -300,34 +294,81 @@ async fn render(
             if let Some(back) = &back {
                 provide_context(back.clone());
             }
-            provide_context(nonce.clone());
         },
-        move || app::shell(options.clone()),
+        move || app::recipient_shell(options.clone()),
     );
     handler(request).await
 }
 
-/// The rendered page's HTML, cut wherever its nonce stands; `None` when it cannot be read.
-async fn cut_at_nonce(response: Response, nonce: &str) -> Option<CachedPage> {
+/// The rendered page, whole, with its gzip encoding; `None` when it cannot be read.
+async fn page_of(response: Response) -> Option<CachedPage> {
     // The page is our own rendering of a stored flow, bounded by what a definition may hold.
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+    let mut bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .ok()?;
-    let html = std::str::from_utf8(&bytes).ok()?;
-    Some(CachedPage::new(
-        html.split(nonce).map(str::to_owned).collect(),
-    ))
+    bytes.truncate(document_end(&bytes));
+    Some(CachedPage::new(bytes))
 }
 
-fn serve(page: &CachedPage, headers: &PageHeaders<'_>) -> Response {
-    let nonce = nonce();
-    let mut response = Response::new(Body::from(page.pieces.join(nonce.as_str())));
-    response.headers_mut().insert(
+/// Where the document ends: Leptos appends its hydration state as scripts after `</html>`,
+/// which a page that hydrates nothing (and whose policy would refuse them) does without.
+fn document_end(html: &[u8]) -> usize {
+    const END: &[u8] = b"</html>";
+    html.windows(END.len())
+        .rposition(|window| window == END)
+        .map_or(html.len(), |at| at + END.len())
+}
+
+/// A page rendered for this request alone, sent as the browser takes it.
+async fn served_once(rendered: Response, headers: &PageHeaders<'_>, gzip: bool) -> Response {
+    let Some(page) = page_of(rendered).await else {
+        return unavailable();
+    };
+    serve(&page, headers, gzip)
+}
+
+fn serve(page: &CachedPage, headers: &PageHeaders<'_>, gzip: bool) -> Response {
+    let mut response = match (&page.gzip, gzip) {
+        (Some(encoded), true) => {
+            let mut response = Response::new(Body::from(encoded.clone()));
+            response
+                .headers_mut()
+                .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            response
+        }
+        _ => Response::new(Body::from(page.html.clone())),
+    };
+    let map = response.headers_mut();
+    map.insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    headers.apply(&mut response, &nonce);
+    if page.gzip.is_some() {
+        map.insert(VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    headers.apply(&mut response);
     response
+}
+
+/// Whether the request takes a gzipped answer (`Accept-Encoding` names `gzip` or `*`, not at
+/// `q=0`).
+fn accepts_gzip(request: &Request) -> bool {
+    request
+        .headers()
+        .get_all(ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
 }
 
 /// The last segment of a page's path: its code, token or short code.
@@ -339,41 +380,85 @@ pub(super) fn last_segment(path: &str) -> &str {
 mod tests {
     use super::*;
 
+    fn request(accept: Option<&str>) -> Request {
+        let mut request = Request::builder().uri("/f/a/b/c");
+        if let Some(accept) = accept {
+            request = request.header(ACCEPT_ENCODING, accept);
+        }
+        request.body(Body::empty()).expect("a request")
+    }
+
+    #[test]
+    fn what_follows_the_document_is_cut() {
+        let page = b"<!DOCTYPE html><html><body><p>x</p></body></html><script>__RESOLVED_RESOURCES=[];</script>";
+        assert_eq!(
+            &page[..document_end(page)],
+            b"<!DOCTYPE html><html><body><p>x</p></body></html>"
+        );
+        // A step's text that mentions the tag is escaped, so the last one is the document's.
+        let escaped = b"<html><p>&lt;/html&gt;</p></html>";
+        assert_eq!(document_end(escaped), escaped.len());
+        assert_eq!(document_end(b"no document"), 11);
+    }
+
+    #[test]
+    fn gzip_is_sent_only_to_who_takes_it() {
+        assert!(accepts_gzip(&request(Some("gzip, deflate, br, zstd"))));
+        assert!(accepts_gzip(&request(Some("br;q=1.0, GZIP;q=0.5"))));
+        assert!(accepts_gzip(&request(Some("*"))));
+        assert!(!accepts_gzip(&request(Some("gzip;q=0, br"))));
+        assert!(!accepts_gzip(&request(Some("identity"))));
+        assert!(!accepts_gzip(&request(Some("x-gzip-ish"))));
+        assert!(!accepts_gzip(&request(None)));
+    }
+
     #[tokio::test]
-    async fn each_served_copy_gets_its_own_nonce_in_page_and_policy() {
-        let page = CachedPage::new(vec!["<script nonce=\"".into(), "\">x</script>".into()]);
+    async fn a_kept_page_is_served_as_it_is_or_gzipped_with_a_policy_that_runs_no_script() {
+        let html = format!("<!DOCTYPE html><p>{}</p>", "Hello Ada. ".repeat(200));
+        let page = CachedPage::new(html.clone().into());
         let headers = PageHeaders {
             status: StatusCode::OK,
             record: None,
             no_store: false,
         };
-        let (a, b) = (serve(&page, &headers), serve(&page, &headers));
-        let csp = |r: &Response| {
-            r.headers()
+        let plain = serve(&page, &headers, false);
+        let zipped = serve(&page, &headers, true);
+        for response in [&plain, &zipped] {
+            let policy = response
+                .headers()
                 .get(CONTENT_SECURITY_POLICY)
                 .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-                .unwrap_or_default()
-        };
-        assert_ne!(csp(&a), csp(&b));
-        let body_of = |r: Response| async move {
-            let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
-                .await
-                .expect("body");
-            String::from_utf8(bytes.to_vec()).expect("utf-8")
-        };
-        let policy_of_a = csp(&a);
-        assert!(policy_of_a.contains("frame-ancestors 'none'"));
-        assert_eq!(a.headers().get(CACHE_CONTROL), None);
-        let html = body_of(a).await;
-        let nonce = html
-            .trim_start_matches("<script nonce=\"")
-            .split('"')
-            .next()
-            .unwrap_or_default();
-        assert!(
-            nonce.len() >= 22 && policy_of_a.contains(&format!("'nonce-{nonce}'")),
-            "{html} / {policy_of_a}"
+                .unwrap_or_default();
+            assert!(policy.contains("script-src 'none'"), "{policy}");
+            assert!(policy.ends_with("frame-ancestors 'none'"), "{policy}");
+            assert_eq!(response.headers().get(CACHE_CONTROL), None);
+            assert_eq!(
+                response.headers().get(VARY).and_then(|v| v.to_str().ok()),
+                Some("accept-encoding")
+            );
+        }
+        assert_eq!(plain.headers().get(CONTENT_ENCODING), None);
+        assert_eq!(
+            zipped
+                .headers()
+                .get(CONTENT_ENCODING)
+                .and_then(|v| v.to_str().ok()),
+            Some("gzip")
         );
+        let bytes = |r: Response| async move {
+            axum::body::to_bytes(r.into_body(), usize::MAX)
+                .await
+                .expect("body")
+        };
+        assert_eq!(bytes(plain).await, html.as_bytes());
+        let encoded = bytes(zipped).await;
+        assert!(encoded.len() < html.len() / 4, "{} bytes", encoded.len());
+        let mut decoded = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(&encoded[..]),
+            &mut decoded,
+        )
+        .expect("gzip");
+        assert_eq!(decoded, html);
     }
 }

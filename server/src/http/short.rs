@@ -18,9 +18,16 @@ use std::sync::Arc;
 pub struct ShortState {
     pub links: LinkStore,
     pub limits: Arc<Limits>,
+    /// The style sheet's address (hashed by the build), for the pages below.
+    pub stylesheet: String,
 }
 
-const NOT_FOUND_PAGE: &str = r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Link not found · Flowshare</title><link rel="stylesheet" href="/pkg/flowshare.css"></head><body><main class="refusal"><h1>This link does not exist</h1><p>It may have been mistyped, copied incompletely, or withdrawn by whoever shared it. Ask them for a new link.</p></main></body></html>"#;
+/// A page of its own, not Leptos's: `title` and `text` are this file's constants.
+fn page(stylesheet: &str, title: &str, heading: &str, text: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Flowshare</title><link rel="stylesheet" href="{stylesheet}"></head><body><main class="refusal"><h1>{heading}</h1><p>{text}</p></main></body></html>"#
+    )
+}
 
 const NO_STORE: (http::HeaderName, HeaderValue) =
     (CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -35,20 +42,24 @@ fn redirect(location: HeaderValue) -> Response {
     response
 }
 
-fn not_found() -> Response {
-    (
-        Refusal::LinkNotFound.http_status(),
-        [NO_STORE],
-        Html(NOT_FOUND_PAGE),
-    )
-        .into_response()
+fn not_found(stylesheet: &str) -> Response {
+    let page = page(
+        stylesheet,
+        "Link not found",
+        "This link does not exist",
+        "It may have been mistyped, copied incompletely, or withdrawn by whoever shared it. Ask them for a new link.",
+    );
+    (Refusal::LinkNotFound.http_status(), [NO_STORE], Html(page)).into_response()
 }
 
 /// The page a recipient sees when their address tried too many links that do not exist.
-fn too_many(limited: Limited) -> Response {
+fn too_many(stylesheet: &str, limited: Limited) -> Response {
     let wait = wait_text(limited.retry_after_seconds);
-    let page = format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Too many tries · Flowshare</title><link rel="stylesheet" href="/pkg/flowshare.css"></head><body><main class="refusal"><h1>Too many tries</h1><p>Too many links that do not exist were opened from your network in a short time. Please try again in {wait}, and check that the link was copied completely.</p></main></body></html>"#
+    let page = page(
+        stylesheet,
+        "Too many tries",
+        "Too many tries",
+        &format!("Too many links that do not exist were opened from your network in a short time. Please try again in {wait}, and check that the link was copied completely."),
     );
     (
         Refusal::RateLimited.http_status(),
@@ -65,16 +76,16 @@ fn too_many(limited: Limited) -> Response {
 pub async fn short_link(state: &ShortState, client: ClientIp, code: &str) -> Response {
     if let Err(limited) = state.limits.short_link_allowed(client) {
         metrics::short_link(ShortLink::Limited);
-        return too_many(limited);
+        return too_many(&state.stylesheet, limited);
     }
     let missed = || match state.limits.short_link_missed(client) {
         Ok(()) => {
             metrics::short_link(ShortLink::Missing);
-            not_found()
+            not_found(&state.stylesheet)
         }
         Err(limited) => {
             metrics::short_link(ShortLink::Limited);
-            too_many(limited)
+            too_many(&state.stylesheet, limited)
         }
     };
     let Some(code) = ShortCode::parse(code) else {
@@ -87,7 +98,7 @@ pub async fn short_link(state: &ShortState, client: ClientIp, code: &str) -> Res
                 metrics::short_link(ShortLink::Found);
                 redirect(location)
             }
-            Err(_) => not_found(),
+            Err(_) => not_found(&state.stylesheet),
         },
         Ok(None) => missed(),
         Err(err) => {

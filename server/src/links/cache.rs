@@ -9,6 +9,7 @@
 //! invalidation came in between: a record read before a revocation can never outlive it.
 
 use super::open::LinkRecord;
+use axum::body::Bytes;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,17 +25,29 @@ const TYPICAL_PAGE_BYTES: u64 = 8 * 1024;
 /// A rendered player page, cut where its nonce stood (see `http::player`).
 #[derive(Debug)]
 pub struct CachedPage {
-    /// The page's HTML between the nonce's occurrences: joined again with a fresh nonce.
-    pub pieces: Vec<String>,
-    /// The pieces' length in all.
+    /// The page's HTML, whole: recipients' pages carry no nonce (they run no script).
+    pub html: Bytes,
+    /// The same, gzipped once here, for every browser that takes it; `None` when it would not
+    /// be smaller.
+    pub gzip: Option<Bytes>,
+    /// What it holds in all.
     pub bytes: usize,
 }
 
 impl CachedPage {
-    pub fn new(pieces: Vec<String>) -> Self {
-        let bytes = pieces.iter().map(String::len).sum();
-        Self { pieces, bytes }
+    pub fn new(html: Bytes) -> Self {
+        let gzip = gzipped(&html).filter(|encoded| encoded.len() < html.len());
+        let bytes = html.len() + gzip.as_ref().map_or(0, Bytes::len);
+        Self { html, gzip, bytes }
     }
+}
+
+/// `bytes` gzipped at the default level (a few tens of microseconds for a page of a few KB).
+fn gzipped(bytes: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok().map(Bytes::from)
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,175 @@
+//! The site's static files under `/pkg` (the style sheet, the console's script and wasm), served
+//! as a CDN would: the precompressed variant the browser accepts (brotli, else gzip, else the file
+//! itself; `Vary: Accept-Encoding` either way), and, when their names carry a content hash (the
+//! build's `hash-files`), cached for a year as immutable: a new build has new names. Without
+//! hashes every use revalidates (`no-cache`, answered `304` when unchanged).
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use http::header::{CACHE_CONTROL, VARY};
+use http::HeaderValue;
+use std::convert::Infallible;
+use std::future::Future;
+use std::path::Path;
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+/// A year, immutable: for files whose name changes with their content.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Revalidated at every use: for files that keep their name when they change.
+pub const REVALIDATE: &str = "no-cache";
+
+/// The style sheet's address, under its hashed name when the build hashed it: for the pages not
+/// rendered by Leptos (the short links' own), which `HashedStylesheet` does not reach.
+pub fn stylesheet_href(options: &leptos::config::LeptosOptions) -> String {
+    let pkg = &options.site_pkg_dir;
+    let name = &options.output_name;
+    let hash = options
+        .hash_files
+        .then(|| {
+            let exe = std::env::current_exe().ok()?;
+            std::fs::read_to_string(exe.parent()?.join(&*options.hash_file)).ok()
+        })
+        .flatten()
+        .and_then(|hashes| {
+            hashes.lines().find_map(|line| {
+                let (file, hash) = line.split_once(':')?;
+                (file.trim() == "css").then(|| hash.trim().to_owned())
+            })
+        });
+    match hash {
+        Some(hash) => format!("/{pkg}/{name}.{hash}.css"),
+        None => format!("/{pkg}/{name}.css"),
+    }
+}
+
+#[derive(Clone)]
+pub struct Assets {
+    files: ServeDir,
+    cache_control: HeaderValue,
+}
+
+impl Assets {
+    /// The files in `dir`; `hashed` when their names carry a hash of their content.
+    pub fn new(dir: impl AsRef<Path>, hashed: bool) -> Self {
+        Self {
+            files: ServeDir::new(dir)
+                .precompressed_br()
+                .precompressed_gzip()
+                .append_index_html_on_directories(false),
+            cache_control: HeaderValue::from_static(if hashed { IMMUTABLE } else { REVALIDATE }),
+        }
+    }
+
+    /// The files as a service for `Router::nest_service` (which strips the prefix).
+    pub fn service(
+        self,
+    ) -> impl tower::Service<
+        Request,
+        Response = Response,
+        Error = Infallible,
+        Future = impl Future<Output = Result<Response, Infallible>> + Send,
+    > + Clone {
+        tower::service_fn(move |request: Request| {
+            let assets = self.clone();
+            async move { Ok(assets.serve(request).await) }
+        })
+    }
+
+    async fn serve(&self, request: Request) -> Response {
+        let Ok(response) = self.files.clone().oneshot(request).await;
+        let mut response = response.map(Body::new);
+        let status = response.status();
+        let headers = response.headers_mut();
+        // The variant depends on what the request accepts, whatever the answer.
+        headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
+        if status.is_success() || status == http::StatusCode::NOT_MODIFIED {
+            headers.insert(CACHE_CONTROL, self.cache_control.clone());
+        } else {
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
+    use http::StatusCode;
+
+    fn site() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let write = |name: &str, bytes: &[u8]| {
+            std::fs::write(dir.path().join(name), bytes).expect("written");
+        };
+        write("flowshare.abc123.css", b"body { color: black }");
+        write("flowshare.abc123.css.br", b"brotli bytes");
+        write("flowshare.abc123.css.gz", b"gzip bytes");
+        write("flowshare.abc123.wasm", b"\0asm");
+        dir
+    }
+
+    async fn get(assets: &Assets, path: &str, accept: Option<&str>) -> Response {
+        let mut request = Request::builder().uri(path);
+        if let Some(accept) = accept {
+            request = request.header(ACCEPT_ENCODING, accept);
+        }
+        assets
+            .serve(request.body(Body::empty()).expect("a request"))
+            .await
+    }
+
+    fn header(response: &Response, name: http::HeaderName) -> Option<&str> {
+        response.headers().get(name).and_then(|v| v.to_str().ok())
+    }
+
+    #[tokio::test]
+    async fn the_variant_the_browser_accepts_is_sent_brotli_first() {
+        let dir = site();
+        let assets = Assets::new(dir.path(), true);
+        let brotli = get(&assets, "/flowshare.abc123.css", Some("gzip, deflate, br")).await;
+        assert_eq!(brotli.status(), StatusCode::OK);
+        assert_eq!(header(&brotli, CONTENT_ENCODING), Some("br"));
+        assert_eq!(header(&brotli, VARY), Some("accept-encoding"));
+        let gzip = get(&assets, "/flowshare.abc123.css", Some("gzip")).await;
+        assert_eq!(header(&gzip, CONTENT_ENCODING), Some("gzip"));
+        let plain = get(&assets, "/flowshare.abc123.css", None).await;
+        assert_eq!(header(&plain, CONTENT_ENCODING), None);
+        assert_eq!(header(&plain, VARY), Some("accept-encoding"));
+        // A file without a compressed variant is sent as it is.
+        let wasm = get(&assets, "/flowshare.abc123.wasm", Some("br, gzip")).await;
+        assert_eq!(wasm.status(), StatusCode::OK);
+        assert_eq!(header(&wasm, CONTENT_ENCODING), None);
+    }
+
+    #[tokio::test]
+    async fn hashed_names_are_cached_for_a_year_and_nothing_else_is() {
+        let dir = site();
+        let hashed = Assets::new(dir.path(), true);
+        let found = get(&hashed, "/flowshare.abc123.css", Some("br")).await;
+        assert_eq!(header(&found, CACHE_CONTROL), Some(IMMUTABLE));
+        let missing = get(&hashed, "/flowshare.old999.css", Some("br")).await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            header(&missing, CACHE_CONTROL),
+            Some("no-store"),
+            "a miss is never kept: the file may be deployed a moment later"
+        );
+        let unhashed = Assets::new(dir.path(), false);
+        let found = get(&unhashed, "/flowshare.abc123.css", None).await;
+        assert_eq!(header(&found, CACHE_CONTROL), Some(REVALIDATE));
+    }
+
+    #[tokio::test]
+    async fn nothing_outside_the_folder_is_served() {
+        let dir = site();
+        let assets = Assets::new(dir.path().join("pkg-that-is-not-there"), true);
+        let outside = get(&assets, "/../flowshare.abc123.css", None).await;
+        assert_ne!(outside.status(), StatusCode::OK);
+        let assets = Assets::new(dir.path(), true);
+        let traversal = get(&assets, "/%2e%2e/etc/passwd", None).await;
+        assert_ne!(traversal.status(), StatusCode::OK);
+    }
+}
