@@ -95,8 +95,9 @@ pub enum Refusal {
 
     // Not the caller's doing.
     Internal,
-    /// The store did not answer a recipient's page: nothing to do but try again (the console and
-    /// the API say [`Refusal::Internal`]; a recipient is told it is passing).
+    /// The store did not answer a recipient (a link's page, a run's, a move): nothing to do but
+    /// try again (the console and the API say [`Refusal::Internal`]; a recipient is told it is
+    /// passing, as `LinkRefusal::Unavailable`).
     Unavailable,
     /// The server was not reached (said only in the browser).
     Unreachable,
@@ -291,6 +292,7 @@ impl Refused for LinkRefusal {
             Self::Disabled | Self::Expired | Self::UsedUp => Refusal::LinkGone,
             Self::FlowUnavailable => Refusal::FlowUnavailable,
             Self::TooManyStarts => Refusal::RateLimited,
+            Self::Unavailable => Refusal::Unavailable,
         }
     }
 }
@@ -335,6 +337,17 @@ impl Refused for PageRefusal {
 impl std::fmt::Display for PageRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.title(), self.explanation())
+    }
+}
+
+impl Refused for crate::domain::share::ShareInputError {
+    fn refusal(&self) -> Refusal {
+        use crate::domain::share::ShareInputError as E;
+        match self {
+            // A name that cannot be a flow's names none, as the API says too.
+            E::BadFlow(_) => Refusal::FlowNotFound,
+            E::NoApplication | E::BadApplication(_) | E::Params(_) => Refusal::InvalidField,
+        }
     }
 }
 
@@ -399,6 +412,7 @@ mod tests {
         assert_eq!(LinkRefusal::UsedUp.refusal().status(), 410);
         assert_eq!(LinkRefusal::FlowUnavailable.refusal().status(), 404);
         assert_eq!(LinkRefusal::TooManyStarts.refusal().status(), 429);
+        assert_eq!(LinkRefusal::Unavailable.refusal().status(), 503);
         for problem in RunProblem::iter() {
             assert!(
                 (400..500).contains(&problem.refusal().status()),

@@ -37,7 +37,7 @@ struct Handles {
     requests: [Histogram; ROUTE_GROUPS.len()],
 }
 
-const OUTCOMES: [&str; 7] = [
+const OUTCOMES: [&str; 8] = [
     "ok",
     "not_valid",
     "disabled",
@@ -45,6 +45,7 @@ const OUTCOMES: [&str; 7] = [
     "used_up",
     "flow_unavailable",
     "too_many_starts",
+    "unavailable",
 ];
 const SHORT_LINK_OUTCOMES: [&str; 3] = ["found", "missing", "limited"];
 const SIGN_IN_OUTCOMES: [&str; 4] = ["welcome", "refused", "locked", "busy"];
@@ -157,6 +158,7 @@ fn outcome(result: Result<(), LinkRefusal>) -> usize {
         Err(LinkRefusal::UsedUp) => 4,
         Err(LinkRefusal::FlowUnavailable) => 5,
         Err(LinkRefusal::TooManyStarts) => 6,
+        Err(LinkRefusal::Unavailable) => 7,
     }
 }
 

@@ -80,11 +80,12 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> http::fr
         3,
         "the link's, a run's and a refusal's page"
     );
+    let hashes = http::assets::build_hashes(&options);
     let pages = http::front::Pages {
         short: Arc::new(http::short::ShortState {
             links: store.links.clone(),
             limits: limits.clone(),
-            stylesheet: http::assets::stylesheet_href(&options),
+            stylesheet: http::assets::stylesheet_href(&options, &hashes),
         }),
         player: Arc::new(http::player::PlayerState {
             links: store.links.clone(),
@@ -120,7 +121,7 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> http::fr
     // The build's static files, compressed and cached as a CDN would (the fallback serves the
     // rest of the site root, the icon say).
     let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
-    let assets = http::assets::Assets::new(pkg, options.hash_files);
+    let assets = http::assets::Assets::new(pkg, hashes.iter().map(|(_, hash)| hash.as_str()));
     let router = Router::new()
         .nest_service(&format!("/{}", options.site_pkg_dir), assets.service())
         .leptos_routes_with_context(&options, console_routes, context.clone(), {

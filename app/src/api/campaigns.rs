@@ -31,7 +31,7 @@ pub async fn save_campaign(
         async move {
             let (ports, user) = caller(crate::domain::Permission::ShareFlows).await?;
             let preset = ShareRequest::parse(&flow, &application, &params, protect, shorten)
-                .map_err(|e| AppError::invalid(sentence(&e.to_string())))?;
+                .map_err(|e| AppError::refused(&e))?;
             let new = NewCampaign::parse(&name, preset)
                 .map_err(|e| AppError::invalid(sentence(&e.to_string())))?;
             Ok(ports.campaigns.save(&user, &new).await?)

@@ -3,7 +3,8 @@
 //! `start_run` and `run_step` take what every step's plain HTML form posts (see
 //! [`StepForm`](crate::domain::run::StepForm)), so a flow runs to its end without JavaScript: a
 //! browser posting a form is sent on to the run's page (`/r/{token}`), or to a page saying why
-//! not; the player island posts the same fields with fetch and gets the next step as JSON.
+//! not (recipients' pages carry no script: every move is such a post). A script caller (the API
+//! tests, a system) posting without `Accept: text/html` gets the next step as JSON.
 
 use crate::domain::results::ResultsPage;
 use crate::domain::run::RunView;
@@ -97,7 +98,7 @@ pub async fn run_step(
     end_move(taken, SendBack::Run(token))
 }
 
-/// Where a browser without JavaScript is sent after a move that did not go on.
+/// Where the recipient's browser is sent after a move that did not go on.
 #[cfg(feature = "ssr")]
 enum SendBack {
     /// The run's own page, which shows where the run stands (with the reason) or why it ended,
@@ -142,9 +143,9 @@ fn end_move(
             },
         ),
         Err(RunError::Backend(err)) => {
-            // Converting logs the cause; the recipient reads that the flow is unavailable.
+            // Converting logs the cause; the recipient reads that it is passing (503).
             let _logged = AppError::from(err);
-            let unavailable = LinkRefusal::FlowUnavailable;
+            let unavailable = LinkRefusal::Unavailable;
             (AppError::Link(unavailable), PageRefusal::Link(unavailable))
         }
     };

@@ -84,7 +84,7 @@ pub mod service {
     ) -> Result<GeneratedLink, AppError> {
         let user = authorize(ports, token, Permission::ShareFlows).await?;
         let request = ShareRequest::parse(flow, application, params, protect, shorten)
-            .map_err(|e| AppError::invalid(super::super::request::sentence(&e.to_string())))?;
+            .map_err(|e| AppError::refused(&e))?;
         ports.limits.link_generation(&user)?;
         ports
             .sharing

@@ -1,8 +1,9 @@
 //! The site's static files under `/pkg` (the style sheet, the console's script and wasm), served
 //! as a CDN would: the precompressed variant the browser accepts (brotli, else gzip, else the file
-//! itself; `Vary: Accept-Encoding` either way), and, when their names carry a content hash (the
-//! build's `hash-files`), cached for a year as immutable: a new build has new names. Without
-//! hashes every use revalidates (`no-cache`, answered `304` when unchanged).
+//! itself; `Vary: Accept-Encoding` either way), and, when a file's name carries one of the build's
+//! content hashes (`hash-files`, listed in `hash.txt` beside the binary), cached for a year as
+//! immutable: a new build has new names. Any other file revalidates at every use (`no-cache`,
+//! answered `304` when unchanged), and a miss is never kept.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -20,26 +21,37 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Revalidated at every use: for files that keep their name when they change.
 pub const REVALIDATE: &str = "no-cache";
 
-/// The style sheet's address, under its hashed name when the build hashed it: for the pages not
-/// rendered by Leptos (the short links' own), which `HashedStylesheet` does not reach.
-pub fn stylesheet_href(options: &leptos::config::LeptosOptions) -> String {
-    let pkg = &options.site_pkg_dir;
-    let name = &options.output_name;
-    let hash = options
+/// The build's content hashes by kind (`css`, `js`, `wasm`), from `hash.txt` beside the binary
+/// (lines like `css: UvZaW9xz…`); none when the build did not hash its files.
+pub fn build_hashes(options: &leptos::config::LeptosOptions) -> Vec<(String, String)> {
+    let listed = options
         .hash_files
         .then(|| {
             let exe = std::env::current_exe().ok()?;
             std::fs::read_to_string(exe.parent()?.join(&*options.hash_file)).ok()
         })
         .flatten()
-        .and_then(|hashes| {
-            hashes.lines().find_map(|line| {
-                let (file, hash) = line.split_once(':')?;
-                (file.trim() == "css").then(|| hash.trim().to_owned())
-            })
-        });
-    match hash {
-        Some(hash) => format!("/{pkg}/{name}.{hash}.css"),
+        .unwrap_or_default();
+    listed
+        .lines()
+        .filter_map(|line| {
+            let (kind, hash) = line.split_once(':')?;
+            let hash = hash.trim();
+            (!hash.is_empty()).then(|| (kind.trim().to_owned(), hash.to_owned()))
+        })
+        .collect()
+}
+
+/// The style sheet's address, under its hashed name when the build hashed it: for the pages not
+/// rendered by Leptos (the short links' own), which `HashedStylesheet` does not reach.
+pub fn stylesheet_href(
+    options: &leptos::config::LeptosOptions,
+    hashes: &[(String, String)],
+) -> String {
+    let pkg = &options.site_pkg_dir;
+    let name = &options.output_name;
+    match hashes.iter().find(|(kind, _)| kind == "css") {
+        Some((_, hash)) => format!("/{pkg}/{name}.{hash}.css"),
         None => format!("/{pkg}/{name}.css"),
     }
 }
@@ -47,19 +59,31 @@ pub fn stylesheet_href(options: &leptos::config::LeptosOptions) -> String {
 #[derive(Clone)]
 pub struct Assets {
     files: ServeDir,
-    cache_control: HeaderValue,
+    /// The build's content hashes, each as it stands in a file name: `.{hash}.`.
+    hashed: std::sync::Arc<[String]>,
 }
 
 impl Assets {
-    /// The files in `dir`; `hashed` when their names carry a hash of their content.
-    pub fn new(dir: impl AsRef<Path>, hashed: bool) -> Self {
+    /// The files in `dir`; those whose name carries one of `hashes` are kept for a year.
+    pub fn new<'h>(dir: impl AsRef<Path>, hashes: impl IntoIterator<Item = &'h str>) -> Self {
         Self {
             files: ServeDir::new(dir)
                 .precompressed_br()
                 .precompressed_gzip()
                 .append_index_html_on_directories(false),
-            cache_control: HeaderValue::from_static(if hashed { IMMUTABLE } else { REVALIDATE }),
+            hashed: hashes.into_iter().map(|h| format!(".{h}.")).collect(),
         }
+    }
+
+    /// Immutable only for a name that carries one of this build's hashes: a leftover of another
+    /// build, or a file the build does not hash, may change under the same name.
+    fn cache_control(&self, path: &str) -> HeaderValue {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        HeaderValue::from_static(if self.hashed.iter().any(|h| name.contains(h.as_str())) {
+            IMMUTABLE
+        } else {
+            REVALIDATE
+        })
     }
 
     /// The files as a service for `Router::nest_service` (which strips the prefix).
@@ -78,6 +102,7 @@ impl Assets {
     }
 
     async fn serve(&self, request: Request) -> Response {
+        let cache_control = self.cache_control(request.uri().path());
         let Ok(response) = self.files.clone().oneshot(request).await;
         let mut response = response.map(Body::new);
         let status = response.status();
@@ -85,7 +110,7 @@ impl Assets {
         // The variant depends on what the request accepts, whatever the answer.
         headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
         if status.is_success() || status == http::StatusCode::NOT_MODIFIED {
-            headers.insert(CACHE_CONTROL, self.cache_control.clone());
+            headers.insert(CACHE_CONTROL, cache_control);
         } else {
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
@@ -108,6 +133,7 @@ mod tests {
         write("flowshare.abc123.css.br", b"brotli bytes");
         write("flowshare.abc123.css.gz", b"gzip bytes");
         write("flowshare.abc123.wasm", b"\0asm");
+        write("flowshare.css", b"body {}");
         dir
     }
 
@@ -128,7 +154,7 @@ mod tests {
     #[tokio::test]
     async fn the_variant_the_browser_accepts_is_sent_brotli_first() {
         let dir = site();
-        let assets = Assets::new(dir.path(), true);
+        let assets = Assets::new(dir.path(), ["abc123"]);
         let brotli = get(&assets, "/flowshare.abc123.css", Some("gzip, deflate, br")).await;
         assert_eq!(brotli.status(), StatusCode::OK);
         assert_eq!(header(&brotli, CONTENT_ENCODING), Some("br"));
@@ -147,9 +173,16 @@ mod tests {
     #[tokio::test]
     async fn hashed_names_are_cached_for_a_year_and_nothing_else_is() {
         let dir = site();
-        let hashed = Assets::new(dir.path(), true);
+        let hashed = Assets::new(dir.path(), ["abc123"]);
         let found = get(&hashed, "/flowshare.abc123.css", Some("br")).await;
         assert_eq!(header(&found, CACHE_CONTROL), Some(IMMUTABLE));
+        let leftover = get(&hashed, "/flowshare.css", None).await;
+        assert_eq!(leftover.status(), StatusCode::OK);
+        assert_eq!(
+            header(&leftover, CACHE_CONTROL),
+            Some(REVALIDATE),
+            "a name without this build's hash may change under the same name"
+        );
         let missing = get(&hashed, "/flowshare.old999.css", Some("br")).await;
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
         assert_eq!(
@@ -157,19 +190,31 @@ mod tests {
             Some("no-store"),
             "a miss is never kept: the file may be deployed a moment later"
         );
-        let unhashed = Assets::new(dir.path(), false);
+        let unhashed = Assets::new(dir.path(), []);
         let found = get(&unhashed, "/flowshare.abc123.css", None).await;
         assert_eq!(header(&found, CACHE_CONTROL), Some(REVALIDATE));
     }
 
     #[tokio::test]
     async fn nothing_outside_the_folder_is_served() {
-        let dir = site();
-        let assets = Assets::new(dir.path().join("pkg-that-is-not-there"), true);
-        let outside = get(&assets, "/../flowshare.abc123.css", None).await;
-        assert_ne!(outside.status(), StatusCode::OK);
-        let assets = Assets::new(dir.path(), true);
-        let traversal = get(&assets, "/%2e%2e/etc/passwd", None).await;
-        assert_ne!(traversal.status(), StatusCode::OK);
+        let site = tempfile::tempdir().expect("a temporary directory");
+        std::fs::write(site.path().join("secret.txt"), b"not for the web").expect("written");
+        let pkg = site.path().join("pkg");
+        std::fs::create_dir(&pkg).expect("a folder");
+        std::fs::write(pkg.join("flowshare.abc123.css"), b"body {}").expect("written");
+        let assets = Assets::new(&pkg, ["abc123"]);
+        assert_eq!(
+            get(&assets, "/flowshare.abc123.css", None).await.status(),
+            StatusCode::OK
+        );
+        for outside in [
+            "/../secret.txt",
+            "/%2e%2e/secret.txt",
+            "/..%2fsecret.txt",
+            "//secret.txt",
+        ] {
+            let response = get(&assets, outside, None).await;
+            assert_ne!(response.status(), StatusCode::OK, "{outside}");
+        }
     }
 }

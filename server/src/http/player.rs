@@ -1,6 +1,6 @@
 //! Recipients' pages: `GET /f/{application}/{flow}/{link}` (the link's own page, on the hot path),
 //! `GET /r/{token}` (a run's current step) and `GET /refused/{code}` (why a link or run does not
-//! work, for browsers without JavaScript). None of them writes anything: link previews and mail
+//! work, where a refused first move is sent). None of them writes anything: link previews and mail
 //! scanners use nothing up.
 //!
 //! A link's page is checked once, in full (through the link cache: address grammar, key version,
@@ -101,7 +101,7 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
             return refusal_page(
                 state,
                 request,
-                PageRefusal::Link(LinkRefusal::FlowUnavailable),
+                PageRefusal::Link(LinkRefusal::Unavailable),
                 headers,
             )
             .await;
@@ -183,8 +183,8 @@ fn first_step(checked: &CheckedLink) -> Result<Playing, LinkRefusal> {
     })
 }
 
-/// `GET /r/{token}`: the step a run stands at, with the problem of the last move if a browser
-/// without JavaScript was sent back here with one (`?problem=…`, a closed set of codes). Never
+/// `GET /r/{token}`: the step a run stands at, with the problem of the last move if the
+/// recipient's post was sent back here with one (`?problem=…`, a closed set of codes). Never
 /// cached anywhere: the token is the run's bearer secret.
 pub async fn run_page(state: &PlayerState, request: Request) -> Response {
     let token = last_segment(request.uri().path()).to_owned();
@@ -213,7 +213,7 @@ pub async fn run_page(state: &PlayerState, request: Request) -> Response {
                 RunError::Limited(_) => PageRefusal::Link(LinkRefusal::TooManyStarts),
                 RunError::Backend(err) => {
                     tracing::error!(error = %err, "showing a run");
-                    PageRefusal::Link(LinkRefusal::FlowUnavailable)
+                    PageRefusal::Link(LinkRefusal::Unavailable)
                 }
             };
             let status = refusal.refusal().http_status();
@@ -230,8 +230,8 @@ pub async fn run_page(state: &PlayerState, request: Request) -> Response {
     served_once(rendered, &headers, gzip).await
 }
 
-/// `GET /refused/{code}[?from={link}]`: why a first move on a link did not start a run, where a
-/// browser without JavaScript is sent. Any other code is a link that is not valid. `from` names
+/// `GET /refused/{code}[?from={link}]`: why a first move on a link did not start a run, where the
+/// recipient's post is sent. Any other code is a link that is not valid. `from` names
 /// the link's page; when it is a real link, its application's origins may frame this page (so an
 /// embedded flow says why inside its frame), and a problem with the move offers the link's page
 /// again. Nothing about the link is written or counted.
@@ -300,14 +300,19 @@ async fn render(
     handler(request).await
 }
 
-/// The rendered page, whole, with its gzip encoding; `None` when it cannot be read.
-async fn page_of(response: Response) -> Option<CachedPage> {
+/// The rendered page's HTML, whole; `None` when it cannot be read.
+async fn html_of(response: Response) -> Option<axum::body::Bytes> {
     // The page is our own rendering of a stored flow, bounded by what a definition may hold.
     let mut bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .ok()?;
     bytes.truncate(document_end(&bytes));
-    Some(CachedPage::new(bytes))
+    Some(bytes)
+}
+
+/// The rendered page, whole, with its gzip encoding; `None` when it cannot be read.
+async fn page_of(response: Response) -> Option<CachedPage> {
+    html_of(response).await.map(CachedPage::new)
 }
 
 /// Where the document ends: Leptos appends its hydration state as scripts after `</html>`,
@@ -319,10 +324,19 @@ fn document_end(html: &[u8]) -> usize {
         .map_or(html.len(), |at| at + END.len())
 }
 
-/// A page rendered for this request alone, sent as the browser takes it.
+/// A page rendered for this request alone, sent as the browser takes it (compressed only then).
 async fn served_once(rendered: Response, headers: &PageHeaders<'_>, gzip: bool) -> Response {
-    let Some(page) = page_of(rendered).await else {
+    // A rendering that failed is not this verdict's page.
+    if rendered.status().is_server_error() {
         return unavailable();
+    }
+    let Some(html) = html_of(rendered).await else {
+        return unavailable();
+    };
+    let page = if gzip {
+        CachedPage::new(html)
+    } else {
+        CachedPage::plain(html)
     };
     serve(&page, headers, gzip)
 }
@@ -350,25 +364,31 @@ fn serve(page: &CachedPage, headers: &PageHeaders<'_>, gzip: bool) -> Response {
     response
 }
 
-/// Whether the request takes a gzipped answer (`Accept-Encoding` names `gzip` or `*`, not at
-/// `q=0`).
+/// Whether the request takes a gzipped answer: `Accept-Encoding` names `gzip` (or, without
+/// naming it, `*`) at a weight above zero.
 fn accepts_gzip(request: &Request) -> bool {
-    request
+    let (mut gzip, mut any) = (None, None);
+    for coding in request
         .headers()
         .get_all(ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
-            let name = parts.next().unwrap_or_default();
-            let refused = parts.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q == 0.0)
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        })
+    {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let taken = !parts.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
+        if name.eq_ignore_ascii_case("gzip") {
+            gzip = Some(taken);
+        } else if name == "*" {
+            any = Some(taken);
+        }
+    }
+    gzip.or(any).unwrap_or(false)
 }
 
 /// The last segment of a page's path: its code, token or short code.
@@ -395,7 +415,7 @@ mod tests {
             &page[..document_end(page)],
             b"<!DOCTYPE html><html><body><p>x</p></body></html>"
         );
-        // A step's text that mentions the tag is escaped, so the last one is the document's.
+        // The cut is at the last `</html>`, the document's own: nothing of the page is lost.
         let escaped = b"<html><p>&lt;/html&gt;</p></html>";
         assert_eq!(document_end(escaped), escaped.len());
         assert_eq!(document_end(b"no document"), 11);
@@ -407,6 +427,10 @@ mod tests {
         assert!(accepts_gzip(&request(Some("br;q=1.0, GZIP;q=0.5"))));
         assert!(accepts_gzip(&request(Some("*"))));
         assert!(!accepts_gzip(&request(Some("gzip;q=0, br"))));
+        assert!(
+            !accepts_gzip(&request(Some("gzip;q=0, *"))),
+            "gzip named and refused"
+        );
         assert!(!accepts_gzip(&request(Some("identity"))));
         assert!(!accepts_gzip(&request(Some("x-gzip-ish"))));
         assert!(!accepts_gzip(&request(None)));

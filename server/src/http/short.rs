@@ -22,6 +22,14 @@ pub struct ShortState {
     pub stylesheet: String,
 }
 
+/// These pages' policy: a recipient's page's, framed by nobody (no script runs on them).
+fn no_script() -> (http::HeaderName, HeaderValue) {
+    (
+        super::headers::CONTENT_SECURITY_POLICY,
+        super::headers::player_policy([]),
+    )
+}
+
 /// A page of its own, not Leptos's: `title` and `text` are this file's constants.
 fn page(stylesheet: &str, title: &str, heading: &str, text: &str) -> String {
     format!(
@@ -49,7 +57,12 @@ fn not_found(stylesheet: &str) -> Response {
         "This link does not exist",
         "It may have been mistyped, copied incompletely, or withdrawn by whoever shared it. Ask them for a new link.",
     );
-    (Refusal::LinkNotFound.http_status(), [NO_STORE], Html(page)).into_response()
+    (
+        Refusal::LinkNotFound.http_status(),
+        [NO_STORE, no_script()],
+        Html(page),
+    )
+        .into_response()
 }
 
 /// The page a recipient sees when their address tried too many links that do not exist.
@@ -65,6 +78,7 @@ fn too_many(stylesheet: &str, limited: Limited) -> Response {
         Refusal::RateLimited.http_status(),
         [
             NO_STORE,
+            no_script(),
             (RETRY_AFTER, HeaderValue::from(limited.retry_after_seconds)),
         ],
         Html(page),

@@ -22,7 +22,7 @@ const MAX_PAGE_BYTES_IN_ALL: u64 = 32 * 1024 * 1024;
 /// What a typical page weighs, for sizing the cache's tables.
 const TYPICAL_PAGE_BYTES: u64 = 8 * 1024;
 
-/// A rendered player page, cut where its nonce stood (see `http::player`).
+/// A rendered player page, whole, and its gzip encoding (see `http::player`).
 #[derive(Debug)]
 pub struct CachedPage {
     /// The page's HTML, whole: recipients' pages carry no nonce (they run no script).
@@ -35,10 +35,21 @@ pub struct CachedPage {
 }
 
 impl CachedPage {
+    /// The page and its gzip encoding, for pages kept and served to every browser.
     pub fn new(html: Bytes) -> Self {
         let gzip = gzipped(&html).filter(|encoded| encoded.len() < html.len());
         let bytes = html.len() + gzip.as_ref().map_or(0, Bytes::len);
         Self { html, gzip, bytes }
+    }
+
+    /// The page alone, for one answer to a browser that does not take gzip.
+    pub fn plain(html: Bytes) -> Self {
+        let bytes = html.len();
+        Self {
+            html,
+            gzip: None,
+            bytes,
+        }
     }
 }
 

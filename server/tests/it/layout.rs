@@ -46,17 +46,31 @@ fn modules(src: &Path) -> BTreeMap<Module, String> {
     found
 }
 
-/// The source without comment lines and without its test module.
+/// The source without comment lines and without its test modules: from a top-level
+/// `#[cfg(test)]` `mod …` to its closing brace, which rustfmt puts alone at the start of a line
+/// (so code after a test module still counts).
 fn counted_text(source: &str) -> String {
-    let code: Vec<&str> = source
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("//"))
-        .collect();
-    let code = code.join("\n");
-    match code.find("#[cfg(test)]\nmod tests") {
-        Some(cut) => code[..cut].to_owned(),
-        None => code,
+    let mut kept = Vec::new();
+    let mut lines = source.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.trim_start().starts_with("//") {
+            continue;
+        }
+        let test_module = line == "#[cfg(test)]"
+            && lines
+                .peek()
+                .is_some_and(|next| next.starts_with("mod ") && next.ends_with('{'));
+        if test_module {
+            for inside in lines.by_ref() {
+                if inside == "}" {
+                    break;
+                }
+            }
+            continue;
+        }
+        kept.push(line);
     }
+    kept.join("\n")
 }
 
 /// Every path a `use` tree names, whole: `a::{b, c::{d}}` gives `a::b` and `a::c::d`.
@@ -387,4 +401,14 @@ fn the_drawing_sees_every_kind_of_import() {
     graph.insert(2, BTreeSet::from([1]));
     graph.insert(3, BTreeSet::from([1]));
     assert_eq!(loops(&graph), vec![vec![1, 2]]);
+    let source = "use crate::a::X;\n#[cfg(test)]\nmod tests {\n    use crate::c::Y;\n}\n\nuse crate::b::Z;\n";
+    let counted = counted_text(source);
+    assert!(
+        counted.contains("crate::a") && counted.contains("crate::b"),
+        "{counted}"
+    );
+    assert!(
+        !counted.contains("crate::c"),
+        "a test module is not counted: {counted}"
+    );
 }

@@ -25,6 +25,9 @@ pub enum LinkRefusal {
     FlowUnavailable,
     /// Starts came too fast (from this client, or for this link); nothing was counted.
     TooManyStarts,
+    /// The server could not look the link (or its run) up just now: nothing was counted or
+    /// changed, and trying again shortly may work.
+    Unavailable,
 }
 
 impl LinkRefusal {
@@ -37,6 +40,7 @@ impl LinkRefusal {
             Self::UsedUp => "used-up",
             Self::FlowUnavailable => "flow-unavailable",
             Self::TooManyStarts => "too-many-starts",
+            Self::Unavailable => "unavailable",
         }
     }
 
@@ -53,6 +57,7 @@ impl LinkRefusal {
             Self::UsedUp => "This link has been used up",
             Self::FlowUnavailable => "This flow is not available",
             Self::TooManyStarts => "Too many starts right now",
+            Self::Unavailable => "This flow cannot be opened right now",
         }
     }
 
@@ -64,6 +69,7 @@ impl LinkRefusal {
             Self::UsedUp => "It could be used only a limited number of times, and it has been. Ask whoever sent it for a new one.",
             Self::FlowUnavailable => "It may have been withdrawn or is being updated. Please try again later.",
             Self::TooManyStarts => "This flow was started too often in a short time, from here or through this link. Please wait a minute and try again.",
+            Self::Unavailable => "Something kept the server from answering. Nothing was lost; please try again in a moment.",
         }
     }
 }

@@ -71,7 +71,7 @@ impl RunToken {
         &self.0
     }
 
-    /// Where a browser without JavaScript sees this run's current step.
+    /// Where the recipient sees this run's current step.
     pub fn page(&self) -> String {
         format!("{RUN_PREFIX}{}", self.0)
     }

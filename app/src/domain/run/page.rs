@@ -67,7 +67,7 @@ impl PageRefusal {
         }
     }
 
-    /// The page that says so, for a browser without JavaScript (`/refused/{code}`).
+    /// The page that says so, where a refused first move is sent (`/refused/{code}`).
     pub fn page(self) -> String {
         match self {
             Self::Link(refusal) => format!("{REFUSED_PREFIX}{}", refusal.code()),
