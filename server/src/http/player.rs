@@ -65,9 +65,16 @@ impl PageHeaders<'_> {
         let ancestors = self.record.into_iter().flat_map(LinkRecord::embed_origins);
         let headers = response.headers_mut();
         headers.insert(CONTENT_SECURITY_POLICY, player_policy(ancestors));
-        if self.no_store {
-            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        }
+        // An open link's page may stay in the recipient's browser, but asked again at every use
+        // and never kept by a shared cache: revoking the link must end it everywhere at once.
+        headers.insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static(if self.no_store {
+                "no-store"
+            } else {
+                "private, no-cache"
+            }),
+        );
     }
 }
 
@@ -455,7 +462,14 @@ mod tests {
                 .unwrap_or_default();
             assert!(policy.contains("script-src 'none'"), "{policy}");
             assert!(policy.ends_with("frame-ancestors 'none'"), "{policy}");
-            assert_eq!(response.headers().get(CACHE_CONTROL), None);
+            assert_eq!(
+                response
+                    .headers()
+                    .get(CACHE_CONTROL)
+                    .and_then(|v| v.to_str().ok()),
+                Some("private, no-cache"),
+                "never kept by a shared cache"
+            );
             assert_eq!(
                 response.headers().get(VARY).and_then(|v| v.to_str().ok()),
                 Some("accept-encoding")
