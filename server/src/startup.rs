@@ -104,6 +104,7 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> http::fr
         http::headers::console_page_policy();
     };
     let other_routes = Router::new()
+        .route("/robots.txt", get(robots_txt))
         .route("/flows/{slug}/results.csv", get(http::export::results_csv))
         .route(
             "/campaigns/uploads/{job}/links.csv",
@@ -139,6 +140,17 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> http::fr
         router,
         http::observe::ObserveLayer { proxies },
         http::csrf::SameOriginLayer { origin },
+    )
+}
+
+/// `GET /robots.txt` (see `http::headers::ROBOTS_TXT`).
+async fn robots_txt() -> impl axum::response::IntoResponse {
+    (
+        [
+            (::http::header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        http::headers::ROBOTS_TXT,
     )
 }
 

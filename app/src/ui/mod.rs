@@ -53,6 +53,7 @@ fn document(options: LeptosOptions, scripts: bool) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                {(!scripts).then(|| view! { <meta name="robots" content="noindex, nofollow"/> })}
                 {hydration}
                 <HashedStylesheet options id="leptos"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>

@@ -13,6 +13,15 @@ use std::task::{ready, Context, Poll};
 use tower::{Layer, Service};
 
 pub const CONTENT_SECURITY_POLICY: HeaderName = HeaderName::from_static("content-security-policy");
+/// Search engines' instructions for one response (recipients' pages and short links: none indexed).
+pub const X_ROBOTS_TAG: HeaderName = HeaderName::from_static("x-robots-tag");
+pub const NO_INDEX: &str = "noindex, nofollow";
+
+/// `/robots.txt`: recipients' pages are for the people a link was sent to, never for an index.
+/// (Each of them also says so itself, in `X-Robots-Tag` and a `<meta name="robots">`, for
+/// crawlers that fetch them anyway.)
+pub const ROBOTS_TXT: &str =
+    "User-agent: *\nDisallow: /f/\nDisallow: /s/\nDisallow: /r/\nDisallow: /refused/\n";
 
 /// A recipient's page's policy: no script at all (the pages are plain forms), styles and images
 /// from this server, forms posted only here, and framed by exactly `ancestors` (nobody when there
@@ -151,6 +160,8 @@ fn add_defaults(headers: &mut HeaderMap, public: bool) {
     if public {
         // A token in a URL must not reach third parties through Referer.
         default(REFERRER_POLICY, "no-referrer");
+        // A link posted somewhere public must not be indexed with its parameters.
+        default(X_ROBOTS_TAG, NO_INDEX);
     } else {
         default(REFERRER_POLICY, "same-origin");
         default(HeaderName::from_static("x-frame-options"), "DENY");

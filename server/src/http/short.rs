@@ -47,6 +47,11 @@ fn redirect(location: HeaderValue) -> Response {
     let headers = response.headers_mut();
     headers.insert(LOCATION, location);
     headers.insert(NO_STORE.0, NO_STORE.1);
+    // Followed, never rendered, but a crawler reads it: the link it leads to is not for an index.
+    headers.insert(
+        super::headers::X_ROBOTS_TAG,
+        HeaderValue::from_static(super::headers::NO_INDEX),
+    );
     response
 }
 

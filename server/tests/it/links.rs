@@ -586,3 +586,54 @@ app_tests!(
         assert!(location.starts_with("/f/") && !location.starts_with("//"));
     }
 );
+
+app_tests!(
+    recipients_pages_are_kept_out_of_search_engines,
+    |app| async move {
+        let robots = app.get("/robots.txt", None).await;
+        assert_eq!(robots.status, StatusCode::OK);
+        for path in ["/f/", "/s/", "/r/", "/refused/"] {
+            assert!(
+                robots.body.contains(&format!("Disallow: {path}\n")),
+                "{path} in {}",
+                robots.body
+            );
+        }
+        let link = generate(&app, "order-status-lookup", "help-centre", "name=Ada", true).await;
+        let short = link.short_url.as_deref().expect("shortened");
+        let short_path = url::Url::parse(short).expect("a URL").path().to_owned();
+        let tampered = local(&link.full_url).replace("name=Ada", "name=Eve");
+        let pages = [
+            local(&link.full_url),
+            tampered,
+            "/r/AAAAAAAAAAAAAAAAAAAAAA".to_owned(),
+            "/refused/expired".to_owned(),
+            "/s/23456789abc".to_owned(),
+        ];
+        for page in &pages {
+            let response = app.get(page, None).await;
+            assert_eq!(
+                response.header("x-robots-tag"),
+                Some("noindex, nofollow"),
+                "{page}: {response:?}"
+            );
+            if page.starts_with("/s/") {
+                continue;
+            }
+            assert!(
+                response
+                    .body
+                    .contains(r#"<meta name="robots" content="noindex, nofollow">"#),
+                "{page}: {}",
+                response.body
+            );
+        }
+        let redirect = app.get(&short_path, None).await;
+        assert_eq!(redirect.status, StatusCode::FOUND);
+        assert_eq!(redirect.header("x-robots-tag"), Some("noindex, nofollow"));
+        // The console is not a recipient's page: nothing said to crawlers there.
+        let login = app.get("/login", None).await;
+        assert_eq!(login.header("x-robots-tag"), None);
+        assert!(!login.body.contains(r#"name="robots""#));
+    }
+);
