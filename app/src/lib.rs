@@ -9,6 +9,7 @@ pub mod error;
 #[cfg(feature = "ssr")]
 pub mod ports;
 pub mod refusal;
+pub mod site_files;
 pub mod ui;
 pub mod views;
 

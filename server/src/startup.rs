@@ -80,13 +80,13 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> http::fr
         3,
         "the link's, a run's and a refusal's page"
     );
-    let hashes = http::assets::build_hashes(&options);
+    let hashes = app::site_files::hashes(&options);
     let pages = http::front::Pages {
-        short: Arc::new(http::short::ShortState {
-            links: store.links.clone(),
-            limits: limits.clone(),
-            stylesheet: http::assets::stylesheet_href(&options, &hashes),
-        }),
+        short: Arc::new(http::short::ShortState::new(
+            store.links.clone(),
+            limits.clone(),
+            app::site_files::stylesheet_href(&options),
+        )),
         player: Arc::new(http::player::PlayerState {
             links: store.links.clone(),
             runs: store.runs.clone(),

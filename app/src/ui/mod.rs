@@ -23,7 +23,7 @@ mod share;
 mod shared_links;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use raw_text::PageTitle;
@@ -55,7 +55,7 @@ fn document(options: LeptosOptions, scripts: bool) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 {(!scripts).then(|| view! { <meta name="robots" content="noindex, nofollow"/> })}
                 {hydration}
-                <HashedStylesheet options id="leptos"/>
+                <link id="leptos" rel="stylesheet" href=crate::site_files::stylesheet_href(&options)/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <MetaTags/>
             </head>

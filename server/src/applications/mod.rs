@@ -42,6 +42,27 @@ fn checked_origin(raw: &str) -> StoreResult<String> {
     parse_origin(raw).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
+/// An access protection as `flow_applications` stores it: protected, allowed invocations,
+/// expiry amount and unit, validate parameters.
+type ProtectionColumns = (bool, Option<i64>, Option<i64>, Option<&'static str>, bool);
+
+fn protection_columns(protection: AccessProtection) -> ProtectionColumns {
+    match protection {
+        AccessProtection::Open => (false, None, None, None, true),
+        AccessProtection::Protected {
+            allowed_invocations,
+            expiry,
+            validate_params,
+        } => (
+            true,
+            allowed_invocations.map(i64::from),
+            expiry.map(|e| i64::from(e.amount)),
+            expiry.map(|e| e.unit.as_str()),
+            validate_params,
+        ),
+    }
+}
+
 impl ApplicationStore {
     pub async fn create_application(&self, app: &NewApplication) -> StoreResult<i64> {
         let base_url = checked_base_url(&app.base_url)?;
@@ -101,20 +122,7 @@ impl ApplicationStore {
             what: "application",
             name: application.as_str().to_owned(),
         })?;
-        let (protected, invocations, amount, unit, validate) = match protection {
-            AccessProtection::Open => (false, None, None, None, true),
-            AccessProtection::Protected {
-                allowed_invocations,
-                expiry,
-                validate_params,
-            } => (
-                true,
-                allowed_invocations.map(i64::from),
-                expiry.map(|e| i64::from(e.amount)),
-                expiry.map(|e| e.unit.as_str()),
-                validate_params,
-            ),
-        };
+        let (protected, invocations, amount, unit, validate) = protection_columns(protection);
         let sql = "INSERT INTO flow_applications (flow_id, application_id, protected, allowed_invocations, expiry_amount, \
                    expiry_unit, validate_params) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                    ON CONFLICT (flow_id, application_id) DO UPDATE SET protected = excluded.protected, \
@@ -200,20 +208,8 @@ impl ApplicationStore {
                 protection,
             } in changes
             {
-                let (protected, invocations, amount, unit, validate) = match *protection {
-                    AccessProtection::Open => (false, None, None, None, true),
-                    AccessProtection::Protected {
-                        allowed_invocations,
-                        expiry,
-                        validate_params,
-                    } => (
-                        true,
-                        allowed_invocations.map(i64::from),
-                        expiry.map(|e| i64::from(e.amount)),
-                        expiry.map(|e| e.unit.as_str()),
-                        validate_params,
-                    ),
-                };
+                let (protected, invocations, amount, unit, validate) =
+                    protection_columns(*protection);
                 let changed = sqlx::query(sql)
                     .bind(protected)
                     .bind(invocations)

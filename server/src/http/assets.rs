@@ -21,41 +21,6 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Revalidated at every use: for files that keep their name when they change.
 pub const REVALIDATE: &str = "no-cache";
 
-/// The build's content hashes by kind (`css`, `js`, `wasm`), from `hash.txt` beside the binary
-/// (lines like `css: UvZaW9xz…`); none when the build did not hash its files.
-pub fn build_hashes(options: &leptos::config::LeptosOptions) -> Vec<(String, String)> {
-    let listed = options
-        .hash_files
-        .then(|| {
-            let exe = std::env::current_exe().ok()?;
-            std::fs::read_to_string(exe.parent()?.join(&*options.hash_file)).ok()
-        })
-        .flatten()
-        .unwrap_or_default();
-    listed
-        .lines()
-        .filter_map(|line| {
-            let (kind, hash) = line.split_once(':')?;
-            let hash = hash.trim();
-            (!hash.is_empty()).then(|| (kind.trim().to_owned(), hash.to_owned()))
-        })
-        .collect()
-}
-
-/// The style sheet's address, under its hashed name when the build hashed it: for the pages not
-/// rendered by Leptos (the short links' own), which `HashedStylesheet` does not reach.
-pub fn stylesheet_href(
-    options: &leptos::config::LeptosOptions,
-    hashes: &[(String, String)],
-) -> String {
-    let pkg = &options.site_pkg_dir;
-    let name = &options.output_name;
-    match hashes.iter().find(|(kind, _)| kind == "css") {
-        Some((_, hash)) => format!("/{pkg}/{name}.{hash}.css"),
-        None => format!("/{pkg}/{name}.css"),
-    }
-}
-
 #[derive(Clone)]
 pub struct Assets {
     files: ServeDir,

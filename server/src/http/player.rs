@@ -46,6 +46,10 @@ pub struct PlayerState {
 /// The largest page worth keeping; a flow's page is a few kilobytes. Larger ones are served, not kept.
 const MAX_PAGE_BYTES: usize = 256 * 1024;
 
+/// The policy of a page that belongs to no real link: framed by nobody.
+static FRAMED_BY_NOBODY: std::sync::LazyLock<HeaderValue> =
+    std::sync::LazyLock::new(|| player_policy([]));
+
 /// What the response says besides its body, decided by the verdict alone.
 struct PageHeaders<'a> {
     status: StatusCode,
@@ -62,9 +66,12 @@ impl PageHeaders<'_> {
     }
 
     fn apply_policy(&self, response: &mut Response) {
-        let ancestors = self.record.into_iter().flat_map(LinkRecord::embed_origins);
+        let policy = match self.record {
+            Some(record) => record.page_policy(|r| player_policy(r.embed_origins())),
+            None => FRAMED_BY_NOBODY.clone(),
+        };
         let headers = response.headers_mut();
-        headers.insert(CONTENT_SECURITY_POLICY, player_policy(ancestors));
+        headers.insert(CONTENT_SECURITY_POLICY, policy);
         // An open link's page may stay in the recipient's browser, but asked again at every use
         // and never kept by a shared cache: revoking the link must end it everywhere at once.
         headers.insert(
@@ -364,9 +371,8 @@ fn serve(page: &CachedPage, headers: &PageHeaders<'_>, gzip: bool) -> Response {
         CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    if page.gzip.is_some() {
-        map.insert(VARY, HeaderValue::from_static("accept-encoding"));
-    }
+    // Whether it came gzipped depended on the request's `Accept-Encoding`.
+    map.insert(VARY, HeaderValue::from_static("accept-encoding"));
     headers.apply(&mut response);
     response
 }

@@ -16,10 +16,30 @@ use http::StatusCode;
 use std::sync::Arc;
 
 pub struct ShortState {
-    pub links: LinkStore,
-    pub limits: Arc<Limits>,
+    links: LinkStore,
+    limits: Arc<Limits>,
     /// The style sheet's address (hashed by the build), for the pages below.
-    pub stylesheet: String,
+    stylesheet: String,
+    /// The page for a code that leads nowhere, written once.
+    not_found_page: axum::body::Bytes,
+}
+
+impl ShortState {
+    pub fn new(links: LinkStore, limits: Arc<Limits>, stylesheet: String) -> Self {
+        let not_found_page = page(
+            &stylesheet,
+            "Link not found",
+            "This link does not exist",
+            "It may have been mistyped, copied incompletely, or withdrawn by whoever shared it. Ask them for a new link.",
+        )
+        .into();
+        Self {
+            links,
+            limits,
+            stylesheet,
+            not_found_page,
+        }
+    }
 }
 
 /// These pages' policy: a recipient's page's, framed by nobody (no script runs on them).
@@ -55,17 +75,11 @@ fn redirect(location: HeaderValue) -> Response {
     response
 }
 
-fn not_found(stylesheet: &str) -> Response {
-    let page = page(
-        stylesheet,
-        "Link not found",
-        "This link does not exist",
-        "It may have been mistyped, copied incompletely, or withdrawn by whoever shared it. Ask them for a new link.",
-    );
+fn not_found(state: &ShortState) -> Response {
     (
         Refusal::LinkNotFound.http_status(),
         [NO_STORE, no_script()],
-        Html(page),
+        Html(state.not_found_page.clone()),
     )
         .into_response()
 }
@@ -100,7 +114,7 @@ pub async fn short_link(state: &ShortState, client: ClientIp, code: &str) -> Res
     let missed = || match state.limits.short_link_missed(client) {
         Ok(()) => {
             metrics::short_link(ShortLink::Missing);
-            not_found(&state.stylesheet)
+            not_found(state)
         }
         Err(limited) => {
             metrics::short_link(ShortLink::Limited);
@@ -117,7 +131,7 @@ pub async fn short_link(state: &ShortState, client: ClientIp, code: &str) -> Res
                 metrics::short_link(ShortLink::Found);
                 redirect(location)
             }
-            Err(_) => not_found(&state.stylesheet),
+            Err(_) => not_found(state),
         },
         Ok(None) => missed(),
         Err(err) => {

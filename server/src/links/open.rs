@@ -42,6 +42,10 @@ pub struct LinkRecord {
     /// The flow's definition, parsed once per cached record rather than once per step.
     #[sqlx(skip)]
     parsed: OnceLock<Option<Arc<FlowDefinition>>>,
+    /// The policy its pages are served with, written once per cached record rather than once
+    /// per open (it depends only on the application's embed origins).
+    #[sqlx(skip)]
+    policy: OnceLock<http::HeaderValue>,
 }
 
 impl LinkRecord {
@@ -83,6 +87,12 @@ impl LinkRecord {
     /// The origins allowed to frame this link's pages, one per line in the store.
     pub fn embed_origins(&self) -> impl Iterator<Item = &str> {
         self.embed_origins.lines().filter(|o| !o.is_empty())
+    }
+
+    /// The Content-Security-Policy of this link's pages, written by `write` the first time it
+    /// is asked for (it depends only on this record's embed origins), kept with the record after.
+    pub fn page_policy(&self, write: impl FnOnce(&Self) -> http::HeaderValue) -> http::HeaderValue {
+        self.policy.get_or_init(|| write(self)).clone()
     }
 }
 
