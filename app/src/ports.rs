@@ -8,6 +8,8 @@ use crate::domain::campaign::{
     Campaign, CampaignSummary, NewCampaign, RowProblem, UploadJob, UploadProgress,
 };
 use crate::domain::link::{LinkAddress, LinkRefusal};
+use crate::domain::link_pages::preview::ImageRefusal;
+use crate::domain::link_pages::{LinkPagesField, LinkPagesForm};
 use crate::domain::results::{ResultsPage, ResultsQuery};
 use crate::domain::run::{Move, RunProblem, RunToken, RunView};
 use crate::domain::share::{GeneratedLink, ShareRequest};
@@ -16,7 +18,7 @@ use crate::domain::{
 };
 use crate::refusal::{Refusal, Refused};
 use crate::views::SharedLink;
-use crate::views::{ApplicationSummary, FlowChoice};
+use crate::views::{ApplicationSummary, FlowChoice, LinkPagesView};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -316,6 +318,11 @@ pub enum ApplicationError {
     /// An application (by slug) that the flow does not offer.
     #[error("application {0:?} is not available to this flow")]
     NotAvailable(String),
+    /// Every refused field of a link pages form.
+    #[error("refused fields: {0:?}")]
+    InvalidLinkPages(Vec<LinkPagesField>),
+    #[error("{0}")]
+    Image(#[from] ImageRefusal),
     #[error(transparent)]
     Backend(#[from] BackendError),
 }
@@ -324,7 +331,7 @@ impl Refused for ApplicationError {
     fn refusal(&self) -> Refusal {
         match self {
             Self::NoSuchApplication(_) => Refusal::ApplicationNotFound,
-            Self::Invalid(_) => Refusal::InvalidField,
+            Self::Invalid(_) | Self::InvalidLinkPages(_) | Self::Image(_) => Refusal::InvalidField,
             Self::NotAvailable(_) => Refusal::ApplicationNotAvailable,
             Self::Backend(_) => Refusal::Internal,
         }
@@ -337,6 +344,12 @@ impl Refused for ApplicationError {
                 .map(|f| f.message())
                 .collect::<Vec<_>>()
                 .join(" "),
+            Self::InvalidLinkPages(fields) => fields
+                .iter()
+                .map(|f| f.message())
+                .collect::<Vec<_>>()
+                .join(" "),
+            Self::Image(refusal) => refusal.to_string(),
             Self::Backend(_) => crate::refusal::INTERNAL.to_owned(),
             other => crate::refusal::sentence(&other.to_string()),
         }
@@ -372,6 +385,22 @@ pub trait Applications: Send + Sync {
         &self,
         flow: &FlowSlug,
         changes: &[ProtectionChange],
+        by: &UserView,
+    ) -> Result<(), ApplicationError>;
+    /// An application's link pages (preview and endings) as their form shows them.
+    async fn link_pages(&self, application: &FlowSlug) -> Result<LinkPagesView, ApplicationError>;
+    /// Saves an application's preview texts and endings; `InvalidLinkPages` names every refused field.
+    async fn save_link_pages(
+        &self,
+        application: &FlowSlug,
+        form: &LinkPagesForm,
+        by: &UserView,
+    ) -> Result<(), ApplicationError>;
+    /// Sets (the image's bytes, checked here) or removes (`None`) an application's preview image.
+    async fn set_preview_image(
+        &self,
+        application: &FlowSlug,
+        image: Option<&[u8]>,
         by: &UserView,
     ) -> Result<(), ApplicationError>;
     /// The Interaction flows (at most 500, by name), each marked when available to `application`.

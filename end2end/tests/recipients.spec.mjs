@@ -52,7 +52,7 @@ test('a recipient with no account opens the short link and runs the flow to its 
   await tab.keyboard.press('Enter');
   await expect(tab.getByText('Thank you, Ada. Your order status lookup request is registered.')).toBeVisible();
   await expect(tab.getByRole('status').filter({ hasText: 'Finished' })).toBeVisible();
-  await tab.getByRole('button', { name: 'Restart' }).click();
+  await tab.getByRole('button', { name: 'Start over' }).click();
   await expect(tab.getByText('Hello Ada, this is the order status lookup assistant.')).toBeVisible();
   await recipient.close();
 });

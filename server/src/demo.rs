@@ -529,7 +529,35 @@ pub async fn seed(store: &Store, public_url: &str) -> StoreResult<bool> {
         }
     }
     seed_campaign(store).await?;
+    seed_link_pages(store).await?;
     Ok(true)
+}
+
+/// The order widget's links show a preview of their own in chat apps, and one that is used up
+/// says so in the shop's words (README.md shows both).
+async fn seed_link_pages(store: &Store) -> StoreResult<()> {
+    use app::domain::link_pages::{EndingForm, LinkPagesForm};
+    let used_up = EndingForm {
+        then: "page".into(),
+        message: "This link has done its job. Track any order at any time from your account."
+            .into(),
+        ..EndingForm::default()
+    };
+    let form = LinkPagesForm {
+        preview_title: "Your order, one tap away".into(),
+        preview_description: "See where your order is and what happens next.".into(),
+        endings: vec![EndingForm::default(), used_up],
+    };
+    match store
+        .applications
+        .save_link_pages(&slug("order-widget"), &form, "admin")
+        .await?
+    {
+        Ok(true) => Ok(()),
+        _ => Err(crate::db::StoreError::Invalid(
+            "the demo's link pages".to_owned(),
+        )),
+    }
 }
 
 /// The campaign README.md's first API call asks a link of.

@@ -111,6 +111,11 @@ pub fn router(store: Arc<Store>, options: LeptosOptions, edge: Edge) -> http::fr
             get(http::export::upload_links_csv),
         )
         .with_state(export)
+        .merge(
+            Router::new()
+                .route("/previews/{name}", get(http::previews::preview_image))
+                .with_state(store.applications.clone()),
+        )
         .merge(crate::api_v1::routes(crate::api_v1::ApiState {
             keys: store.keys.clone(),
             flows: store.flows.clone(),

@@ -157,3 +157,98 @@ pub async fn save_application(
     };
     respond(end_form(result.await))
 }
+
+/// An application's link pages (preview and endings) for their form (admins).
+#[server(endpoint = "link_pages")]
+pub async fn link_pages(slug: String) -> Result<crate::views::LinkPagesView, AppError> {
+    use super::request::*;
+    respond(
+        async move {
+            let (ports, _user) = caller(crate::domain::Permission::Administer).await?;
+            let slug = application_slug(&slug)?;
+            Ok(ports.applications.link_pages(&slug).await?)
+        }
+        .await,
+    )
+}
+
+/// Saves an application's preview texts and what each ending does. Posted by a plain form; a
+/// browser goes back to the Applications page, or to the form with what was typed and each
+/// refused field named.
+#[server(endpoint = "save_link_pages")]
+pub async fn save_link_pages(
+    application: String,
+    preview_title: String,
+    preview_description: String,
+    endings: Option<Vec<crate::domain::link_pages::EndingForm>>,
+) -> Result<(), AppError> {
+    use super::request::*;
+    use crate::domain::link_pages::LinkPagesForm;
+    use crate::domain::query::encode_component as enc;
+    use crate::ports::ApplicationError;
+    let result = async move {
+        let (ports, user) = caller(crate::domain::Permission::Administer).await?;
+        let slug = application_slug(&application)?;
+        let form = LinkPagesForm {
+            preview_title,
+            preview_description,
+            endings: endings.unwrap_or_default(),
+        };
+        match ports
+            .applications
+            .save_link_pages(&slug, &form, &user)
+            .await
+        {
+            Ok(()) => Ok((
+                (),
+                format!("/applications?link_pages={}", enc(slug.as_str())),
+            )),
+            Err(ApplicationError::InvalidLinkPages(fields)) => {
+                let back_to = format!(
+                    "{}?{}",
+                    crate::domain::link_pages::form::page_of(slug.as_str()),
+                    form.refill_query(&fields)
+                );
+                Err(FormError::Refused {
+                    error: ApplicationError::InvalidLinkPages(fields).into(),
+                    back_to,
+                })
+            }
+            Err(other) => Err(FormError::Failed(other.into())),
+        }
+    };
+    respond(end_form(result.await))
+}
+
+/// Sets an application's preview image (`image`: the file's bytes in base64) or, without one,
+/// removes it. Returns where the image is now served. Sent by the form's script: a file is read
+/// in the browser, and checked (size, type by its bytes, dimensions) here.
+#[server(endpoint = "set_preview_image", input = leptos::server_fn::codec::Json)]
+pub async fn set_preview_image(
+    application: String,
+    image: Option<String>,
+) -> Result<Option<String>, AppError> {
+    use super::request::*;
+    use crate::domain::link_pages::preview::ImageRefusal;
+    use crate::ports::ApplicationError;
+    use base64::Engine;
+    respond(
+        async move {
+            let (ports, user) = caller(crate::domain::Permission::Administer).await?;
+            let slug = application_slug(&application)?;
+            let bytes = image
+                .map(|encoded| {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(encoded.as_bytes())
+                        .map_err(|_| ApplicationError::Image(ImageRefusal::NotAnImage))
+                })
+                .transpose()?;
+            ports
+                .applications
+                .set_preview_image(&slug, bytes.as_deref(), &user)
+                .await?;
+            Ok(ports.applications.link_pages(&slug).await?.image)
+        }
+        .await,
+    )
+}

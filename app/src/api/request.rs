@@ -188,6 +188,21 @@ pub fn set_device_cookie(policy: CookiePolicy, token: &DeviceToken) {
     set_cookie(&device_cookie(policy, token));
 }
 
+/// Keeps a run's token in this browser for the link at `link_path` (see [`crate::domain::run::RunCookie`]).
+pub fn set_run_cookie(link_path: &str, token: &crate::domain::run::RunToken) {
+    let served_secure = use_context::<Ports>().is_some_and(|ports| ports.cookies.secure);
+    let parts = use_context::<http::request::Parts>();
+    let host = parts.as_ref().and_then(|parts| {
+        parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|host| host.to_str().ok())
+            .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+    });
+    let cookie = crate::domain::run::RunCookie::for_request(served_secure, host);
+    set_cookie(&cookie.set(link_path, token));
+}
+
 fn set_cookie(set: &str) {
     let Some(response) = use_context::<ResponseOptions>() else {
         return;

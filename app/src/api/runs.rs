@@ -38,6 +38,7 @@ pub async fn start_run(
     let query = query.strip_prefix('?').unwrap_or(&query);
     let address = LinkAddress::parse(&path, query);
     let link_page = address.as_ref().ok().map(LinkAddress::path_and_query);
+    let link_path = address.as_ref().ok().map(LinkAddress::path);
     let started = async {
         let ports = ports().map_err(|_| RunError::Link(LinkRefusal::FlowUnavailable))?;
         let first = form.parse().map_err(RunError::Problem)?;
@@ -56,6 +57,16 @@ pub async fn start_run(
         ports.runs.start(address, &first, &*ports.limits).await
     }
     .await;
+    // This browser resumes the run when it opens the link again (see `domain::run::resume`).
+    if let (
+        Ok(RunView {
+            token: Some(token), ..
+        }),
+        Some(path),
+    ) = (&started, &link_path)
+    {
+        set_run_cookie(path, token);
+    }
     end_move(started, SendBack::Link(link_page))
 }
 

@@ -161,6 +161,8 @@ pub struct Availability {
     pub kind: ApplicationKind,
     pub base_url: String,
     pub protection: AccessProtection,
+    /// What chat apps show under this flow's links through this application.
+    pub preview: crate::domain::link_pages::LinkPreview,
 }
 
 #[cfg(test)]

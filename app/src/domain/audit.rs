@@ -17,6 +17,7 @@ pub enum AuditAction {
     ApiKeyRevoked,
     CampaignSaved,
     CampaignDeleted,
+    LinkPagesSaved,
 }
 
 impl AuditAction {
@@ -34,6 +35,7 @@ impl AuditAction {
             Self::ApiKeyRevoked => "api_key.revoked",
             Self::CampaignSaved => "campaign.saved",
             Self::CampaignDeleted => "campaign.deleted",
+            Self::LinkPagesSaved => "link_pages.saved",
         }
     }
 
@@ -55,6 +57,7 @@ impl AuditAction {
             Self::ApiKeyRevoked => "API key revoked",
             Self::CampaignSaved => "Campaign saved",
             Self::CampaignDeleted => "Campaign deleted",
+            Self::LinkPagesSaved => "Link pages saved",
         }
     }
 }

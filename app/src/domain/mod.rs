@@ -10,6 +10,7 @@ pub mod definition;
 pub mod flow;
 pub mod limits;
 pub mod link;
+pub mod link_pages;
 pub mod params;
 pub mod query;
 pub mod results;

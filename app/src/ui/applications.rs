@@ -18,6 +18,7 @@ pub fn ApplicationsPage() -> impl IntoView {
     let query = use_query_map();
     let regenerated = query.read_untracked().get("regenerated");
     let saved = query.read_untracked().get("saved");
+    let link_pages = query.read_untracked().get("link_pages");
     view! {
         <PageTitle text="Applications"/>
         <div class="page-head"><h1>"Applications"</h1><a class="button primary" href="/applications/new">"New application"</a></div>
@@ -25,6 +26,7 @@ pub fn ApplicationsPage() -> impl IntoView {
             <p class="notice" role="status">{format!("A new key is in place for {slug}. Every link made for it before now shows “link disabled”; new links work.")}</p>
         })}
         {saved.map(|slug| view! { <p class="notice" role="status">{format!("Saved {slug}.")}</p> })}
+        {link_pages.map(|slug| view! { <p class="notice" role="status">{format!("Saved the link pages of {slug}: previews and endings hold from the next open of every link.")}</p> })}
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match apps.await {
@@ -45,7 +47,8 @@ fn ApplicationTable(apps: Vec<ApplicationSummary>) -> impl IntoView {
             let confirm_name = format!("Regenerate the key of {}", a.name);
             view! {
                 <tr>
-                    <td><a href=format!("/applications/{}", a.slug) aria-label=format!("Edit {}", a.name)>{a.name.clone()}</a><br/><code>{a.slug.clone()}</code></td>
+                    <td><a href=format!("/applications/{}", a.slug) aria-label=format!("Edit {}", a.name)>{a.name.clone()}</a><br/><code>{a.slug.clone()}</code>
+                        <br/><a href=crate::domain::link_pages::form::page_of(&a.slug) aria-label=format!("Link pages of {}", a.name)>"Previews and endings"</a></td>
                     <td>{a.kind.label()}</td>
                     <td><code>{a.base_url}</code></td>
                     <td>{origins}</td>

@@ -15,6 +15,7 @@ mod details;
 mod flows;
 pub mod format;
 mod layout;
+mod link_pages;
 mod login;
 mod player;
 pub mod raw_text;
@@ -54,6 +55,7 @@ fn document(options: LeptosOptions, scripts: bool) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 {(!scripts).then(|| view! { <meta name="robots" content="noindex, nofollow"/> })}
+                {(!scripts).then(preview_tags)}
                 {hydration}
                 <link id="leptos" rel="stylesheet" href=crate::site_files::stylesheet_href(&options)/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
@@ -64,6 +66,46 @@ fn document(options: LeptosOptions, scripts: bool) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The tags chat apps, mail clients and social sites build a link's preview from (Open Graph and
+/// Twitter's cards), on an open link's page: the application's preview of the flow, which holds
+/// nothing of the link itself. Attribute values, escaped by the renderer.
+fn preview_tags() -> impl IntoView {
+    use crate::domain::link_pages::LinkPreview;
+    use_context::<LinkPreview>().map(|preview| {
+        let card = preview.twitter_card();
+        let description = (!preview.description.is_empty()).then(|| {
+            view! {
+                <meta name="description" content=preview.description.clone()/>
+                {og("og:description", preview.description.clone())}
+                <meta name="twitter:description" content=preview.description.clone()/>
+            }
+        });
+        let image = preview.image.clone().map(|image| {
+            view! {
+                {og("og:image", image.clone())}
+                <meta name="twitter:image" content=image/>
+            }
+        });
+        view! {
+            {og("og:type", "website")}
+            {og("og:title", preview.title.clone())}
+            <meta name="twitter:card" content=card/>
+            <meta name="twitter:title" content=preview.title.clone()/>
+            {description}
+            {image}
+        }
+    })
+}
+
+/// `<meta property="…" content="…">`: Open Graph names its tags by `property`, which the view
+/// macro does not know; the value is escaped like every attribute's.
+fn og(property: &'static str, content: impl Into<String>) -> impl IntoView {
+    use leptos::attr::custom::CustomAttribute;
+    leptos::html::meta()
+        .attr("property", property)
+        .content(content.into())
 }
 
 #[component]
@@ -89,6 +131,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("applications") view=applications::ApplicationsPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/new") view=application_form::ApplicationFormPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/:slug") view=application_form::ApplicationFormPage ssr=SsrMode::Async/>
+                    <Route path=path!("applications/:slug/link-pages") view=link_pages::LinkPagesPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -7,7 +7,7 @@
 use super::raw_text::PageTitle;
 use crate::domain::link::LinkRefusal;
 use crate::domain::run::{
-    BackToLink, PageRefusal, Playing, RecipientPage, StepViewKind, MAX_INPUT_CHARS,
+    BackToLink, OwnWords, PageRefusal, Playing, RecipientPage, StepViewKind, MAX_INPUT_CHARS,
 };
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -30,20 +30,41 @@ pub fn PlayerPage() -> impl IntoView {
                 .into_any(),
                 Err(refusal) => {
                     let back = use_context::<BackToLink>().map(|b| b.0);
-                    view! { <RefusalNotice refusal back/> }.into_any()
+                    let own = use_context::<OwnWords>();
+                    view! { <RefusalNotice refusal back own/> }.into_any()
                 }
             }}
         </main>
     }
 }
 
+/// Why there is no step. An ended link's application may say it in its own words (text, shown
+/// with its line breaks) and offer a link onward, named by its host.
 #[component]
-fn RefusalNotice(refusal: PageRefusal, back: Option<String>) -> impl IntoView {
+fn RefusalNotice(
+    refusal: PageRefusal,
+    back: Option<String>,
+    own: Option<OwnWords>,
+) -> impl IntoView {
+    let explanation = match &own {
+        Some(own) if !own.message.is_empty() => Either::Left(view! {
+            <p class="own-words">{own.message.clone()}</p>
+        }),
+        _ => Either::Right(view! { <p>{refusal.explanation()}</p> }),
+    };
+    let onward = own.as_ref().and_then(|own| {
+        let href = own.onward.clone()?;
+        let label = own
+            .onward_host()
+            .map_or("Continue".to_owned(), |host| format!("Continue to {host}"));
+        Some(view! { <p><a class="button primary" href=href rel="noreferrer">{label}</a></p> })
+    });
     view! {
         <PageTitle text=refusal.title()/>
         <section class="refusal" aria-labelledby="refusal-title">
             <h1 id="refusal-title">{refusal.title()}</h1>
-            <p>{refusal.explanation()}</p>
+            {explanation}
+            {onward}
             {back.map(|href| view! { <p><a href=href>"Back to the first step"</a></p> })}
         </section>
     }
@@ -117,7 +138,7 @@ fn FlowPlayer(playing: Playing) -> impl IntoView {
                 </form>
                 <form method="post" action=endpoint(&playing)>
                     <StepFields playing=playing.clone() action="restart"/>
-                    <button type="submit">"Restart"</button>
+                    <button type="submit">"Start over"</button>
                 </form>
             </div>
         }

@@ -29,8 +29,8 @@ pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
 /// A multi-line text field holding `value` when the page is served, escaped (see [`raw_text`]).
 #[component]
 pub fn TextArea(
-    id: &'static str,
-    name: &'static str,
+    #[prop(into)] id: String,
+    #[prop(into)] name: String,
     #[prop(into)] value: String,
     #[prop(default = "3")] rows: &'static str,
     #[prop(optional)] maxlength: Option<&'static str>,

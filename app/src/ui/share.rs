@@ -199,6 +199,7 @@ pub fn ShareDialog(
                 <p id="share-params-error" class="form-error" role="alert">{params_error}</p>
                 <p class="hint">"Preview: "<code data-testid="share-preview">{preview_text}</code></p>
             </div>
+            {move || selected.get().map(|app| view! { <PreviewCard app/> })}
             <div class="switches">
                 <label><input type="checkbox" role="switch" prop:checked=move || protect.get()
                     on:change=move |ev| { protect.set(event_target_checked(&ev)); outcome.set(None); }/>" Protect URL"</label>
@@ -248,6 +249,37 @@ pub fn ShareDialog(
     }
 }
 
+/// What a chat app shows under the link: the application's preview of this flow (set under
+/// Applications → Previews and endings), with the host the link goes to. The image is shown from
+/// this server, where it is stored.
+#[component]
+fn PreviewCard(app: Availability) -> impl IntoView {
+    let host = url::Url::parse(&app.base_url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let image = app.preview.image.as_ref().map(|image| {
+        let local = image
+            .strip_prefix(&app.base_url)
+            .unwrap_or(image)
+            .to_owned();
+        view! { <img src=local alt="" width="360" height="189"/> }
+    });
+    let description = (!app.preview.description.is_empty()).then(
+        || view! { <span class="preview-description">{app.preview.description.clone()}</span> },
+    );
+    view! {
+        <figure class="preview-card" aria-label="How chat apps show the link" data-testid="share-preview-card">
+            {image}
+            <figcaption>
+                <span class="preview-host">{host}</span>
+                <strong class="preview-title">{app.preview.title.clone()}</strong>
+                {description}
+            </figcaption>
+        </figure>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +293,11 @@ mod tests {
             kind: ApplicationKind::WebPage,
             base_url: "https://help.example".into(),
             protection: AccessProtection::Open,
+            preview: crate::domain::link_pages::LinkPreview {
+                title: "Orders".into(),
+                description: String::new(),
+                image: None,
+            },
         };
         let params = UrlParams::parse("&name=Ada Lovelace").expect("valid");
         assert_eq!(

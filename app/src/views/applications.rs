@@ -30,3 +30,16 @@ pub struct FlowChoice {
     /// Whether the application already offers this flow.
     pub available: bool,
 }
+
+/// An application's link pages as their form shows them (admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkPagesView {
+    pub slug: String,
+    pub name: String,
+    pub base_url: String,
+    /// The base URL is `http`: onward URLs may be too.
+    pub http: bool,
+    pub form: crate::domain::link_pages::LinkPagesForm,
+    /// Where the preview image is served on this server, if there is one.
+    pub image: Option<String>,
+}

@@ -5,5 +5,5 @@
 pub mod applications;
 pub mod shared_links;
 
-pub use applications::{ApplicationSummary, FlowChoice};
+pub use applications::{ApplicationSummary, FlowChoice, LinkPagesView};
 pub use shared_links::{LinkHandle, SharedLink, CHART_DAYS};

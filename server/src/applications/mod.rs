@@ -2,16 +2,20 @@
 //! pair's access protection. Keys are minted here and never leave the server.
 
 mod form;
+mod link_pages;
+
+pub use link_pages::{check_image, CheckedImage};
 
 use crate::db::{audit, conditional_change, now_millis, on_db, Db, StoreError, StoreResult};
 use crate::links::LinkStore;
 use crate::security::random_bytes;
 use app::domain::application_form::{parse_base_url, parse_origin, ApplicationForm};
 use app::domain::audit::AuditAction;
+use app::domain::link_pages::LinkPagesForm;
 use app::domain::UserView;
 use app::domain::{AccessProtection, ApplicationKind, FlowSlug};
 use app::ports::{ApplicationError, BackendError, ProtectionChange};
-use app::views::{ApplicationSummary, FlowChoice};
+use app::views::{ApplicationSummary, FlowChoice, LinkPagesView};
 
 /// Applications, their keys and which flows they offer with what protection. Every change tells
 /// the links' store, since it changes what links do.
@@ -330,6 +334,42 @@ impl app::ports::Applications for ApplicationStore {
             Ok(Ok(slug)) => Ok(slug),
             Ok(Err(fields)) => Err(ApplicationError::Invalid(fields)),
             Err(err) => Err(err.for_port("saving an application").into()),
+        }
+    }
+
+    async fn link_pages(&self, application: &FlowSlug) -> Result<LinkPagesView, ApplicationError> {
+        ApplicationStore::link_pages(self, application)
+            .await
+            .map_err(|e| e.for_port("reading link pages"))?
+            .ok_or_else(|| ApplicationError::NoSuchApplication(application.to_string()))
+    }
+
+    async fn save_link_pages(
+        &self,
+        application: &FlowSlug,
+        form: &LinkPagesForm,
+        by: &UserView,
+    ) -> Result<(), ApplicationError> {
+        match ApplicationStore::save_link_pages(self, application, form, &by.name).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(ApplicationError::NoSuchApplication(application.to_string())),
+            Ok(Err(fields)) => Err(ApplicationError::InvalidLinkPages(fields)),
+            Err(err) => Err(err.for_port("saving link pages").into()),
+        }
+    }
+
+    async fn set_preview_image(
+        &self,
+        application: &FlowSlug,
+        image: Option<&[u8]>,
+        by: &UserView,
+    ) -> Result<(), ApplicationError> {
+        let checked = image.map(check_image).transpose()?;
+        let image = checked.as_ref().zip(image);
+        match ApplicationStore::set_preview_image(self, application, image, &by.name).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ApplicationError::NoSuchApplication(application.to_string())),
+            Err(err) => Err(err.for_port("saving a preview image").into()),
         }
     }
 

@@ -6,6 +6,7 @@ pub use review::ReviewStore;
 
 use crate::db::{now_millis, on_db, Db, StoreError, StoreResult};
 use crate::links::LinkStore;
+use app::domain::link_pages::{LinkPreview, PreviewSettings};
 use app::domain::query::fold;
 use app::domain::text::{is_multi_line, is_single_line};
 use app::domain::{
@@ -133,7 +134,19 @@ struct AvailabilityRow {
     expiry_amount: Option<i64>,
     expiry_unit: Option<String>,
     validate_params: bool,
+    /// The preview's sources: the application's own texts and image, the flow's name and description.
+    preview_title: String,
+    preview_description: String,
+    preview_image: Option<String>,
+    flow_title: String,
+    flow_description: String,
 }
+
+/// [`AvailabilityRow`]'s columns after the application's, over `flows f`, `flow_applications fa`
+/// and `applications a`.
+const AVAILABILITY_COLUMNS: &str = "a.slug, a.name, a.kind, a.base_url, fa.protected, fa.allowed_invocations, \
+    fa.expiry_amount, fa.expiry_unit, fa.validate_params, a.preview_title, a.preview_description, a.preview_image, \
+    f.name AS flow_title, f.description AS flow_description";
 
 impl TryFrom<AvailabilityRow> for Availability {
     type Error = StoreError;
@@ -159,7 +172,18 @@ impl TryFrom<AvailabilityRow> for Availability {
         } else {
             AccessProtection::Open
         };
+        let preview = PreviewSettings {
+            title: row.preview_title,
+            description: row.preview_description,
+            image: row.preview_image,
+        };
         Ok(Availability {
+            preview: LinkPreview::of(
+                &preview,
+                &row.base_url,
+                &row.flow_title,
+                &row.flow_description,
+            ),
             application_slug: row.slug,
             application_name: row.name,
             kind: ApplicationKind::parse(&row.kind)
@@ -356,9 +380,10 @@ impl FlowStore {
         let head = format!("SELECT {SUMMARY_COLUMNS} FROM flows WHERE slug = $1");
         let rest =
             "SELECT id, description, step_count, created_at, created_by FROM flows WHERE slug = $1";
-        let apps = "SELECT a.slug, a.name, a.kind, a.base_url, fa.protected, fa.allowed_invocations, fa.expiry_amount, \
-                    fa.expiry_unit, fa.validate_params FROM flow_applications fa \
-                    JOIN applications a ON a.id = fa.application_id WHERE fa.flow_id = $1 ORDER BY a.name, a.id";
+        let apps = format!(
+            "SELECT {AVAILABILITY_COLUMNS} FROM flow_applications fa JOIN flows f ON f.id = fa.flow_id \
+             JOIN applications a ON a.id = fa.application_id WHERE fa.flow_id = $1 ORDER BY a.name, a.id"
+        );
         let found: Option<(SummaryRow, DetailRow, Vec<AvailabilityRow>)> =
             on_db!(&self.db, |pool| {
                 let Some(summary) = sqlx::query_as::<_, SummaryRow>(&head)
@@ -372,7 +397,7 @@ impl FlowStore {
                     .bind(slug.as_str())
                     .fetch_one(pool)
                     .await?;
-                let availability = sqlx::query_as::<_, AvailabilityRow>(apps)
+                let availability = sqlx::query_as::<_, AvailabilityRow>(&apps)
                     .bind(detail.id)
                     .fetch_all(pool)
                     .await?;
@@ -427,12 +452,13 @@ impl FlowStore {
             #[sqlx(flatten)]
             availability: AvailabilityRow,
         }
-        let sql = "SELECT f.slug AS flow_slug, f.name AS flow_name, a.slug, a.name, a.kind, a.base_url, fa.protected, \
-                   fa.allowed_invocations, fa.expiry_amount, fa.expiry_unit, fa.validate_params \
-                   FROM flows f JOIN flow_applications fa ON fa.flow_id = f.id JOIN applications a ON a.id = fa.application_id \
-                   WHERE f.flow_type = 'interaction' AND f.publication = 'published' AND f.approval = 'approved' \
-                   ORDER BY f.name, f.id, a.name, a.id";
-        let rows: Vec<Row> = on_db!(&self.db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?;
+        let sql = format!(
+            "SELECT f.slug AS flow_slug, f.name AS flow_name, {AVAILABILITY_COLUMNS} \
+             FROM flows f JOIN flow_applications fa ON fa.flow_id = f.id JOIN applications a ON a.id = fa.application_id \
+             WHERE f.flow_type = 'interaction' AND f.publication = 'published' AND f.approval = 'approved' \
+             ORDER BY f.name, f.id, a.name, a.id"
+        );
+        let rows: Vec<Row> = on_db!(&self.db, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
         let mut flows: Vec<(String, String, Vec<Availability>)> = Vec::new();
         for row in rows {
             let availability = Availability::try_from(row.availability)?;

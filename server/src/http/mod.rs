@@ -16,4 +16,5 @@ pub mod headers;
 pub mod health;
 pub mod observe;
 pub mod player;
+pub mod previews;
 pub mod short;

@@ -14,22 +14,27 @@
 //! beside it: later requests get either without a Leptos render or a compression. Runs' and
 //! refusals' pages are rendered per request, and gzipped when the browser takes it.
 
-use super::headers::{player_policy, CONTENT_SECURITY_POLICY};
-use crate::links::cache::CachedPage;
+use super::headers::{player_policy, CONTENT_SECURITY_POLICY, NO_INDEX, X_ROBOTS_TAG};
+use crate::links::cache::{CachedPage, Generation};
 use crate::links::open::{CheckedLink, LinkRecord, Verdict};
 use crate::links::LinkStore;
 use crate::runs::RunStore;
 use app::domain::link::LinkRefusal;
+use app::domain::link_pages::ending::redirect_target;
+use app::domain::link_pages::{Ending, EndingKind, LinkPreview};
 use app::domain::run::{
-    BackToLink, PageRefusal, Playing, RecipientPage, RunProblem, RunState, RunToken, RunView,
-    StartFrom,
+    token_in, BackToLink, OwnWords, PageRefusal, Playing, RecipientPage, RunCookie, RunProblem,
+    RunState, RunToken, RunView, StartFrom, StepViewKind,
 };
 use app::ports::{Ports, RunError};
 use app::refusal::{Refusal, Refused};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use http::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, VARY};
+use http::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, COOKIE, HOST, LOCATION,
+    REFERRER_POLICY, SET_COOKIE, VARY,
+};
 use http::{HeaderValue, StatusCode};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -112,15 +117,43 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
                 record: None,
                 no_store: true,
             };
-            return refusal_page(
-                state,
-                request,
-                PageRefusal::Link(LinkRefusal::Unavailable),
-                headers,
-            )
-            .await;
+            let refusal = PageRefusal::Link(LinkRefusal::Unavailable);
+            return refusal_page(state, request, refusal, headers, None).await;
         }
     };
+    // This browser started a run on this link: it goes on where it was, whatever the link's
+    // count says (the run was counted when it started), or the cookie is forgotten.
+    let mut forget = None;
+    if let Some(token) = run_cookie(&request) {
+        let link = match &verdict {
+            Verdict::Open(checked) => Some(checked.record.clone()),
+            Verdict::Refused { own, .. } => own.clone(),
+        };
+        if let Some(link) = link {
+            match resume(state, &token, &link).await {
+                Resumed::Run(run) => return resumed_page(state, request, run, &link).await,
+                Resumed::Over => forget = Some(run_cookie_for(&request, state)),
+                Resumed::Unknown => {}
+            }
+        }
+    }
+    let mut response = link_page(state, request, verdict, seen, gzip).await;
+    if let Some(cookie) = forget {
+        if let Ok(value) = HeaderValue::try_from(cookie) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// The link's own page for its verdict: its first step (kept whole once rendered), or why not.
+async fn link_page(
+    state: &PlayerState,
+    request: Request,
+    verdict: Verdict,
+    seen: Generation,
+    gzip: bool,
+) -> Response {
     let checked = match verdict {
         Verdict::Open(checked) => {
             crate::metrics::link_opened(Ok(()));
@@ -133,7 +166,7 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
                 record: own.as_deref(),
                 no_store: true,
             };
-            return refusal_page(state, request, PageRefusal::Link(refusal), headers).await;
+            return refusal_page(state, request, PageRefusal::Link(refusal), headers, None).await;
         }
     };
     let headers = PageHeaders {
@@ -153,10 +186,15 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
                 no_store: true,
                 ..headers
             };
-            return refusal_page(state, request, PageRefusal::Link(refusal), headers).await;
+            return refusal_page(state, request, PageRefusal::Link(refusal), headers, None).await;
         }
     };
-    let mut rendered = render(state, request, RecipientPage(Ok(first)), None).await;
+    // What chat apps show under the link: the application's preview, nothing of the link's own.
+    let beside = Beside {
+        preview: Some(checked.record.preview()),
+        ..Beside::default()
+    };
+    let mut rendered = render(state, request, RecipientPage(Ok(first)), beside).await;
     if rendered.status() != StatusCode::OK {
         // Not a page to keep; it still carries the link's policy and, if protected, no-store.
         headers.apply_policy(&mut rendered);
@@ -170,6 +208,79 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
         state.links.cache().put_page(key, page.clone(), seen);
     }
     serve(&page, &headers, gzip)
+}
+
+/// What a run cookie came to on its link's page.
+enum Resumed {
+    /// The run goes on: its current step.
+    Run(RunView),
+    /// The cookie names no run that goes on here (finished, ended, or not this link's): forget it.
+    Over,
+    /// The run could not be read just now: the cookie is kept for the next open.
+    Unknown,
+}
+
+async fn resume(state: &PlayerState, token: &RunToken, link: &LinkRecord) -> Resumed {
+    match state.runs.page(token).await {
+        (Ok(run), Some(of)) if of.link_id == link.link_id => {
+            if matches!(run.step.kind, StepViewKind::End) {
+                Resumed::Over
+            } else {
+                Resumed::Run(run)
+            }
+        }
+        (Err(RunError::Backend(err)), _) => {
+            tracing::error!(error = %err, "resuming a run");
+            Resumed::Unknown
+        }
+        _ => Resumed::Over,
+    }
+}
+
+/// A resumed run's current step, at the link's own address (the token stays in the cookie, out
+/// of the address bar), stored nowhere: it is this browser's alone.
+async fn resumed_page(
+    state: &PlayerState,
+    request: Request,
+    run: RunView,
+    link: &LinkRecord,
+) -> Response {
+    crate::metrics::link_opened(Ok(()));
+    let headers = PageHeaders {
+        status: StatusCode::OK,
+        record: Some(link),
+        no_store: true,
+    };
+    let playing = Playing {
+        run,
+        start: None,
+        problem: None,
+    };
+    let gzip = accepts_gzip(&request);
+    let rendered = render(
+        state,
+        request,
+        RecipientPage(Ok(playing)),
+        Beside::default(),
+    )
+    .await;
+    served_once(rendered, &headers, gzip).await
+}
+
+/// The run token this browser keeps for the link it opens, if it sent one.
+fn run_cookie(request: &Request) -> Option<RunToken> {
+    let headers = request.headers().get_all(COOKIE);
+    token_in(headers.iter().filter_map(|v| v.to_str().ok()))
+}
+
+/// The `Set-Cookie` that forgets the run cookie of the link this request opens.
+fn run_cookie_for(request: &Request, state: &PlayerState) -> String {
+    let host = request
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    RunCookie::for_request(state.ports.cookies.secure, host).clear(request.uri().path())
 }
 
 /// The link's first step, filled in with its parameters: all a page that counts nothing shows.
@@ -239,9 +350,20 @@ pub async fn run_page(state: &PlayerState, request: Request) -> Response {
         record: record.as_deref(),
         no_store: true,
     };
-    let gzip = accepts_gzip(&request);
-    let rendered = render(state, request, RecipientPage(page), None).await;
-    served_once(rendered, &headers, gzip).await
+    match page {
+        Ok(playing) => {
+            let gzip = accepts_gzip(&request);
+            let rendered = render(
+                state,
+                request,
+                RecipientPage(Ok(playing)),
+                Beside::default(),
+            )
+            .await;
+            served_once(rendered, &headers, gzip).await
+        }
+        Err(refusal) => refusal_page(state, request, refusal, headers, None).await,
+    }
 }
 
 /// `GET /refused/{code}[?from={link}]`: why a first move on a link did not start a run, where the
@@ -276,28 +398,80 @@ pub async fn refused_page(state: &PlayerState, request: Request) -> Response {
         record: record.as_deref(),
         no_store: true,
     };
-    let gzip = accepts_gzip(&request);
-    let rendered = render(state, request, RecipientPage(Err(refusal)), back).await;
-    served_once(rendered, &headers, gzip).await
+    refusal_page(state, request, refusal, headers, back).await
 }
 
+/// Why a link or run does not work. A real link (`headers.record`) that has ended goes where its
+/// application says: a redirect, or this page with the application's own words. Anything else
+/// (a link that is not valid above all) gets Flowshare's own page.
 async fn refusal_page(
     state: &PlayerState,
     request: Request,
     refusal: PageRefusal,
     headers: PageHeaders<'_>,
+    back: Option<BackToLink>,
 ) -> Response {
+    let mut beside = Beside {
+        back,
+        ..Beside::default()
+    };
+    let ending = match (refusal, headers.record) {
+        (PageRefusal::Link(refusal), Some(record)) => refusal
+            .ending()
+            .map(|kind| (kind, record.endings().get(kind))),
+        _ => None,
+    };
+    match ending {
+        Some((kind, Ending::Redirect { to, reason })) => return redirect_onward(to, *reason, kind),
+        Some((_, Ending::Page { message, onward })) if !message.is_empty() || onward.is_some() => {
+            beside.own_words = Some(OwnWords {
+                message: message.clone(),
+                onward: onward.clone(),
+            });
+        }
+        _ => {}
+    }
     let gzip = accepts_gzip(&request);
-    let rendered = render(state, request, RecipientPage(Err(refusal)), None).await;
+    let rendered = render(state, request, RecipientPage(Err(refusal)), beside).await;
     served_once(rendered, &headers, gzip).await
 }
 
-/// Renders the page with Leptos, the verdict (and the way back, if any) in context.
+/// An ending's redirect: to the application's URL alone (with the reason when asked), never with
+/// anything of the link. Its own headers, since the defaults skip redirects: no referrer (the
+/// link's address must not reach the next site), stored nowhere, indexed by nobody.
+fn redirect_onward(to: &str, reason: bool, kind: EndingKind) -> Response {
+    let Some(location) =
+        redirect_target(to, reason, kind).and_then(|target| HeaderValue::try_from(target).ok())
+    else {
+        tracing::error!(ending = kind.code(), "a stored ending's URL does not read");
+        return unavailable();
+    };
+    let mut response = StatusCode::FOUND.into_response();
+    let headers = response.headers_mut();
+    headers.insert(LOCATION, location);
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(X_ROBOTS_TAG, HeaderValue::from_static(NO_INDEX));
+    response
+}
+
+/// What a page shows besides its verdict, each provided to the render when there.
+#[derive(Default)]
+struct Beside {
+    /// A refused first move: the way back to the link's page.
+    back: Option<BackToLink>,
+    /// An ended link's application's own words.
+    own_words: Option<OwnWords>,
+    /// An open link's preview, for chat apps.
+    preview: Option<LinkPreview>,
+}
+
+/// Renders the page with Leptos, the verdict and what goes beside it in context.
 async fn render(
     state: &PlayerState,
     request: Request,
     opened: RecipientPage,
-    back: Option<BackToLink>,
+    beside: Beside,
 ) -> Response {
     let ports = state.ports.clone();
     let options = state.options.clone();
@@ -305,8 +479,14 @@ async fn render(
         move || {
             provide_context(ports.clone());
             provide_context(opened.clone());
-            if let Some(back) = &back {
+            if let Some(back) = &beside.back {
                 provide_context(back.clone());
+            }
+            if let Some(words) = &beside.own_words {
+                provide_context(words.clone());
+            }
+            if let Some(preview) = &beside.preview {
+                provide_context(preview.clone());
             }
         },
         move || app::recipient_shell(options.clone()),

@@ -6,6 +6,7 @@ use super::signing::{AppKey, LinkClaims};
 use super::LinkStore;
 use crate::db::{now_millis, on_db, StoreResult};
 use app::domain::link::{LinkAddress, LinkRefusal, ShortCode, Standing};
+use app::domain::link_pages::{Endings, LinkPreview, PreviewSettings};
 use app::domain::params::UrlParams;
 use app::domain::FlowDefinition;
 use std::sync::atomic::Ordering;
@@ -39,6 +40,17 @@ pub struct LinkRecord {
     pub expires_at: Option<i64>,
     /// The full link as generated.
     pub url: String,
+    /// The application's public base URL (where its preview image is served) and its link pages'
+    /// settings: the preview and each ending's way forward.
+    pub base_url: String,
+    pub flow_description: String,
+    pub preview_title: String,
+    pub preview_description: String,
+    pub preview_image: Option<String>,
+    pub endings: String,
+    /// The endings, read once per cached record.
+    #[sqlx(skip)]
+    read_endings: OnceLock<Endings>,
     /// The flow's definition, parsed once per cached record rather than once per step.
     #[sqlx(skip)]
     parsed: OnceLock<Option<Arc<FlowDefinition>>>,
@@ -89,6 +101,36 @@ impl LinkRecord {
         self.embed_origins.lines().filter(|o| !o.is_empty())
     }
 
+    /// What each ending of this link does, as its application says; stored settings that do not
+    /// read (a fault, logged) are Flowshare's own pages.
+    pub fn endings(&self) -> &Endings {
+        self.read_endings.get_or_init(|| {
+            if self.endings.is_empty() {
+                return Endings::default();
+            }
+            serde_json::from_str(&self.endings).unwrap_or_else(|err| {
+                tracing::error!(error = %err, application = %self.application, "stored link endings do not read");
+                Endings::default()
+            })
+        })
+    }
+
+    /// What a chat app shows for this link: the application's preview of its flow. Nothing of
+    /// the link itself (parameters, token, id) is in it.
+    pub fn preview(&self) -> LinkPreview {
+        let settings = PreviewSettings {
+            title: self.preview_title.clone(),
+            description: self.preview_description.clone(),
+            image: self.preview_image.clone(),
+        };
+        LinkPreview::of(
+            &settings,
+            &self.base_url,
+            &self.flow_name,
+            &self.flow_description,
+        )
+    }
+
     /// The Content-Security-Policy of this link's pages, written by `write` the first time it
     /// is asked for (it depends only on this record's embed origins), kept with the record after.
     pub fn page_policy(&self, write: impl FnOnce(&Self) -> http::HeaderValue) -> http::HeaderValue {
@@ -99,7 +141,8 @@ impl LinkRecord {
 const LINK_SQL: &str = "SELECT l.id AS link_id, a.id AS application_id, a.slug AS application, f.id AS flow_id, f.slug AS flow, \
     f.name AS flow_name, f.flow_type, f.publication, f.approval, f.definition, a.secret_key, \
     a.key_version AS current_key_version, a.embed_origins, l.key_version AS link_key_version, l.protected, \
-    l.validate_params, (l.revoked_at IS NOT NULL) AS revoked, l.short_code, l.invocations, l.allowed_invocations, l.expires_at, l.url \
+    l.validate_params, (l.revoked_at IS NOT NULL) AS revoked, l.short_code, l.invocations, l.allowed_invocations, l.expires_at, l.url, \
+    a.base_url, f.description AS flow_description, a.preview_title, a.preview_description, a.preview_image, a.endings \
     FROM links l JOIN flows f ON f.id = l.flow_id JOIN applications a ON a.id = l.application_id";
 
 /// A link that passed every check: its record and its decoded parameters.

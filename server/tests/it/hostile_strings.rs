@@ -4,7 +4,7 @@
 //! it is. A page the application serves that this test does not visit fails the test.
 
 use app::api::api_keys::CreateApiKey;
-use app::api::applications::SaveApplication;
+use app::api::applications::{SaveApplication, SaveLinkPages};
 use app::api::campaigns::SaveCampaign;
 use app::api::review::ReviewFlow;
 use app::api::share::GenerateLink;
@@ -177,6 +177,23 @@ async fn fill(app: &TestApp) -> Filled {
         .await;
     assert_eq!(saved.status, StatusCode::OK, "{saved:?}");
     let application: String = serde_json::from_str(&saved.body).expect("the new slug");
+    // Its link pages: a preview (in every link page's tags) and an ending's own words and link.
+    let onward = format!("https://hostile.example/?next={}", enc(&hostile("ou")));
+    let link_pages = app
+        .call(
+            SaveLinkPages::PATH,
+            &[
+                ("application", application.as_str()),
+                ("preview_title", &hostile("pt")),
+                ("preview_description", &hostile("pd")),
+                ("endings[0][then]", "page"),
+                ("endings[0][message]", &hostile("em")),
+                ("endings[0][url]", &onward),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(link_pages.status, StatusCode::OK, "{link_pages:?}");
     // A base URL and origins with markup in them are refused, never stored.
     for (base_url, origins) in [
         (
@@ -344,6 +361,13 @@ fn pages(filled: &Filled) -> Vec<(&'static str, Vec<String>)> {
         ]),
         ("/applications/new", vec![refill("/applications/new")]),
         ("/applications/{slug}", vec![format!("/applications/{app}"), refill(&format!("/applications/{app}"))]),
+        ("/applications/{slug}/link-pages", vec![
+            format!("/applications/{app}/link-pages"),
+            format!(
+                "/applications/{app}/link-pages?refill=1&title={}&description={}&expired.then={}&expired.message={}&expired.url={}&invalid={}",
+                q("lt"), q("ld"), q("lh"), q("lm"), q("lw"), q("li")
+            ),
+        ]),
         ("/f/{app}/{flow}/{link}", links),
         ("/r/{token}", [
             filled.run_pages.clone(),
@@ -405,7 +429,7 @@ app_tests!(
         // Each stored text was shown somewhere, as text: these pages really carried the payloads.
         for tag in [
             "fn", "fd", "sm", "sq", "c1", "c2", "si", "se", "an", "pn", "pv", "cn", "kn", "rc",
-            "ra", "qn", "qe", "fq", "uq", "aq", "ln", "lu",
+            "ra", "qn", "qe", "fq", "uq", "aq", "ln", "lu", "pt", "pd", "em", "lt", "ld", "lm",
         ] {
             assert!(
                 seen.tags.contains(tag),

@@ -12,7 +12,7 @@ use server::links::open::Verdict;
 use server::links::signing::{AppKey, LinkClaims};
 use server::testing::TestApp;
 
-async fn generate(
+pub(crate) async fn generate(
     app: &TestApp,
     flow: &str,
     application: &str,
@@ -34,7 +34,7 @@ async fn generate(
 }
 
 /// The path and query of a full link, as a browser would request it from this server.
-fn local(url: &str) -> String {
+pub(crate) fn local(url: &str) -> String {
     let parsed = url::Url::parse(url).expect("a URL");
     format!("{}?{}", parsed.path(), parsed.query().unwrap_or_default())
 }
@@ -241,42 +241,44 @@ app_tests!(
     }
 );
 
-app_tests!(an_expired_link_says_so, |app| async move {
-    let link = generate(&app, "returns-and-refunds", "help-centre", "name=Ada", true).await;
-    let (path, _) = local(&link.full_url)
-        .split_once('?')
-        .map(|(p, q)| (p.to_owned(), q.to_owned()))
-        .expect("query");
-    let link_id = path.rsplit('/').next().expect("id").to_owned();
-    // Re-sign the same link with an expiry in the past, as only the key holder could.
+/// `link` (made with `params`) signed again with an expiry in the past, as only the key holder
+/// could: the path and query of a link that has expired.
+pub(crate) async fn expired_copy(app: &TestApp, link: &GeneratedLink, params: &str) -> String {
+    let url = url::Url::parse(&link.full_url).expect("a URL");
+    let mut segments = url.path_segments().expect("a path").skip(1);
+    let (application, flow, link_id) = (
+        segments.next().expect("an application"),
+        segments.next().expect("a flow"),
+        segments.next().expect("an id"),
+    );
+    let sql = "SELECT secret_key FROM applications WHERE slug = $1";
     let key: Vec<u8> = match app.test_store.store.db() {
-        server::db::Db::Sqlite(p) => {
-            sqlx::query_scalar("SELECT secret_key FROM applications WHERE slug = 'help-centre'")
-                .fetch_one(p)
-                .await
-        }
-        server::db::Db::Postgres(p) => {
-            sqlx::query_scalar("SELECT secret_key FROM applications WHERE slug = 'help-centre'")
-                .fetch_one(p)
-                .await
-        }
+        server::db::Db::Sqlite(p) => sqlx::query_scalar(sql).bind(application).fetch_one(p).await,
+        server::db::Db::Postgres(p) => sqlx::query_scalar(sql).bind(application).fetch_one(p).await,
     }
     .expect("key");
-    let params = UrlParams::parse("name=Ada").expect("params");
+    let parsed = UrlParams::parse(params).expect("params");
     let past = server::db::now_millis() / 1_000 - 10;
     let claims = LinkClaims {
-        application: "help-centre",
-        flow: "returns-and-refunds",
-        link_id: &link_id,
+        application,
+        flow,
+        link_id,
         expires_at: Some(past),
         key_version: 1,
-        params: Some(&params),
+        params: Some(&parsed),
     };
-    let url = format!(
-        "{path}?name=Ada&fs_kv=1&fs_exp={past}&fs_sig={}",
+    format!(
+        "{}?{params}&fs_kv=1&fs_exp={past}&fs_sig={}",
+        url.path(),
         claims.sign(&AppKey::new(key))
-    );
-    let page = app.get(&url, None).await;
+    )
+}
+
+app_tests!(an_expired_link_says_so, |app| async move {
+    let link = generate(&app, "returns-and-refunds", "help-centre", "name=Ada", true).await;
+    let page = app
+        .get(&expired_copy(&app, &link, "name=Ada").await, None)
+        .await;
     assert_eq!(page.status, StatusCode::GONE, "{}", page.body);
     assert!(page.body.contains("This link has expired"));
 });

@@ -14,6 +14,7 @@ mod hostile_strings;
 mod layout;
 mod lifecycle;
 mod limits;
+mod link_pages;
 mod links;
 mod logs;
 mod operations;

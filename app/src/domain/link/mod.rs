@@ -10,6 +10,7 @@ pub use address::*;
 pub use reference::LinkRef;
 pub use state::LinkState;
 
+use super::link_pages::EndingKind;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter)]
@@ -58,6 +59,18 @@ impl LinkRefusal {
             Self::FlowUnavailable => "This flow is not available",
             Self::TooManyStarts => "Too many starts right now",
             Self::Unavailable => "This flow cannot be opened right now",
+        }
+    }
+
+    /// The ending this refusal is, if it is one: only refusals of a real link that worked once.
+    /// "Not valid" never is: a forger learns nothing about the application it tried.
+    pub fn ending(self) -> Option<EndingKind> {
+        match self {
+            Self::Expired => Some(EndingKind::Expired),
+            Self::UsedUp => Some(EndingKind::UsedUp),
+            Self::Disabled => Some(EndingKind::Disabled),
+            Self::FlowUnavailable => Some(EndingKind::Withdrawn),
+            Self::NotValid | Self::TooManyStarts | Self::Unavailable => None,
         }
     }
 
@@ -179,6 +192,24 @@ mod tests {
             assert_eq!(LinkRefusal::parse(refusal.code()), Some(refusal));
         }
         assert_eq!(LinkRefusal::parse("whatever"), None);
+    }
+
+    #[test]
+    fn a_real_link_that_ended_has_a_way_forward_and_a_forged_one_never() {
+        use strum::IntoEnumIterator;
+        let endings: Vec<(LinkRefusal, EndingKind)> = LinkRefusal::iter()
+            .filter_map(|refusal| Some((refusal, refusal.ending()?)))
+            .collect();
+        assert_eq!(
+            endings,
+            [
+                (LinkRefusal::Disabled, EndingKind::Disabled),
+                (LinkRefusal::Expired, EndingKind::Expired),
+                (LinkRefusal::UsedUp, EndingKind::UsedUp),
+                (LinkRefusal::FlowUnavailable, EndingKind::Withdrawn),
+            ]
+        );
+        assert_eq!(LinkRefusal::NotValid.ending(), None);
     }
 
     #[test]

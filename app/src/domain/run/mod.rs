@@ -9,8 +9,10 @@
 
 mod form;
 mod page;
+mod resume;
 pub use form::StepForm;
 pub use page::*;
+pub use resume::{token_in, RunCookie, RUN_COOKIE};
 
 use super::definition::{FlowDefinition, StepKind};
 use super::link::fill_in;

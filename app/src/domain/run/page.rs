@@ -26,6 +26,23 @@ pub struct RecipientPage(pub Result<Playing, PageRefusal>);
 #[derive(Debug, Clone)]
 pub struct BackToLink(pub String);
 
+/// An application's own words on the page of a link that has ended (see
+/// [`Ending::Page`](crate::domain::link_pages::Ending)): shown instead of Flowshare's explanation
+/// when not empty, with a link onward if it has one. Provided beside the [`RecipientPage`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnWords {
+    pub message: String,
+    pub onward: Option<String>,
+}
+
+impl OwnWords {
+    /// The onward link's host, named on its button so the recipient knows where it leads.
+    pub fn onward_host(&self) -> Option<String> {
+        let onward = url::Url::parse(self.onward.as_deref()?).ok()?;
+        onward.host_str().map(str::to_owned)
+    }
+}
+
 /// A step to show, on the link's own page (before the first move: `start` names the link the
 /// first move starts a run of) or on a run's page (`/r/{token}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
