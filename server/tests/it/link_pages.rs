@@ -697,3 +697,122 @@ app_tests!(
         );
     }
 );
+
+app_tests!(every_ending_takes_either_way_forward, |app| async move {
+    let admin = app.log_in("admin", "demo-admin-pass").await;
+    let by = app::domain::UserView {
+        name: "admin".into(),
+        role: app::domain::Role::Admin,
+    };
+    let flow = slug("order-status-lookup");
+    let once = AccessProtection::Protected {
+        allowed_invocations: Some(1),
+        expiry: None,
+        validate_params: true,
+    };
+    app.test_store
+        .store
+        .applications
+        .set_availability(&flow, &slug("help-centre"), once)
+        .await
+        .expect("protected");
+    let kinds = ["expired", "used-up", "disabled", "withdrawn"];
+    for redirect in [false, true] {
+        let endings: Vec<(String, String)> = kinds
+            .iter()
+            .map(|code| {
+                (
+                    format!("Our words for {code}."),
+                    format!("https://shop.example/{code}"),
+                )
+            })
+            .collect();
+        let typed: Vec<(&str, &str, &str, &str, bool)> = kinds
+            .iter()
+            .zip(&endings)
+            .map(|(code, (message, url))| {
+                if redirect {
+                    (*code, "redirect", "", url.as_str(), true)
+                } else {
+                    (*code, "page", message.as_str(), url.as_str(), false)
+                }
+            })
+            .collect();
+        let saved = save_link_pages(&app, &admin, &link_pages_form("", "", &typed)).await;
+        assert_eq!(saved.status, StatusCode::FOUND, "{saved:?}");
+
+        // Each ending, on a link of its own.
+        let fresh = || generate(&app, "order-status-lookup", "help-centre", "name=Ada", true);
+        let expired = fresh().await;
+        let expired = expired_copy(&app, &expired, "name=Ada").await;
+        let used_up = fresh().await;
+        let first = app.first_move(&used_up.full_url).await;
+        assert_eq!(
+            app.start_run(&used_up.full_url, &first, None).await.status,
+            StatusCode::OK
+        );
+        let disabled = fresh().await;
+        app.test_store
+            .store
+            .links
+            .revoke_link(&link_id(&disabled.full_url), &by)
+            .await
+            .expect("revoked");
+        let withdrawn = fresh().await;
+        let cases = [
+            ("expired", expired, StatusCode::GONE),
+            ("used-up", local(&used_up.full_url), StatusCode::GONE),
+            ("disabled", local(&disabled.full_url), StatusCode::GONE),
+            (
+                "withdrawn",
+                local(&withdrawn.full_url),
+                StatusCode::NOT_FOUND,
+            ),
+        ];
+        for (code, path, status) in cases {
+            if code == "withdrawn" {
+                app.test_store
+                    .store
+                    .flows
+                    .set_flow_state(
+                        &flow,
+                        app::domain::PublicationStatus::Draft,
+                        app::domain::ApprovalStatus::Pending,
+                        "admin",
+                    )
+                    .await
+                    .expect("withdrawn");
+            }
+            let response = app.get(&path, None).await;
+            if redirect {
+                let to = onward(&response, &["Ada", "fs_sig"]);
+                assert_eq!(to, format!("https://shop.example/{code}?reason={code}"));
+            } else {
+                assert_eq!(response.status, status, "{code}: {}", response.body);
+                assert!(
+                    response.body.contains(&format!("Our words for {code}.")),
+                    "{code}"
+                );
+                assert!(
+                        response.body.contains(&format!(
+                            r#"<a href="https://shop.example/{code}" rel="noreferrer" class="button primary">Continue to shop.example</a>"#
+                        )),
+                        "{code}: {}",
+                        response.body
+                    );
+                assert_eq!(response.header("cache-control"), Some("no-store"));
+            }
+        }
+        app.test_store
+            .store
+            .flows
+            .set_flow_state(
+                &flow,
+                app::domain::PublicationStatus::Published,
+                app::domain::ApprovalStatus::Approved,
+                "admin",
+            )
+            .await
+            .expect("published again");
+    }
+});
