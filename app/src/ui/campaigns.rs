@@ -146,23 +146,14 @@ mod hydrate {
     use crate::domain::campaign::{csv_text, UploadState, MAX_UPLOAD_BYTES, MAX_UPLOAD_SENT};
     use leptos::prelude::*;
     use std::time::Duration;
-    use wasm_bindgen::JsCast;
 
     /// How often progress is asked for while links are made.
     const POLL: Duration = Duration::from_millis(300);
 
     pub fn pick(ev: leptos::ev::Event, campaign: String, stage: RwSignal<Stage>) {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
+        let Some(file) = super::super::picked_file::picked(&ev) else {
             return;
         };
-        let Some(file) = input.files().and_then(|files| files.get(0)) else {
-            return;
-        };
-        // The same file can be picked again after fixing it.
-        input.set_value("");
         if file.size() > MAX_UPLOAD_BYTES as f64 {
             stage.set(Stage::Refused(format!(
                 "The file is over {} MB; split it into smaller files.",
@@ -172,12 +163,9 @@ mod hydrate {
         }
         stage.set(Stage::Checking);
         leptos::task::spawn_local(async move {
-            let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-                Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
-                Err(_) => {
-                    stage.set(Stage::Refused("The file could not be read.".into()));
-                    return;
-                }
+            let Some(bytes) = super::super::picked_file::bytes(&file).await else {
+                stage.set(Stage::Refused("The file could not be read.".into()));
+                return;
             };
             let text = match csv_text(&bytes) {
                 Ok(text) => text.to_owned(),

@@ -174,7 +174,6 @@ mod hydrate {
     use crate::domain::link_pages::preview::{ImageRefusal, MAX_PREVIEW_IMAGE_BYTES};
     use base64::Engine;
     use leptos::prelude::*;
-    use wasm_bindgen::JsCast;
 
     type Status = RwSignal<Option<Result<String, String>>>;
 
@@ -185,16 +184,9 @@ mod hydrate {
         status: Status,
         busy: RwSignal<bool>,
     ) {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
+        let Some(file) = super::super::picked_file::picked(&ev) else {
             return;
         };
-        let Some(file) = input.files().and_then(|files| files.get(0)) else {
-            return;
-        };
-        input.set_value("");
         if file.size() > MAX_PREVIEW_IMAGE_BYTES as f64 {
             status.set(Some(Err(ImageRefusal::TooLarge.to_string())));
             return;
@@ -202,13 +194,10 @@ mod hydrate {
         busy.set(true);
         status.set(Some(Ok("Uploading…".into())));
         leptos::task::spawn_local(async move {
-            let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-                Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
-                Err(_) => {
-                    status.set(Some(Err("The file could not be read.".into())));
-                    busy.set(false);
-                    return;
-                }
+            let Some(bytes) = super::super::picked_file::bytes(&file).await else {
+                status.set(Some(Err("The file could not be read.".into())));
+                busy.set(false);
+                return;
             };
             let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
             send(application, Some(encoded), current, status, busy).await;

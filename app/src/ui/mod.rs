@@ -17,6 +17,8 @@ pub mod format;
 mod layout;
 mod link_pages;
 mod login;
+#[cfg(feature = "hydrate")]
+mod picked_file;
 mod player;
 pub mod raw_text;
 mod results;

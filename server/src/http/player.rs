@@ -256,6 +256,16 @@ async fn resumed_page(
         start: None,
         problem: None,
     };
+    step_page(state, request, playing, &headers).await
+}
+
+/// A run's step, rendered for this request alone.
+async fn step_page(
+    state: &PlayerState,
+    request: Request,
+    playing: Playing,
+    headers: &PageHeaders<'_>,
+) -> Response {
     let gzip = accepts_gzip(&request);
     let rendered = render(
         state,
@@ -264,7 +274,7 @@ async fn resumed_page(
         Beside::default(),
     )
     .await;
-    served_once(rendered, &headers, gzip).await
+    served_once(rendered, headers, gzip).await
 }
 
 /// The run token this browser keeps for the link it opens, if it sent one.
@@ -351,17 +361,7 @@ pub async fn run_page(state: &PlayerState, request: Request) -> Response {
         no_store: true,
     };
     match page {
-        Ok(playing) => {
-            let gzip = accepts_gzip(&request);
-            let rendered = render(
-                state,
-                request,
-                RecipientPage(Ok(playing)),
-                Beside::default(),
-            )
-            .await;
-            served_once(rendered, &headers, gzip).await
-        }
+        Ok(playing) => step_page(state, request, playing, &headers).await,
         Err(refusal) => refusal_page(state, request, refusal, headers, None).await,
     }
 }

@@ -108,6 +108,21 @@ async fn invocations(app: &TestApp, link: &str) -> i64 {
         .await
 }
 
+/// Order Status Lookup through the help centre, protected with one allowed invocation.
+async fn once_through_help_centre(app: &TestApp) {
+    let once = AccessProtection::Protected {
+        allowed_invocations: Some(1),
+        expiry: None,
+        validate_params: true,
+    };
+    app.test_store
+        .store
+        .applications
+        .set_availability(&slug("order-status-lookup"), &slug("help-centre"), once)
+        .await
+        .expect("protected");
+}
+
 /// The chat apps' and social sites' link fetchers, as they name themselves.
 const UNFURLERS: [&str; 6] = [
     "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
@@ -123,18 +138,7 @@ app_tests!(
     an_unfurler_sees_the_applications_preview_and_nothing_of_the_link,
     |app| async move {
         let admin = app.log_in("admin", "demo-admin-pass").await;
-        let flow = slug("order-status-lookup");
-        let protected = AccessProtection::Protected {
-            allowed_invocations: Some(1),
-            expiry: None,
-            validate_params: true,
-        };
-        app.test_store
-            .store
-            .applications
-            .set_availability(&flow, &slug("help-centre"), protected)
-            .await
-            .expect("protected");
+        once_through_help_centre(&app).await;
         let params = "name=Ada Lovelace&customer=C-90210";
         let link = generate(&app, "order-status-lookup", "help-centre", params, true).await;
 
@@ -323,17 +327,7 @@ app_tests!(
         let saved = save_link_pages(&app, &admin, &link_pages_form("", "", &endings)).await;
         assert_eq!(saved.status, StatusCode::FOUND, "{saved:?}");
         let flow = slug("order-status-lookup");
-        let once = AccessProtection::Protected {
-            allowed_invocations: Some(1),
-            expiry: None,
-            validate_params: true,
-        };
-        app.test_store
-            .store
-            .applications
-            .set_availability(&flow, &slug("help-centre"), once)
-            .await
-            .expect("protected");
+        once_through_help_centre(&app).await;
         let params = "name=Ada&customer=C-90210";
         let link = generate(&app, "order-status-lookup", "help-centre", params, true).await;
         let secrets = [
@@ -579,18 +573,7 @@ async fn start_in_browser(app: &TestApp, link: &str, host: Option<&str>) -> Test
 app_tests!(
     a_browser_that_started_a_run_resumes_it_and_nothing_more_is_counted,
     |app| async move {
-        let flow = slug("order-status-lookup");
-        let once = AccessProtection::Protected {
-            allowed_invocations: Some(1),
-            expiry: None,
-            validate_params: true,
-        };
-        app.test_store
-            .store
-            .applications
-            .set_availability(&flow, &slug("help-centre"), once)
-            .await
-            .expect("protected");
+        once_through_help_centre(&app).await;
         let link = generate(&app, "order-status-lookup", "help-centre", "name=Ada", true).await;
         let path = url::Url::parse(&link.full_url)
             .expect("url")
