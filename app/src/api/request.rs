@@ -188,18 +188,24 @@ pub fn set_device_cookie(policy: CookiePolicy, token: &DeviceToken) {
     set_cookie(&device_cookie(policy, token));
 }
 
-/// Keeps a run's token in this browser for the link at `link_path` (see [`crate::domain::run::RunCookie`]).
+/// Keeps a run's token in this browser for the link at `link_path` (see
+/// [`crate::domain::run::RunCookie`]), as the page that posted (its `Origin`, else the `Host`) is served.
 pub fn set_run_cookie(link_path: &str, token: &crate::domain::run::RunToken) {
     let served_secure = use_context::<Ports>().is_some_and(|ports| ports.cookies.secure);
     let parts = use_context::<http::request::Parts>();
-    let host = parts.as_ref().and_then(|parts| {
-        parts
-            .headers
-            .get(http::header::HOST)
-            .and_then(|host| host.to_str().ok())
+    let origin = parts.as_ref().and_then(|parts| {
+        let header = |name| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| *v != "null")
+        };
+        header(http::header::ORIGIN)
+            .or_else(|| header(http::header::HOST))
             .or_else(|| parts.uri.authority().map(|a| a.as_str()))
     });
-    let cookie = crate::domain::run::RunCookie::for_request(served_secure, host);
+    let cookie = crate::domain::run::RunCookie::for_origin(served_secure, origin);
     set_cookie(&cookie.set(link_path, token));
 }
 

@@ -77,13 +77,11 @@ fn preview_tags() -> impl IntoView {
     use crate::domain::link_pages::LinkPreview;
     use_context::<LinkPreview>().map(|preview| {
         let card = preview.twitter_card();
-        let description = (!preview.description.is_empty()).then(|| {
-            view! {
-                <meta name="description" content=preview.description.clone()/>
-                {og("og:description", preview.description.clone())}
-                <meta name="twitter:description" content=preview.description.clone()/>
-            }
-        });
+        let description = view! {
+            <meta name="description" content=preview.description.clone()/>
+            {og("og:description", preview.description.clone())}
+            <meta name="twitter:description" content=preview.description.clone()/>
+        };
         let image = preview.image.clone().map(|image| {
             view! {
                 {og("og:image", image.clone())}

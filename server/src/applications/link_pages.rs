@@ -3,7 +3,7 @@
 //! images stored by their content, so each name is served unchanged for good.
 
 use super::ApplicationStore;
-use crate::db::{audit, conditional_change, now_millis, on_db, StoreError, StoreResult};
+use crate::db::{audit, conditional_change, now_millis, on_db, Db, StoreError, StoreResult};
 use app::domain::audit::AuditAction;
 use app::domain::link_pages::preview::{
     ImageRefusal, ImageType, MAX_PREVIEW_IMAGE_BYTES, MAX_PREVIEW_IMAGE_SIDE,
@@ -12,6 +12,7 @@ use app::domain::link_pages::preview::{
 use app::domain::link_pages::{Endings, LinkPagesField, LinkPagesForm};
 use app::domain::FlowSlug;
 use app::views::LinkPagesView;
+use axum::body::Bytes;
 use sha2::Digest;
 
 /// A preview image that passed its checks: its type and the name it is stored and served by.
@@ -53,6 +54,10 @@ struct LinkPagesRow {
     preview_image: Option<String>,
     endings: String,
 }
+
+/// Taken by every change of a preview image on PostgreSQL, until its transaction ends.
+const PREVIEW_IMAGES_LOCK: &str =
+    "SELECT pg_advisory_xact_lock(hashtext('flowshare.preview_images'))";
 
 /// Drops preview images no application shows any more.
 const DROP_UNUSED_IMAGES: &str = "DELETE FROM preview_images WHERE name NOT IN \
@@ -165,7 +170,16 @@ impl ApplicationStore {
             ),
             None => "preview image removed".to_owned(),
         };
+        // Image changes go one at a time: otherwise, on PostgreSQL, one change's clean-up could
+        // miss another's uncommitted use of an image and delete it. (SQLite has one writer anyway.)
+        let one_at_a_time = match self.db {
+            Db::Postgres(_) => Some(PREVIEW_IMAGES_LOCK),
+            Db::Sqlite(_) => None,
+        };
         let done = conditional_change!(&self.db, |tx| {
+            if let Some(lock) = one_at_a_time {
+                sqlx::query(lock).execute(&mut *tx).await?;
+            }
             if let Some((checked, bytes)) = image {
                 sqlx::query(insert)
                     .bind(&checked.name)
@@ -198,13 +212,22 @@ impl ApplicationStore {
         Ok(done.is_some())
     }
 
-    /// A stored preview image by its name: its type and bytes.
-    pub async fn preview_image(&self, name: &str) -> StoreResult<Option<(String, Vec<u8>)>> {
-        let sql = "SELECT content_type, bytes FROM preview_images WHERE name = $1";
-        Ok(on_db!(&self.db, |pool| sqlx::query_as(sql)
+    /// A stored preview image's bytes, by its name; kept in the links' cache (every chat app a
+    /// link is posted in fetches it), as is a name that is none.
+    pub async fn preview_image(&self, name: &str) -> StoreResult<Option<Bytes>> {
+        let cache = self.links.cache();
+        if let Some(kept) = cache.image(name) {
+            return Ok(kept);
+        }
+        let seen = cache.generation();
+        let sql = "SELECT bytes FROM preview_images WHERE name = $1";
+        let found: Option<Vec<u8>> = on_db!(&self.db, |pool| sqlx::query_scalar(sql)
             .bind(name)
             .fetch_optional(pool)
-            .await)?)
+            .await)?;
+        let found = found.map(Bytes::from);
+        cache.put_image(name, found.clone(), seen);
+        Ok(found)
     }
 }
 

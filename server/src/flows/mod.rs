@@ -181,8 +181,8 @@ impl TryFrom<AvailabilityRow> for Availability {
             preview: LinkPreview::of(
                 &preview,
                 &row.base_url,
-                &row.flow_title,
-                &row.flow_description,
+                &row.name,
+                (&row.flow_title, &row.flow_description),
             ),
             application_slug: row.slug,
             application_name: row.name,

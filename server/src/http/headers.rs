@@ -135,11 +135,12 @@ where
         let this = self.project();
         let Ok(mut response) = ready!(this.served.poll(cx));
         // A redirect with somewhere to go is followed, never rendered: nothing in it can be
-        // sniffed or framed, and the page it leads to (always on this server: every Location
-        // written here is a local path) carries its own headers. Its Referrer-Policy would only
-        // govern that next request, whose referrer is the page that started the navigation, never
-        // the redirecting URL, under that page's own policy. Left off, the short-link redirect,
-        // the busiest response there is, stays small.
+        // sniffed or framed, and the page it leads to carries its own headers. Every Location
+        // written here is a local path but one, an ending's redirect to its application's own
+        // page, which sets its own headers (`http::player`). A redirect's Referrer-Policy would
+        // only govern that next request, whose referrer is the page that started the navigation,
+        // never the redirecting URL, under that page's own policy. Left off, the short-link
+        // redirect, the busiest response there is, stays small.
         let followed = response.status().is_redirection()
             && response.headers().contains_key(http::header::LOCATION);
         if !followed {

@@ -32,7 +32,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use http::header::{
-    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, COOKIE, HOST, LOCATION,
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, COOKIE, LOCATION,
     REFERRER_POLICY, SET_COOKIE, VARY,
 };
 use http::{HeaderValue, StatusCode};
@@ -118,13 +118,13 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
                 no_store: true,
             };
             let refusal = PageRefusal::Link(LinkRefusal::Unavailable);
-            return refusal_page(state, request, refusal, headers, None).await;
+            return refusal_page(state, request, refusal, headers, Beside::default()).await;
         }
     };
     // This browser started a run on this link: it goes on where it was, whatever the link's
     // count says (the run was counted when it started), or the cookie is forgotten.
     let mut forget = None;
-    if let Some(token) = run_cookie(&request) {
+    if let Some((cookie, token)) = run_cookie(&request, state) {
         let link = match &verdict {
             Verdict::Open(checked) => Some(checked.record.clone()),
             Verdict::Refused { own, .. } => own.clone(),
@@ -132,8 +132,17 @@ pub async fn open_page(state: &PlayerState, request: Request) -> Response {
         if let Some(link) = link {
             match resume(state, &token, &link).await {
                 Resumed::Run(run) => return resumed_page(state, request, run, &link).await,
-                Resumed::Over => forget = Some(run_cookie_for(&request, state)),
-                Resumed::Unknown => {}
+                Resumed::Over => forget = Some(cookie.clear(request.uri().path())),
+                // Not the link's own page instead: that could be its ending, for a run that goes on.
+                Resumed::Unknown => {
+                    let headers = PageHeaders {
+                        status: Refusal::Unavailable.http_status(),
+                        record: Some(&link),
+                        no_store: true,
+                    };
+                    let refusal = PageRefusal::Link(LinkRefusal::Unavailable);
+                    return refusal_page(state, request, refusal, headers, Beside::default()).await;
+                }
             }
         }
     }
@@ -166,7 +175,14 @@ async fn link_page(
                 record: own.as_deref(),
                 no_store: true,
             };
-            return refusal_page(state, request, PageRefusal::Link(refusal), headers, None).await;
+            return refusal_page(
+                state,
+                request,
+                PageRefusal::Link(refusal),
+                headers,
+                Beside::ended(),
+            )
+            .await;
         }
     };
     let headers = PageHeaders {
@@ -186,7 +202,14 @@ async fn link_page(
                 no_store: true,
                 ..headers
             };
-            return refusal_page(state, request, PageRefusal::Link(refusal), headers, None).await;
+            return refusal_page(
+                state,
+                request,
+                PageRefusal::Link(refusal),
+                headers,
+                Beside::default(),
+            )
+            .await;
         }
     };
     // What chat apps show under the link: the application's preview, nothing of the link's own.
@@ -216,7 +239,7 @@ enum Resumed {
     Run(RunView),
     /// The cookie names no run that goes on here (finished, ended, or not this link's): forget it.
     Over,
-    /// The run could not be read just now: the cookie is kept for the next open.
+    /// The run could not be read just now: "try again", and the cookie is kept for the next open.
     Unknown,
 }
 
@@ -277,20 +300,15 @@ async fn step_page(
     served_once(rendered, headers, gzip).await
 }
 
-/// The run token this browser keeps for the link it opens, if it sent one.
-fn run_cookie(request: &Request) -> Option<RunToken> {
+/// The run token this browser keeps for the link it opens, if it sent one (a plain cookie only
+/// where the deployment is not served over https).
+fn run_cookie(request: &Request, state: &PlayerState) -> Option<(RunCookie, RunToken)> {
     let headers = request.headers().get_all(COOKIE);
-    token_in(headers.iter().filter_map(|v| v.to_str().ok()))
-}
-
-/// The `Set-Cookie` that forgets the run cookie of the link this request opens.
-fn run_cookie_for(request: &Request, state: &PlayerState) -> String {
-    let host = request
-        .headers()
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| request.uri().authority().map(|a| a.as_str()));
-    RunCookie::for_request(state.ports.cookies.secure, host).clear(request.uri().path())
+    token_in(
+        headers.iter().filter_map(|v| v.to_str().ok()),
+        request.uri().path(),
+        !state.ports.cookies.secure,
+    )
 }
 
 /// The link's first step, filled in with its parameters: all a page that counts nothing shows.
@@ -362,7 +380,7 @@ pub async fn run_page(state: &PlayerState, request: Request) -> Response {
     };
     match page {
         Ok(playing) => step_page(state, request, playing, &headers).await,
-        Err(refusal) => refusal_page(state, request, refusal, headers, None).await,
+        Err(refusal) => refusal_page(state, request, refusal, headers, Beside::ended()).await,
     }
 }
 
@@ -379,17 +397,25 @@ pub async fn refused_page(state: &PlayerState, request: Request) -> Response {
             .find(|(key, _)| key == "from")
             .map(|(_, link)| link.into_owned())
     });
-    let (mut record, mut back) = (None, None);
+    let (mut record, mut beside) = (None, Beside::default());
     if let Some(link) = from {
         let (path, query) = link.split_once('?').unwrap_or((link.as_str(), ""));
         match state.links.check(path, query).await {
             Ok(Verdict::Open(checked)) => {
                 if matches!(refusal, PageRefusal::Run(_)) {
-                    back = Some(BackToLink(checked.address.path_and_query()));
+                    beside.back = Some(BackToLink(checked.address.path_and_query()));
                 }
                 record = Some(checked.record);
             }
-            Ok(Verdict::Refused { own, .. }) => record = own,
+            Ok(Verdict::Refused {
+                refusal: found,
+                own,
+            }) => {
+                // The application's way forward only for the ending this check itself found:
+                // the page's code is the client's to write, and a forged link has none.
+                beside.ended = refusal == PageRefusal::Link(found);
+                record = own;
+            }
             Err(err) => tracing::error!(error = %err, "checking the link of a refusal page"),
         }
     }
@@ -398,24 +424,21 @@ pub async fn refused_page(state: &PlayerState, request: Request) -> Response {
         record: record.as_deref(),
         no_store: true,
     };
-    refusal_page(state, request, refusal, headers, back).await
+    refusal_page(state, request, refusal, headers, beside).await
 }
 
-/// Why a link or run does not work. A real link (`headers.record`) that has ended goes where its
-/// application says: a redirect, or this page with the application's own words. Anything else
-/// (a link that is not valid above all) gets Flowshare's own page.
+/// Why a link or run does not work. A real link (`headers.record`) whose check found that it
+/// ended (`beside.ended`) goes where its application says: a redirect, or this page with the
+/// application's own words. Anything else (a link that is not valid above all) gets Flowshare's
+/// own page.
 async fn refusal_page(
     state: &PlayerState,
     request: Request,
     refusal: PageRefusal,
     headers: PageHeaders<'_>,
-    back: Option<BackToLink>,
+    mut beside: Beside,
 ) -> Response {
-    let mut beside = Beside {
-        back,
-        ..Beside::default()
-    };
-    let ending = match (refusal, headers.record) {
+    let ending = match (refusal, headers.record.filter(|_| beside.ended)) {
         (PageRefusal::Link(refusal), Some(record)) => refusal
             .ending()
             .map(|kind| (kind, record.endings().get(kind))),
@@ -458,12 +481,24 @@ fn redirect_onward(to: &str, reason: bool, kind: EndingKind) -> Response {
 /// What a page shows besides its verdict, each provided to the render when there.
 #[derive(Default)]
 struct Beside {
+    /// The refusal is the ending the check of the page's link found: the application's way
+    /// forward applies.
+    ended: bool,
     /// A refused first move: the way back to the link's page.
     back: Option<BackToLink>,
     /// An ended link's application's own words.
     own_words: Option<OwnWords>,
     /// An open link's preview, for chat apps.
     preview: Option<LinkPreview>,
+}
+
+impl Beside {
+    fn ended() -> Self {
+        Self {
+            ended: true,
+            ..Self::default()
+        }
+    }
 }
 
 /// Renders the page with Leptos, the verdict and what goes beside it in context.

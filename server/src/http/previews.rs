@@ -1,6 +1,7 @@
 //! `GET /previews/{name}`: an application's preview image, fetched by chat apps and social sites
 //! building a link's preview (and shown on its link pages form). Named by the hash of its
-//! content, so what a name serves never changes: cached for good, like the build's hashed files.
+//! content, so what a name serves never changes: cached for good, like the build's hashed files,
+//! and kept in memory here (the store's cache) rather than read from the database per fetch.
 //! Public, as any image a page names is; it says nothing about any link.
 
 use crate::applications::ApplicationStore;
@@ -18,7 +19,7 @@ pub async fn preview_image(
         return StatusCode::NOT_FOUND.into_response();
     };
     match applications.preview_image(&name).await {
-        Ok(Some((_, bytes))) => (
+        Ok(Some(bytes)) => (
             [
                 // The type the name says, which is the one its bytes were checked to be.
                 (CONTENT_TYPE, HeaderValue::from_static(kind.content_type())),

@@ -1,5 +1,5 @@
-//! The link-open and redirect paths read links (and rendered pages) through this cache instead of
-//! the database. Anything that changes what a link may do (revoking it, regenerating a key, a
+//! The link-open and redirect paths read links (and rendered pages, and the preview images chat
+//! apps fetch for them) through this cache instead of the database. Anything that changes what a link may do (revoking it, regenerating a key, a
 //! flow's state, protection) calls [`LinkCache::invalidate_all`], so the change holds from the next
 //! request on.
 //!
@@ -21,6 +21,10 @@ const MAX_SHORTS: usize = 100_000;
 const MAX_PAGE_BYTES_IN_ALL: u64 = 32 * 1024 * 1024;
 /// What a typical page weighs, for sizing the cache's tables.
 const TYPICAL_PAGE_BYTES: u64 = 8 * 1024;
+/// Preview images (and names asked for that are none) are weighed by their size: 16 MiB at most.
+const MAX_IMAGE_BYTES_IN_ALL: u64 = 16 * 1024 * 1024;
+/// What a typical preview image weighs, for sizing the cache's tables.
+const TYPICAL_IMAGE_BYTES: u64 = 128 * 1024;
 
 /// A rendered player page, whole, and its gzip encoding (see `http::player`).
 #[derive(Debug)]
@@ -70,6 +74,15 @@ impl Weighter<String, Arc<CachedPage>> for PageWeight {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+struct ImageWeight;
+
+impl Weighter<String, Option<Bytes>> for ImageWeight {
+    fn weight(&self, key: &String, image: &Option<Bytes>) -> u64 {
+        (key.len() + image.as_ref().map_or(0, Bytes::len)).max(1) as u64
+    }
+}
+
 /// The cache's state when a read started: pass it back with what the read found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Generation(u64);
@@ -81,6 +94,9 @@ pub struct LinkCache {
     pages: Cache<String, Arc<CachedPage>, PageWeight>,
     /// Short code → the path it redirects to; `None` for unknown or revoked codes.
     shorts: Cache<String, Option<Arc<str>>>,
+    /// A preview image's name → its bytes (fetched by every chat app a link is posted in);
+    /// `None` for a name that is no stored image.
+    images: Cache<String, Option<Bytes>, ImageWeight>,
 }
 
 impl Default for LinkCache {
@@ -94,6 +110,11 @@ impl Default for LinkCache {
                 PageWeight,
             ),
             shorts: Cache::new(MAX_SHORTS),
+            images: Cache::with_weighter(
+                (MAX_IMAGE_BYTES_IN_ALL / TYPICAL_IMAGE_BYTES) as usize,
+                MAX_IMAGE_BYTES_IN_ALL,
+                ImageWeight,
+            ),
         }
     }
 }
@@ -157,12 +178,21 @@ impl LinkCache {
         self.put(&self.pages, key, page, seen)
     }
 
+    pub fn image(&self, name: &str) -> Option<Option<Bytes>> {
+        self.images.get(name)
+    }
+
+    pub fn put_image(&self, name: &str, image: Option<Bytes>, seen: Generation) {
+        self.put(&self.images, name.to_owned(), image, seen)
+    }
+
     pub fn invalidate_all(&self) {
         // The generation moves first, so an insert racing this clear sees it and backs out.
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.links.clear();
         self.shorts.clear();
         self.pages.clear();
+        self.images.clear();
     }
 }
 

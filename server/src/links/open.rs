@@ -43,6 +43,7 @@ pub struct LinkRecord {
     /// The application's public base URL (where its preview image is served) and its link pages'
     /// settings: the preview and each ending's way forward.
     pub base_url: String,
+    pub application_name: String,
     pub flow_description: String,
     pub preview_title: String,
     pub preview_description: String,
@@ -126,8 +127,8 @@ impl LinkRecord {
         LinkPreview::of(
             &settings,
             &self.base_url,
-            &self.flow_name,
-            &self.flow_description,
+            &self.application_name,
+            (&self.flow_name, &self.flow_description),
         )
     }
 
@@ -142,7 +143,7 @@ const LINK_SQL: &str = "SELECT l.id AS link_id, a.id AS application_id, a.slug A
     f.name AS flow_name, f.flow_type, f.publication, f.approval, f.definition, a.secret_key, \
     a.key_version AS current_key_version, a.embed_origins, l.key_version AS link_key_version, l.protected, \
     l.validate_params, (l.revoked_at IS NOT NULL) AS revoked, l.short_code, l.invocations, l.allowed_invocations, l.expires_at, l.url, \
-    a.base_url, f.description AS flow_description, a.preview_title, a.preview_description, a.preview_image, a.endings \
+    a.base_url, a.name AS application_name, f.description AS flow_description, a.preview_title, a.preview_description, a.preview_image, a.endings \
     FROM links l JOIN flows f ON f.id = l.flow_id JOIN applications a ON a.id = l.application_id";
 
 /// A link that passed every check: its record and its decoded parameters.

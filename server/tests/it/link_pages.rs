@@ -549,8 +549,8 @@ app_tests!(
     }
 );
 
-/// A recipient's browser posting the first step's form (no script), on `host` when given.
-async fn start_in_browser(app: &TestApp, link: &str, host: Option<&str>) -> TestResponse {
+/// A recipient's browser posting the first step's form (no script), from a page of `origin` when given.
+async fn start_in_browser(app: &TestApp, link: &str, origin: Option<&str>) -> TestResponse {
     let first = app.first_move(link).await;
     let url = url::Url::parse(link).expect("url");
     let body = form_body(&[
@@ -563,8 +563,8 @@ async fn start_in_browser(app: &TestApp, link: &str, host: Option<&str>) -> Test
     let mut request = http::Request::post(StartRun::PATH)
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "text/html");
-    if let Some(host) = host {
-        request = request.header("host", host);
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
     }
     app.send(request.body(axum::body::Body::from(body)).expect("request"))
         .await
@@ -658,19 +658,22 @@ app_tests!(
 );
 
 app_tests!(
-    on_a_secure_or_loopback_host_the_run_cookie_is_partitioned_for_embedding_sites,
+    on_a_loopback_host_the_run_cookie_is_the_links_own_and_partitioned,
     |app| async move {
         let link = generate(&app, "order-status-lookup", "order-widget", "", true).await;
-        let started = start_in_browser(&app, &link.full_url, Some("127.0.0.1:3000")).await;
-        let set = started.set_cookie("flowshare_run").expect("the run cookie");
+        let id = link_id(&link.full_url);
+        let started = start_in_browser(&app, &link.full_url, Some("http://127.0.0.1:3000")).await;
+        let name = format!("__Host-flowshare_run_{id}");
+        let set = started.set_cookie(&name).expect("the run cookie");
         assert!(
-            set.ends_with("; HttpOnly; Secure; SameSite=None; Partitioned"),
+            set.ends_with("; Path=/; Max-Age=86400; HttpOnly; Secure; SameSite=None; Partitioned"),
             "{set}"
         );
-        // The token is in the cookie, never in the link's address or the page's tags.
-        let cookie = started.cookie("flowshare_run").expect("a cookie");
+        assert!(started.set_cookie("flowshare_run").is_none());
+        let cookie = started.cookie(&name).expect("a cookie");
         let resumed = app.get(&local(&link.full_url), Some(&cookie)).await;
         assert_eq!(resumed.status, StatusCode::OK);
+        assert!(resumed.body.contains("What would you like to do?"));
         let policy = resumed
             .header("content-security-policy")
             .unwrap_or_default();
@@ -678,6 +681,36 @@ app_tests!(
             policy.contains("frame-ancestors http://localhost:8080"),
             "{policy}"
         );
+        // Another link's page does not take this link's cookie.
+        let other = generate(&app, "order-status-lookup", "order-widget", "", true).await;
+        let page = app.get(&local(&other.full_url), Some(&cookie)).await;
+        assert!(page.body.contains("Hello"), "{}", page.body);
+    }
+);
+
+app_tests!(
+    where_the_deployment_is_https_nobody_can_plant_a_run_of_their_own,
+    server::testing::TestOptions {
+        https: true,
+        ..server::testing::TestOptions::default()
+    },
+    |app| async move {
+        let link = generate(&app, "order-status-lookup", "order-widget", "", true).await;
+        let started = start_in_browser(&app, &link.full_url, Some("https://go.example")).await;
+        let name = format!("__Host-flowshare_run_{}", link_id(&link.full_url));
+        assert!(started.set_cookie(&name).is_some(), "{started:?}");
+        // A plain cookie (which a sibling subdomain or the network could set) is never read here,
+        // even holding a real run's token: the page is the link's first step.
+        let token = started
+            .header("location")
+            .expect("to the run")
+            .trim_start_matches("/r/")
+            .to_owned();
+        let planted = format!("flowshare_run={token}");
+        let page = app.get(&local(&link.full_url), Some(&planted)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Hello"), "{}", page.body);
+        assert!(!page.body.contains(&token));
     }
 );
 
@@ -799,3 +832,46 @@ app_tests!(every_ending_takes_either_way_forward, |app| async move {
             .expect("published again");
     }
 });
+
+app_tests!(
+    a_refusal_page_leads_onward_only_for_the_ending_its_own_check_found,
+    |app| async move {
+        let admin = app.log_in("admin", "demo-admin-pass").await;
+        let kinds = ["expired", "used-up", "disabled", "withdrawn"];
+        let typed: Vec<(&str, &str, &str, &str, bool)> = kinds
+            .iter()
+            .map(|code| (*code, "redirect", "", "https://shop.example/ended", true))
+            .collect();
+        let saved = save_link_pages(&app, &admin, &link_pages_form("", "", &typed)).await;
+        assert_eq!(saved.status, StatusCode::FOUND, "{saved:?}");
+        let link = generate(&app, "returns-and-refunds", "help-centre", "name=Ada", true).await;
+        let live = local(&link.full_url);
+        // The same link with a made-up signature: a real id, but not valid.
+        let (path, query) = live.split_once('?').expect("a query");
+        let forged = format!(
+            "{path}?{}fs_sig={}",
+            query.split("fs_sig=").next().expect("signed"),
+            "A".repeat(43)
+        );
+        for from in [&live, &forged] {
+            for code in kinds {
+                let page = app
+                    .get(
+                        &format!(
+                            "/refused/{code}?from={}",
+                            app::domain::query::encode_component(from)
+                        ),
+                        None,
+                    )
+                    .await;
+                assert_ne!(
+                    page.status,
+                    StatusCode::FOUND,
+                    "{code} from {from}: {page:?}"
+                );
+                assert!(page.header("location").is_none());
+                assert!(!page.body.contains("shop.example"), "{code}");
+            }
+        }
+    }
+);

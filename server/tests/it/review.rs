@@ -195,7 +195,10 @@ app_tests!(refusals_name_what_to_fix, |app| async move {
         .await
         .entries
         .iter()
-        .all(|e| e.action == AuditAction::CampaignSaved && e.actor == "admin"));
+        .all(|e| matches!(
+            e.action,
+            AuditAction::CampaignSaved | AuditAction::LinkPagesSaved
+        ) && e.actor == "admin"));
 });
 
 app_tests!(

@@ -105,6 +105,9 @@ impl LinkPagesField {
     }
 }
 
+/// The most of each typed value a refused form comes back with.
+const REFILL_CHARS: usize = 2_100;
+
 /// The console page where an admin sets an application's link pages.
 pub fn page_of(application: &str) -> String {
     format!("/applications/{application}/link-pages")
@@ -135,17 +138,20 @@ impl LinkPagesForm {
     /// (`invalid`): how a plain form's refusal returns to its page.
     pub fn refill_query(&self, refused: &[LinkPagesField]) -> String {
         use strum::IntoEnumIterator;
+        // A refused value may be of any length; what comes back is bounded (the longest a
+        // field takes, and a little), so the redirect that carries it stays a sane size.
+        let cut = |value: &str| value.chars().take(REFILL_CHARS).collect::<String>();
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query
             .append_pair("refill", "1")
-            .append_pair("title", &self.preview_title)
-            .append_pair("description", &self.preview_description);
+            .append_pair("title", &cut(&self.preview_title))
+            .append_pair("description", &cut(&self.preview_description));
         for (kind, ending) in EndingKind::iter().zip(&self.endings) {
             let code = kind.code();
             query
-                .append_pair(&format!("{code}.then"), &ending.then)
-                .append_pair(&format!("{code}.message"), &ending.message)
-                .append_pair(&format!("{code}.url"), &ending.url);
+                .append_pair(&format!("{code}.then"), &cut(&ending.then))
+                .append_pair(&format!("{code}.message"), &cut(&ending.message))
+                .append_pair(&format!("{code}.url"), &cut(&ending.url));
             if ending.reason.is_some() {
                 query.append_pair(&format!("{code}.reason"), "on");
             }

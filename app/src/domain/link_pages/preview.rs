@@ -20,7 +20,6 @@ pub const PREVIEW_PREFIX: &str = "/previews/";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkPreview {
     pub title: String,
-    /// Empty: the tag is left out.
     pub description: String,
     /// The image's absolute URL, on the application's base URL.
     pub image: Option<String>,
@@ -28,23 +27,26 @@ pub struct LinkPreview {
 
 impl LinkPreview {
     /// The application's preview for a flow: its own title and description, or the flow's name
-    /// and description where it has none.
+    /// and description where it has none. Without either description, one that names the
+    /// application: with no description at all, some unfurlers would show the page's first
+    /// words, which are the first step filled in with the link's parameters.
     pub fn of(
         settings: &PreviewSettings,
         base_url: &str,
-        flow_name: &str,
-        flow_description: &str,
+        application_name: &str,
+        flow: (&str, &str),
     ) -> Self {
-        let or = |own: &str, flow: &str| {
-            if own.is_empty() {
-                flow.to_owned()
-            } else {
-                own.to_owned()
-            }
+        let (flow_name, flow_description) = flow;
+        let first = |candidates: [&str; 2]| {
+            candidates
+                .into_iter()
+                .find(|text| !text.is_empty())
+                .map(str::to_owned)
         };
         Self {
-            title: or(&settings.title, flow_name),
-            description: or(&settings.description, flow_description)
+            title: first([&settings.title, flow_name]).unwrap_or_default(),
+            description: first([&settings.description, flow_description])
+                .unwrap_or_else(|| format!("A short guided flow from {application_name}."))
                 .chars()
                 .take(MAX_PREVIEW_DESCRIPTION)
                 .collect(),
@@ -173,7 +175,12 @@ mod tests {
     #[test]
     fn a_preview_falls_back_to_the_flows_name_and_description() {
         let none = PreviewSettings::default();
-        let preview = LinkPreview::of(&none, "https://go.example", "Order help", "Track an order");
+        let preview = LinkPreview::of(
+            &none,
+            "https://go.example",
+            "Shop",
+            ("Order help", "Track an order"),
+        );
         assert_eq!(
             preview,
             LinkPreview {
@@ -188,7 +195,12 @@ mod tests {
             description: String::new(),
             image: Some("0123abcd.png".into()),
         };
-        let preview = LinkPreview::of(&own, "https://go.example/x", "Order help", "Track");
+        let preview = LinkPreview::of(
+            &own,
+            "https://go.example/x",
+            "Shop",
+            ("Order help", "Track"),
+        );
         assert_eq!(preview.title, "Your order");
         assert_eq!(preview.description, "Track");
         assert_eq!(
@@ -196,6 +208,8 @@ mod tests {
             Some("https://go.example/x/previews/0123abcd.png")
         );
         assert_eq!(preview.twitter_card(), "summary_large_image");
+        let undescribed = LinkPreview::of(&none, "https://go.example", "Shop", ("Order help", ""));
+        assert_eq!(undescribed.description, "A short guided flow from Shop.");
     }
 
     #[test]
