@@ -17,8 +17,8 @@ use crate::domain::{
     AccessProtection, FlowDetails, FlowPage, FlowQuery, FlowSlug, ShareBlocker, UserName, UserView,
 };
 use crate::refusal::{Refusal, Refused};
-use crate::views::SharedLink;
 use crate::views::{ApplicationSummary, FlowChoice, LinkPagesView};
+use crate::views::{LinkInspection, SharedLink};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -216,6 +216,13 @@ pub trait Sharing: Send + Sync {
         viewer: &UserView,
     ) -> Result<Vec<SharedLink>, BackendError>;
     async fn revoke(&self, link_id: &str, by: &UserView) -> Result<(), RevokeError>;
+    /// What a pasted link is and why it would be refused now, as `viewer` may know it; counts
+    /// nothing, and inspecting someone else's link is audited.
+    async fn inspect(
+        &self,
+        pasted: &str,
+        viewer: &UserView,
+    ) -> Result<LinkInspection, BackendError>;
 }
 
 /// Recipients' runs through flows, walked on the server. Public: the link or the run's token is

@@ -65,6 +65,21 @@ pub async fn revoke_link(slug: String, link: String) -> Result<(), AppError> {
     respond(back_to_flow(&slug, result))
 }
 
+/// What a pasted full or short link of this server is, and exactly why it would be refused now:
+/// every signed-in user may ask; the details and the changed part are given by role (see
+/// `ports::Sharing::inspect`).
+#[server(endpoint = "inspect_link")]
+pub async fn inspect_link(link: String) -> Result<crate::views::LinkInspection, AppError> {
+    use super::request::*;
+    respond(
+        async move {
+            let (ports, user) = caller(crate::domain::Permission::ViewFlows).await?;
+            Ok(ports.sharing.inspect(&link, &user).await?)
+        }
+        .await,
+    )
+}
+
 #[cfg(feature = "ssr")]
 pub mod service {
     use super::super::request::authorize;

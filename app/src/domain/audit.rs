@@ -18,6 +18,7 @@ pub enum AuditAction {
     CampaignSaved,
     CampaignDeleted,
     LinkPagesSaved,
+    LinkInspected,
 }
 
 impl AuditAction {
@@ -36,6 +37,7 @@ impl AuditAction {
             Self::CampaignSaved => "campaign.saved",
             Self::CampaignDeleted => "campaign.deleted",
             Self::LinkPagesSaved => "link_pages.saved",
+            Self::LinkInspected => "link.inspected",
         }
     }
 
@@ -58,6 +60,7 @@ impl AuditAction {
             Self::CampaignSaved => "Campaign saved",
             Self::CampaignDeleted => "Campaign deleted",
             Self::LinkPagesSaved => "Link pages saved",
+            Self::LinkInspected => "Link inspected",
         }
     }
 }

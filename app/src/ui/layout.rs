@@ -23,6 +23,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                             <a class="brand" href="/flows">"Flowshare"</a>
                             <nav aria-label="Console">
                                 <A href="/flows">"Flows"</A>
+                                <A href="/inspect">"Inspect link"</A>
                                 {(user.role == Role::Admin).then(|| view! {
                                     <A href="/applications">"Applications"</A>
                                     <A href="/api-keys">"API keys"</A>

@@ -14,6 +14,7 @@ mod copy;
 mod details;
 mod flows;
 pub mod format;
+mod inspect;
 mod layout;
 mod link_pages;
 mod login;
@@ -126,6 +127,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("flows/:slug") view=details::FlowDetailsPage ssr=SsrMode::Async/>
                     <Route path=path!("flows/:slug/access") view=access::AccessProtectionPage ssr=SsrMode::Async/>
                     <Route path=path!("audit") view=audit::AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("inspect") view=inspect::InspectPage ssr=SsrMode::Async/>
                     <Route path=path!("api") view=api_reference::ApiReferencePage ssr=SsrMode::Async/>
                     <Route path=path!("api-keys") view=api_keys::ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=path!("applications") view=applications::ApplicationsPage ssr=SsrMode::Async/>

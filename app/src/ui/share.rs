@@ -254,10 +254,6 @@ pub fn ShareDialog(
 /// this server, where it is stored.
 #[component]
 fn PreviewCard(app: Availability) -> impl IntoView {
-    let host = url::Url::parse(&app.base_url)
-        .ok()
-        .and_then(|url| url.host_str().map(str::to_owned))
-        .unwrap_or_default();
     let image = app.preview.image.as_ref().map(|image| {
         let local = image
             .strip_prefix(&app.base_url)
@@ -272,7 +268,7 @@ fn PreviewCard(app: Availability) -> impl IntoView {
         <figure class="preview-card" aria-label="How chat apps show the link" data-testid="share-preview-card">
             {image}
             <figcaption>
-                <span class="preview-host">{host}</span>
+                <span class="preview-host">{app.preview.host.clone()}</span>
                 <strong class="preview-title">{app.preview.title.clone()}</strong>
                 {description}
             </figcaption>
@@ -297,6 +293,7 @@ mod tests {
                 title: "Orders".into(),
                 description: String::new(),
                 image: None,
+                host: "help.example".into(),
             },
         };
         let params = UrlParams::parse("&name=Ada Lovelace").expect("valid");

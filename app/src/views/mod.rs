@@ -3,7 +3,9 @@
 //! they follow are the domain's; the ports return these.
 
 pub mod applications;
+pub mod inspection;
 pub mod shared_links;
 
 pub use applications::{ApplicationSummary, FlowChoice, LinkPagesView};
+pub use inspection::{InspectedParam, LinkDetails, LinkInspection};
 pub use shared_links::{LinkHandle, SharedLink, CHART_DAYS};

@@ -13,6 +13,12 @@
 //! its link's canonical address, and the first rendering is kept whole, with its gzip encoding
 //! beside it: later requests get either without a Leptos render or a compression. Runs' and
 //! refusals' pages are rendered per request, and gzipped when the browser takes it.
+//!
+//! Two things come before that (see `app::domain::link_pages` and `app::domain::run::resume`):
+//! a browser that started a run on the link (its run cookie) is shown the step its run stands at,
+//! rendered for it alone; and a real link that has ended goes where its application says, a
+//! redirect or the refusal page with the application's own words. An open link's page carries the
+//! application's preview for chat apps.
 
 use super::headers::{player_policy, CONTENT_SECURITY_POLICY, NO_INDEX, X_ROBOTS_TAG};
 use crate::links::cache::{CachedPage, Generation};

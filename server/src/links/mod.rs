@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod generate;
+mod inspect;
 pub mod lifecycle;
 pub mod open;
 pub mod short_code;
@@ -18,7 +19,7 @@ use crate::db::{on_db, Db, StoreResult, WriteTurn};
 use app::domain::share::{GeneratedLink, ShareRequest};
 use app::domain::{FlowSlug, UserView};
 use app::ports::{BackendError, RevokeError, ShareError, Sharing};
-use app::views::SharedLink;
+use app::views::{LinkInspection, SharedLink};
 use async_trait::async_trait;
 use cache::LinkCache;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -135,5 +136,15 @@ impl Sharing for LinkStore {
 
     async fn revoke(&self, link_id: &str, by: &UserView) -> Result<(), RevokeError> {
         self.revoke_link(link_id, by).await
+    }
+
+    async fn inspect(
+        &self,
+        pasted: &str,
+        viewer: &UserView,
+    ) -> Result<LinkInspection, BackendError> {
+        LinkStore::inspect(self, pasted, viewer)
+            .await
+            .map_err(|e| e.for_port("inspecting a link"))
     }
 }

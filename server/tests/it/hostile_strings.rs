@@ -353,6 +353,10 @@ fn pages(filled: &Filled) -> Vec<(&'static str, Vec<String>)> {
             format!("/flows/hostile-flow/access?q={}&saved=1&invalid={}", q("aq"), q("ai")),
         ]),
         ("/audit", vec!["/audit".to_owned(), format!("/audit?q={}&page={}", q("uq"), q("up"))]),
+        ("/inspect", [
+            vec![format!("/inspect?link={}", q("il"))],
+            filled.links.iter().map(|l| format!("/inspect?link={}", enc(&l.full_url))).collect(),
+        ].concat()),
         ("/api", vec!["/api".to_owned()]),
         ("/api-keys", vec!["/api-keys".to_owned()]),
         ("/applications", vec![
@@ -430,6 +434,7 @@ app_tests!(
         for tag in [
             "fn", "fd", "sm", "sq", "c1", "c2", "si", "se", "an", "pn", "pv", "cn", "kn", "rc",
             "ra", "qn", "qe", "fq", "uq", "aq", "ln", "lu", "pt", "pd", "em", "lt", "ld", "lm",
+            "il",
         ] {
             assert!(
                 seen.tags.contains(tag),

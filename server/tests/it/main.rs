@@ -11,6 +11,7 @@ mod console;
 mod control_characters;
 mod csrf;
 mod hostile_strings;
+mod inspect;
 mod layout;
 mod lifecycle;
 mod limits;

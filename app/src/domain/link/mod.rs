@@ -3,10 +3,12 @@
 //! happened in plain words and nothing that would help forge a token.
 
 mod address;
+mod finding;
 mod reference;
 mod state;
 
 pub use address::*;
+pub use finding::{Altered, Finding};
 pub use reference::LinkRef;
 pub use state::LinkState;
 

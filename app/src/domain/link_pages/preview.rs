@@ -23,6 +23,8 @@ pub struct LinkPreview {
     pub description: String,
     /// The image's absolute URL, on the application's base URL.
     pub image: Option<String>,
+    /// The host the link goes to, as chat apps name it under the preview.
+    pub host: String,
 }
 
 impl LinkPreview {
@@ -54,6 +56,10 @@ impl LinkPreview {
                 .image
                 .as_ref()
                 .map(|name| format!("{base_url}{}", preview_image_path(name))),
+            host: url::Url::parse(base_url)
+                .ok()
+                .and_then(|url| url.host_str().map(str::to_owned))
+                .unwrap_or_default(),
         }
     }
 
@@ -186,7 +192,8 @@ mod tests {
             LinkPreview {
                 title: "Order help".into(),
                 description: "Track an order".into(),
-                image: None
+                image: None,
+                host: "go.example".into(),
             }
         );
         assert_eq!(preview.twitter_card(), "summary");
