@@ -25,6 +25,8 @@ pub enum Refusal {
     SignInLocked,
     /// The signed-in user's role does not allow it.
     RoleForbids,
+    /// Asked for by a page of another site, where only the console's own pages may ask.
+    CrossSite,
     MissingApiKey,
     UnknownApiKey,
     RevokedApiKey,
@@ -115,6 +117,7 @@ impl Refusal {
             | R::RevokedApiKey
             | R::ExpiredApiKey => 401,
             R::RoleForbids
+            | R::CrossSite
             | R::MissingScope
             | R::ApplicationNotAllowed
             | R::NotYourLink
@@ -165,6 +168,7 @@ impl Refusal {
             R::WrongCredentials => "wrong-credentials",
             R::SignInLocked => "sign-in-locked",
             R::RoleForbids => "role-forbids",
+            R::CrossSite => "cross-site",
             R::MissingApiKey => "missing-api-key",
             R::UnknownApiKey => "unknown-api-key",
             R::RevokedApiKey => "revoked-api-key",
@@ -215,6 +219,7 @@ impl Refusal {
             R::WrongCredentials => "Wrong user name or password",
             R::SignInLocked => "Sign-in locked for a while",
             R::RoleForbids => "Not allowed for this role",
+            R::CrossSite => "Not from the console",
             R::MissingApiKey => "API key missing",
             R::UnknownApiKey => "Unknown API key",
             R::RevokedApiKey => "API key revoked",

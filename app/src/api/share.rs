@@ -74,6 +74,22 @@ pub async fn inspect_link(link: String) -> Result<crate::views::LinkInspection, 
     respond(
         async move {
             let (ports, user) = caller(crate::domain::Permission::ViewFlows).await?;
+            // The page is a GET form, rendered on the server: a page of another site could send
+            // an admin's browser here to inspect (and audit) a link in their name. Only the
+            // console's own pages, or an address typed in, may ask.
+            let sent_from = use_context::<http::request::Parts>().and_then(|parts| {
+                parts
+                    .headers
+                    .get("sec-fetch-site")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            });
+            if matches!(sent_from.as_deref(), Some("cross-site" | "same-site")) {
+                return Err(AppError::Refused(
+                    crate::refusal::Refusal::CrossSite,
+                    "This link was sent here by another site, so it was not inspected: paste it into the form above.".into(),
+                ));
+            }
             Ok(ports.sharing.inspect(&link, &user).await?)
         }
         .await,

@@ -57,6 +57,7 @@ fn Inspection(inspection: LinkInspection) -> impl IntoView {
         finding,
         details,
         revoke,
+        ending,
     } = inspection;
     let badge = if finding == Finding::Opens {
         "badge approved"
@@ -87,6 +88,7 @@ fn Inspection(inspection: LinkInspection) -> impl IntoView {
         <section class="card inspection" aria-labelledby="inspection-title">
             <h2 id="inspection-title"><span class=badge>{finding.label()}</span></h2>
             <p data-testid="finding">{finding.sentence(utc_minute)}</p>
+            {ending.map(|ending| view! { <p data-testid="ending">{ending}</p> })}
             {details.map(|details| view! { <Details details/> })}
             {flow.map(|flow| view! {
                 <p><a href=format!("/flows/{flow}")>"Open its flow's Shared links"</a></p>
@@ -135,7 +137,7 @@ fn Details(details: LinkDetails) -> impl IntoView {
             <dt>"Reference"</dt><dd><code>{details.reference}</code>{details.short_code.map(|code| view! { " · short code "<code>{code}</code> })}</dd>
         </dl>
         {details.other_origin.map(|origin| view! {
-            <p class="caution" role="note">{format!("Pasted from {origin}, which is not this link's application's address: it was passed on through another host, or comes from another server.")}</p>
+            <p class="caution" role="note">{format!("Pasted from {origin}, which is not this link's application's address: it was passed on through another host.")}</p>
         })}
         {params}
     }

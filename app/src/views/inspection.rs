@@ -14,6 +14,9 @@ pub struct LinkInspection {
     pub details: Option<LinkDetails>,
     /// What revokes it, for who may (admins, its maker) while it is not revoked.
     pub revoke: Option<LinkHandle>,
+    /// What the link's application shows recipients for this finding, when it chose a way
+    /// forward of its own (a redirect, its own words).
+    pub ending: Option<String>,
 }
 
 /// One link, whole.
@@ -40,7 +43,7 @@ pub struct LinkDetails {
     pub last_used_at: Option<i64>,
     pub key_version: i64,
     /// The pasted address's origin, when it is not the application's base URL's (the link was
-    /// passed on through another host, or pasted from another server).
+    /// passed on through another host).
     pub other_origin: Option<String>,
 }
 

@@ -1,7 +1,11 @@
 //! The link inspector: any pasted full or short link of this server, and exactly why it would be
-//! refused now (the checks of `open`, in the same order, each saying what it found), with the
-//! link's details for who may see them. Inspecting counts nothing; inspecting a link someone else
-//! made is audited.
+//! refused now, found by the open check's steps in their order (`open`), each saying what it
+//! found; with the link's details for who may see them. Inspecting counts nothing; inspecting a
+//! link someone else made is audited (once per person and link in ten minutes).
+//!
+//! The order is written twice, here and in `open::verdict` (which runs on every open and says no
+//! more than a recipient may read): `tests/it/inspect.rs` holds the two to the same answer for
+//! every state a link can be in.
 
 use super::open::LinkRecord;
 use super::signing::LinkClaims;
@@ -9,116 +13,120 @@ use super::LinkStore;
 use crate::db::{audit, now_millis, on_db, StoreResult};
 use app::domain::audit::AuditAction;
 use app::domain::link::{
-    Altered, Finding, LinkAddress, LinkRef, ShortCode, FULL_PREFIX, SHORT_PREFIX,
+    Altered, Finding, LinkAddress, LinkId, LinkRef, ShortCode, Standing, FULL_PREFIX, SHORT_PREFIX,
 };
+use app::domain::link_pages::Ending;
 use app::domain::{Role, UserView};
 use app::views::{InspectedParam, LinkDetails, LinkHandle, LinkInspection};
 
 /// The longest pasted text looked at: far longer than any link this server makes.
 const MAX_PASTED: usize = 8 * 1024;
 
-/// A pasted link, taken apart without any normalising (the links' grammar is exact): the origin
-/// it names, if any, its path and its query.
+/// An inspection of someone else's link is audited once per person and link in this long.
+const AUDIT_EVERY_MS: i64 = 10 * 60 * 1_000;
+
+/// A pasted link as a browser opening it would read it: the origin it names (when it names one)
+/// and the link in its path (after any prefix of the application's base URL).
 #[derive(Debug, PartialEq, Eq)]
-struct Pasted<'a> {
-    origin: Option<&'a str>,
-    path: &'a str,
-    query: &'a str,
+struct Pasted {
+    origin: Option<String>,
+    target: Target,
 }
 
-fn take_apart(text: &str) -> Option<Pasted<'_>> {
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    /// `/f/{application}/{flow}/{link}` and the query.
+    Full { path: String, query: String },
+    /// `/s/{code}`.
+    Short(String),
+}
+
+/// Reads pasted text the way a recipient's browser reads a link (tabs and line breaks dropped,
+/// `\\` and `..` resolved), from its first `http://` or `https://` on (text before it, such as
+/// "Link:", is not the link); without a scheme, as an address on this server.
+fn take_apart(text: &str) -> Option<Pasted> {
     let text = text.trim();
     if text.len() > MAX_PASTED {
         return None;
     }
-    let text = text.split_once('#').map_or(text, |(before, _)| before);
-    let (origin, rest) = match text.find("://") {
-        Some(scheme_end) => {
-            let after = &text[scheme_end + 3..];
-            let host_end = after.find(['/', '?']).unwrap_or(after.len());
-            (Some(&text[..scheme_end + 3 + host_end]), &after[host_end..])
-        }
-        None => (None, text),
+    let scheme = ["https://", "http://"]
+        .iter()
+        .filter_map(|scheme| text.to_ascii_lowercase().find(scheme))
+        .min();
+    let (url, named) = match scheme {
+        Some(at) => (url::Url::parse(&text[at..]).ok()?, true),
+        None => (
+            url::Url::parse("http://pasted.invalid/")
+                .ok()?
+                .join(text)
+                .ok()?,
+            false,
+        ),
     };
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    Some(Pasted {
-        origin,
-        path,
-        query,
-    })
+    let origin = named.then(|| url.origin().ascii_serialization());
+    let segments: Vec<&str> = url.path().split('/').collect();
+    let n = segments.len();
+    let [full, short] = [FULL_PREFIX, SHORT_PREFIX].map(|prefix| prefix.trim_matches('/'));
+    let target = if n >= 5 && segments[n - 4] == full {
+        Target::Full {
+            path: format!("/{}", segments[n - 4..].join("/")),
+            query: url.query().unwrap_or_default().to_owned(),
+        }
+    } else if n >= 3 && segments[n - 2] == short {
+        Target::Short(segments[n - 1].to_owned())
+    } else {
+        return None;
+    };
+    Some(Pasted { origin, target })
+}
+
+/// A pasted link found in the store: its id, its address as pasted (or why that is no address),
+/// and whether it came as a short link.
+struct Resolved {
+    id: String,
+    address: Result<LinkAddress, Altered>,
+    short: bool,
 }
 
 impl LinkStore {
     /// What `pasted` is, as `viewer` may know it: the finding for everyone; the details and the
-    /// changed part for admins, and for the publisher who made the link (the details only).
+    /// changed part for admins, the details for the publisher who made the link.
     pub async fn inspect(&self, pasted: &str, viewer: &UserView) -> StoreResult<LinkInspection> {
         let unknown = LinkInspection {
             finding: Finding::Unknown,
             details: None,
             revoke: None,
+            ending: None,
         };
         let Some(pasted) = take_apart(pasted) else {
             return Ok(unknown);
         };
-        // A short link is its full link as stored: the code is all there is to change.
-        let (address, found) = if let Some(code) = pasted.path.strip_prefix(SHORT_PREFIX) {
-            let Some(code) = ShortCode::parse(code) else {
-                return Ok(unknown);
-            };
-            let sql = "SELECT url FROM links WHERE short_code = $1";
-            let url: Option<String> = on_db!(&self.db, |pool| sqlx::query_scalar(sql)
-                .bind(code.as_str())
-                .fetch_optional(pool)
-                .await)?;
-            let Some(Ok((_, address))) = url.as_deref().map(LinkAddress::split_url) else {
-                return Ok(unknown);
-            };
-            let id = address.link.as_str().to_owned();
-            (Ok(address), id)
-        } else if pasted.path.starts_with(FULL_PREFIX) {
-            // A link cut short still names its id: say that it is that link's, altered.
-            let id = pasted
-                .path
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            (LinkAddress::parse(pasted.path, pasted.query), id)
-        } else {
+        let Some(found) = self.resolve(&pasted.target).await? else {
             return Ok(unknown);
         };
-        let Some(record) = self.record(&found).await? else {
-            return Ok(unknown);
-        };
-        let Some(status) = self.link_status(&found).await? else {
+        let (Some(record), Some(status)) = (
+            self.record(&found.id).await?,
+            self.link_status(&found.id).await?,
+        ) else {
             return Ok(unknown);
         };
         let admin = viewer.role == Role::Admin;
         let own = viewer.role == Role::Publisher && viewer.name == status.created_by;
-        let mut finding = match &address {
-            Ok(address) => self.finding(&record, address).await?,
-            Err(_) => Finding::NotValid(Some(Altered::Malformed)),
+        let mut finding = match &found.address {
+            Ok(address) => self.judge(&record, address, found.short).await?,
+            Err(altered) => Finding::NotValid(Some(altered.clone())),
         };
-        if let (Finding::NotValid(_), false) = (&finding, admin) {
+        if !admin && matches!(finding, Finding::NotValid(_)) {
             finding = Finding::NotValid(None);
         }
         if viewer.name != status.created_by {
-            let detail = format!("link {}: {}", LinkRef::of_raw(&found), finding.label());
-            on_db!(&self.db, |pool| {
-                let mut tx = pool.begin().await?;
-                audit!(
-                    tx,
-                    &viewer.name,
-                    AuditAction::LinkInspected,
-                    &status.flow,
-                    &detail
-                )?;
-                tx.commit().await
-            })?;
+            self.audit_inspection(viewer, &status.flow, &found.id, &finding)
+                .await?;
         }
+        let ending = ending_of(&record, &finding);
         let stored = LinkAddress::split_url(&status.url).ok().map(|(_, a)| a);
         let details = (admin || own).then(|| LinkDetails {
-            reference: LinkRef::of_raw(&found).to_string(),
+            reference: LinkRef::of_raw(&found.id).to_string(),
             short_code: status.short_code.clone(),
             flow: status.flow.clone(),
             flow_name: record.flow_name.clone(),
@@ -144,48 +152,101 @@ impl LinkStore {
             key_version: record.link_key_version,
             other_origin: pasted
                 .origin
-                .filter(|origin| !same_origin(origin, &status.base_url))
-                .map(str::to_owned),
+                .filter(|origin| !same_origin(origin, &status.base_url)),
         });
         let revoke = (!status.revoked && (admin || own)).then(|| LinkHandle {
-            id: found.clone(),
+            id: found.id.clone(),
             short_code: status.short_code.clone(),
         });
         Ok(LinkInspection {
             finding,
             details,
             revoke,
+            ending,
         })
     }
 
-    /// The link's check (`open`'s, in its order), saying at each step what it found, on the
-    /// link's state now (not the cache's).
-    async fn finding(&self, record: &LinkRecord, address: &LinkAddress) -> StoreResult<Finding> {
+    /// The link a pasted address names: a short link is its full link as stored (the code is all
+    /// there is to change); a full one keeps what was pasted, which may not be an address at all
+    /// while its id is still a real link's (cut short, say).
+    async fn resolve(&self, target: &Target) -> StoreResult<Option<Resolved>> {
+        match target {
+            Target::Short(code) => {
+                let Some(code) = ShortCode::parse(code) else {
+                    return Ok(None);
+                };
+                let sql = "SELECT url FROM links WHERE short_code = $1";
+                let url: Option<String> = on_db!(&self.db, |pool| sqlx::query_scalar(sql)
+                    .bind(code.as_str())
+                    .fetch_optional(pool)
+                    .await)?;
+                Ok(url
+                    .as_deref()
+                    .and_then(|url| LinkAddress::split_url(url).ok())
+                    .map(|(_, address)| Resolved {
+                        id: address.link.as_str().to_owned(),
+                        address: Ok(address),
+                        short: true,
+                    }))
+            }
+            Target::Full { path, query } => {
+                let id = path.rsplit('/').next().unwrap_or_default();
+                let Ok(id) = LinkId::parse(id) else {
+                    return Ok(None);
+                };
+                Ok(Some(Resolved {
+                    id: id.as_str().to_owned(),
+                    address: LinkAddress::parse(path, query).map_err(|_| Altered::Malformed),
+                    short: false,
+                }))
+            }
+        }
+    }
+
+    /// The open check's steps in its order, each saying what it found, on the link's standing
+    /// now (its revocation, its application's key version, its flow's state and its count are read
+    /// fresh; its key and signed terms come from the record, as an open reads them).
+    async fn judge(
+        &self,
+        record: &LinkRecord,
+        address: &LinkAddress,
+        short: bool,
+    ) -> StoreResult<Finding> {
         if !record.belongs_to(address) {
             return Ok(Finding::NotValid(Some(Altered::ApplicationOrFlow)));
         }
         if address.key_version != record.link_key_version {
             return Ok(Finding::NotValid(Some(Altered::KeyVersion)));
         }
-        let sql = "SELECT l.revoked_at, a.key_version, l.invocations FROM links l \
-                   JOIN applications a ON a.id = l.application_id WHERE l.id = $1";
-        let now: Option<(Option<i64>, i64, i64)> = on_db!(&self.db, |pool| sqlx::query_as(sql)
+        let sql = "SELECT l.revoked_at, a.key_version, l.invocations, f.flow_type, f.publication, f.approval \
+                   FROM links l JOIN applications a ON a.id = l.application_id JOIN flows f ON f.id = l.flow_id \
+                   WHERE l.id = $1";
+        type Now = (Option<i64>, i64, i64, String, String, String);
+        let now: Option<Now> = on_db!(&self.db, |pool| sqlx::query_as(sql)
             .bind(address.link.as_str())
             .fetch_optional(pool)
             .await)?;
-        let Some((revoked_at, current_key, invocations)) = now else {
+        let Some((revoked_at, current, invocations, flow_type, publication, approval)) = now else {
             return Ok(Finding::Unknown);
         };
         if let Some(at) = revoked_at {
-            return Ok(Finding::Revoked { at });
+            return Ok(Finding::Revoked { at, short });
         }
-        if current_key != record.link_key_version {
+        if current != record.link_key_version {
             return Ok(Finding::KeyRegenerated {
                 link_version: record.link_key_version,
-                current: current_key,
+                current,
             });
         }
-        if record.still_runs().is_err() {
+        let standing = Standing {
+            revoked: false,
+            key_version: current,
+            current_key_version: current,
+            flow_type: &flow_type,
+            publication: &publication,
+            approval: &approval,
+        };
+        if standing.still_runs().is_err() || record.definition().is_err() {
             return Ok(Finding::Withdrawn);
         }
         if !record.protected {
@@ -209,6 +270,74 @@ impl LinkStore {
         }
         Ok(Finding::Opens)
     }
+
+    /// Audits `viewer`'s inspection of a link someone else made, unless they inspected it within
+    /// the last ten minutes (a reload is not another look). The link is named by its reference.
+    async fn audit_inspection(
+        &self,
+        viewer: &UserView,
+        flow: &str,
+        id: &str,
+        finding: &Finding,
+    ) -> StoreResult<()> {
+        let named = format!("link {}", LinkRef::of_raw(id));
+        let detail = format!("{named}: {}", finding.label());
+        let recent = "SELECT COUNT(*) FROM audit_log WHERE actor = $1 AND action = $2 \
+                      AND substr(detail, 1, $3) = $4 AND at > $5";
+        let action = AuditAction::LinkInspected;
+        let since = now_millis() - AUDIT_EVERY_MS;
+        on_db!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let seen: i64 = sqlx::query_scalar(recent)
+                .bind(&viewer.name)
+                .bind(action.as_str())
+                // Both engines count characters (the reference ends with "…").
+                .bind(i32::try_from(named.chars().count()).unwrap_or(i32::MAX))
+                .bind(&named)
+                .bind(since)
+                .fetch_one(&mut *tx)
+                .await?;
+            if seen == 0 {
+                audit!(tx, &viewer.name, action, flow, &detail)?;
+            }
+            tx.commit().await
+        })?;
+        Ok(())
+    }
+}
+
+/// What the link's application shows recipients for this finding, when it chose a way forward
+/// of its own (see `app::domain::link_pages`).
+fn ending_of(record: &LinkRecord, finding: &Finding) -> Option<String> {
+    use app::domain::link::LinkRefusal;
+    let refusal = match finding {
+        Finding::Revoked { short: false, .. } | Finding::KeyRegenerated { .. } => {
+            LinkRefusal::Disabled
+        }
+        Finding::Withdrawn => LinkRefusal::FlowUnavailable,
+        Finding::Expired { .. } => LinkRefusal::Expired,
+        Finding::UsedUp { .. } => LinkRefusal::UsedUp,
+        _ => return None,
+    };
+    let kind = refusal.ending()?;
+    match record.endings().get(kind) {
+        Ending::Redirect { to, reason } => Some(format!(
+            "Recipients are sent to {to}{}, as the application chose for links that are {}.",
+            if *reason { " (with the reason)" } else { "" },
+            kind.label().to_lowercase()
+        )),
+        Ending::Page { message, onward } if !message.is_empty() || onward.is_some() => {
+            Some(format!(
+                "Recipients see the application's own words for links that are {}{}.",
+                kind.label().to_lowercase(),
+                onward
+                    .as_ref()
+                    .map(|url| format!(", with a link on to {url}"))
+                    .unwrap_or_default()
+            ))
+        }
+        Ending::Page { .. } => None,
+    }
 }
 
 /// Whether a pasted origin is the base URL's (as browsers compare them).
@@ -218,13 +347,13 @@ fn same_origin(origin: &str, base_url: &str) -> bool {
 }
 
 /// What differs between a changed address and the link as it was made: its parameters (when
-/// they were signed), its expiry, or else its signature.
+/// they were signed), their order, its expiry, or else its signature.
 fn altered_part(record: &LinkRecord, address: &LinkAddress) -> Altered {
     let Ok((_, made)) = LinkAddress::split_url(&record.url) else {
         return Altered::Signature;
     };
     if record.validate_params {
-        let mut names: Vec<String> = made
+        let names: Vec<String> = made
             .params
             .iter()
             .filter(|p| address.params.get(p.name()) != Some(p.value()))
@@ -236,9 +365,17 @@ fn altered_part(record: &LinkRecord, address: &LinkAddress) -> Altered {
             )
             .map(|p| p.name().to_owned())
             .collect();
-        names.dedup();
         if !names.is_empty() {
             return Altered::Parameters(names);
+        }
+        let order = |a: &LinkAddress| {
+            a.params
+                .iter()
+                .map(|p| p.name().to_owned())
+                .collect::<Vec<_>>()
+        };
+        if order(&made) != order(address) {
+            return Altered::ParameterOrder;
         }
     }
     if made.expires_at != address.expires_at {
@@ -251,38 +388,65 @@ fn altered_part(record: &LinkRecord, address: &LinkAddress) -> Altered {
 mod tests {
     use super::*;
 
+    fn full(path: &str, query: &str) -> Target {
+        Target::Full {
+            path: path.into(),
+            query: query.into(),
+        }
+    }
+
     #[test]
-    fn a_pasted_link_is_taken_apart_as_it_is() {
-        assert_eq!(
-            take_apart("  https://go.example/f/a/b/c?x=1&fs_kv=1#frag "),
-            Some(Pasted {
-                origin: Some("https://go.example"),
-                path: "/f/a/b/c",
-                query: "x=1&fs_kv=1"
-            })
-        );
-        assert_eq!(
-            take_apart("/s/abcdefghjkm"),
-            Some(Pasted {
-                origin: None,
-                path: "/s/abcdefghjkm",
-                query: ""
-            })
-        );
-        assert_eq!(
-            take_apart("http://go.example?x"),
-            Some(Pasted {
-                origin: Some("http://go.example"),
-                path: "",
-                query: "x"
-            })
-        );
+    fn a_pasted_link_is_read_as_a_browser_opening_it_would() {
+        let id = "4fQm2x0vUu6Ww3Jq1hN9sA";
+        let cases = [
+            (
+                format!("  https://Go.Example/f/a/b/{id}?x=1&fs_kv=1#frag "),
+                Some("https://go.example"),
+                full(&format!("/f/a/b/{id}"), "x=1&fs_kv=1"),
+            ),
+            // A base URL with a path: the link is what follows it.
+            (
+                format!("https://h.example/share/f/a/b/{id}?fs_kv=1"),
+                Some("https://h.example"),
+                full(&format!("/f/a/b/{id}"), "fs_kv=1"),
+            ),
+            // As a mail client wrapped it, and with words before it.
+            (
+                format!("Link: https://go.example/f/a/b/\n{id}?fs_kv=1"),
+                Some("https://go.example"),
+                full(&format!("/f/a/b/{id}"), "fs_kv=1"),
+            ),
+            (
+                "/s/abcdefghjkm".to_owned(),
+                None,
+                Target::Short("abcdefghjkm".into()),
+            ),
+            // As chat apps show it, without the scheme.
+            (
+                "go.example/s/abcdefghjkm".to_owned(),
+                None,
+                Target::Short("abcdefghjkm".into()),
+            ),
+        ];
+        for (text, origin, target) in cases {
+            assert_eq!(
+                take_apart(&text),
+                Some(Pasted {
+                    origin: origin.map(str::to_owned),
+                    target
+                }),
+                "{text:?}"
+            );
+        }
+        for nothing in ["", "hello", "https://go.example/", "/f/a/b", "/flows/x"] {
+            assert_eq!(take_apart(nothing), None, "{nothing:?}");
+        }
         assert_eq!(take_apart(&"x".repeat(MAX_PASTED + 1)), None);
     }
 
     #[test]
     fn origins_are_compared_as_browsers_do() {
-        assert!(same_origin("HTTPS://Go.Example", "https://go.example/help"));
+        assert!(same_origin("https://go.example", "https://go.example/help"));
         assert!(same_origin("https://go.example:443", "https://go.example"));
         assert!(!same_origin("http://127.0.0.1:30", "http://127.0.0.1:3000"));
         assert!(!same_origin("not a url", "https://go.example"));

@@ -7,7 +7,7 @@ use super::links::{expired_copy, generate, local};
 use app::api::review::AuditLog;
 use app::api::share::InspectLink;
 use app::domain::audit::{AuditAction, AuditPage};
-use app::domain::link::{Altered, Finding};
+use app::domain::link::{Altered, Finding, LinkRef, LinkRefusal};
 use app::domain::{AccessProtection, FlowSlug, Role, UserName, UserView};
 use app::refusal::Refused;
 use app::views::LinkInspection;
@@ -28,13 +28,32 @@ async fn inspect(app: &TestApp, cookie: &str, link: &str) -> LinkInspection {
     serde_json::from_str(&response.body).expect("an inspection")
 }
 
-/// The finding agrees with what the link's own page answers a recipient.
+/// The finding agrees with what the link's own page answers a recipient: its status and title.
 async fn agrees(app: &TestApp, finding: &Finding, path: &str) {
     let page = app.get(path, None).await;
-    let expected = finding
-        .refusal()
-        .map_or(StatusCode::OK, |refusal| refusal.refusal().http_status());
-    assert_eq!(page.status, expected, "{finding:?} at {path}");
+    let told = match finding {
+        Finding::Opens => None,
+        Finding::Unknown | Finding::NotValid(_) => Some(LinkRefusal::NotValid),
+        Finding::Revoked { .. } | Finding::KeyRegenerated { .. } => Some(LinkRefusal::Disabled),
+        Finding::Withdrawn => Some(LinkRefusal::FlowUnavailable),
+        Finding::Expired { .. } => Some(LinkRefusal::Expired),
+        Finding::UsedUp { .. } => Some(LinkRefusal::UsedUp),
+    };
+    match told {
+        None => assert_eq!(page.status, StatusCode::OK, "{finding:?} at {path}"),
+        Some(refusal) => {
+            assert_eq!(
+                page.status,
+                refusal.refusal().http_status(),
+                "{finding:?} at {path}"
+            );
+            assert!(
+                page.body.contains(refusal.title()),
+                "{finding:?} at {path}: {}",
+                page.body
+            );
+        }
+    }
 }
 
 app_tests!(
@@ -130,6 +149,55 @@ app_tests!(
             inspect(&app, &admin, &cut).await.finding,
             Finding::NotValid(Some(Altered::TokenRemoved))
         );
+        // Every other part, each as admins are told it, and as recipients are refused it.
+        let widget = generate(&app, "order-status-lookup", "order-widget", params, true).await;
+        let signed = local(&widget.full_url);
+        let sig = signed.split("fs_sig=").nth(1).expect("signed").to_owned();
+        let open = generate(
+            &app,
+            "returns-and-refunds",
+            "help-centre",
+            "name=Ada",
+            false,
+        )
+        .await;
+        let exp = signed
+            .split("fs_exp=")
+            .nth(1)
+            .and_then(|rest| rest.split('&').next())
+            .expect("the widget's links expire")
+            .to_owned();
+        let later = (exp.parse::<i64>().expect("seconds") + 60).to_string();
+        let changes = [
+            (
+                signed.replace("/f/order-widget/", "/f/help-centre/"),
+                Altered::ApplicationOrFlow,
+            ),
+            (signed.replace("fs_kv=1", "fs_kv=2"), Altered::KeyVersion),
+            (
+                format!("{}&fs_sig={}", local(&open.full_url), "A".repeat(43)),
+                Altered::TokenAdded,
+            ),
+            (
+                signed.replace("name=Ada&customer=C-90210", "customer=C-90210&name=Ada"),
+                Altered::ParameterOrder,
+            ),
+            (
+                signed.replace(&format!("fs_exp={exp}"), &format!("fs_exp={later}")),
+                Altered::Expiry,
+            ),
+            (signed.replace(&sig, &"A".repeat(43)), Altered::Signature),
+            (
+                signed.split("&fs_sig").next().expect("a query").to_owned(),
+                Altered::Malformed,
+            ),
+        ];
+        for (changed, part) in changes {
+            assert_ne!(changed, signed, "{part:?} changes the link");
+            let found = inspect(&app, &admin, &changed).await.finding;
+            assert_eq!(found, Finding::NotValid(Some(part.clone())), "{changed}");
+            agrees(&app, &found, &changed).await;
+        }
         for nothing in [
             "hello",
             "https://example.com/",
@@ -210,6 +278,17 @@ app_tests!(
         );
         assert!(found.revoke.is_none(), "nothing left to revoke");
         agrees(&app, &found.finding, &local(&link.full_url)).await;
+        // Its short link: the redirect is gone, and the inspector says so.
+        let by_short = inspect(&app, &maker, &short).await.finding;
+        assert!(
+            matches!(by_short, Finding::Revoked { short: true, .. }),
+            "{by_short:?}"
+        );
+        let short_path = url::Url::parse(&short).expect("a URL").path().to_owned();
+        assert_eq!(
+            app.get(&short_path, None).await.status,
+            StatusCode::NOT_FOUND
+        );
         let open = generate(&app, "returns-and-refunds", "help-centre", "", false).await;
         store
             .applications
@@ -233,17 +312,24 @@ app_tests!(
                 .body,
         )
         .expect("audit");
-        assert!(audit
+        let named = format!("link {}: ", LinkRef::of_raw(&link_id(&link.full_url)));
+        let of_link: Vec<_> = audit
             .entries
             .iter()
-            .all(|e| e.action == AuditAction::LinkInspected));
+            .filter(|e| e.action == AuditAction::LinkInspected && e.detail.starts_with(&named))
+            .collect();
         for who in ["admin", "grace", "viewer"] {
-            assert!(
-                audit.entries.iter().any(|e| e.actor == who),
+            // Each person once: looking again within ten minutes is not another entry.
+            assert_eq!(
+                of_link.iter().filter(|e| e.actor == who).count(),
+                1,
                 "{who}: {audit:?}"
             );
         }
-        assert!(!audit.entries.iter().any(|e| e.actor == "publisher"));
+        assert!(
+            !of_link.iter().any(|e| e.actor == "publisher"),
+            "the maker's own looks"
+        );
         assert!(
             audit
                 .entries
@@ -251,6 +337,53 @@ app_tests!(
                 .all(|e| !e.detail.contains(&link_id(&link.full_url))),
             "named by reference"
         );
+        // Sent here by another site's page: not inspected, nothing audited.
+        let request = http::Request::post(InspectLink::PATH)
+            .header("origin", server::testing::CONSOLE_URL)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", admin.as_str())
+            .header("sec-fetch-site", "cross-site")
+            .body(axum::body::Body::from(server::testing::form_body(&[(
+                "link",
+                link.full_url.as_str(),
+            )])))
+            .expect("request");
+        let refused = app.send(request).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
+        assert!(
+            refused.body.contains("sent here by another site"),
+            "{}",
+            refused.body
+        );
+        // Pasted markup is shown as what was pasted, never run (the page as a browser reads it).
+        let pasted = "\"><script>alert(1)</script><img src=x onerror=alert(2)>";
+        let page = app
+            .get(
+                &format!(
+                    "/inspect?link={}",
+                    app::domain::query::encode_component(pasted)
+                ),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let document = scraper::Html::parse_document(&page.body);
+        let input = scraper::Selector::parse("#inspect-link").expect("a selector");
+        let field = document.select(&input).next().expect("the link field");
+        assert_eq!(
+            field.value().attr("value"),
+            Some(pasted),
+            "shown whole, as typed"
+        );
+        let all = scraper::Selector::parse("script, img").expect("a selector");
+        assert!(
+            document.select(&all).all(|e| !e.html().contains("alert(")),
+            "{}",
+            page.body
+        );
+        assert!(page
+            .body
+            .contains("No link of this server has this address"));
         // Signed out: nothing.
         let anonymous = app
             .call(InspectLink::PATH, &[("link", &link.full_url)], None)

@@ -2,7 +2,6 @@
 //! why, in the same order the link's own check goes (`LinkRefusal` is what a recipient is told;
 //! a finding is what support staff need to answer "my link doesn't work").
 
-use super::LinkRefusal;
 use serde::{Deserialize, Serialize};
 
 /// Whether a link opens now, and why not.
@@ -13,16 +12,18 @@ pub enum Finding {
     Unknown,
     /// A real link's address, changed. Which part is said to admins only (`None` for others).
     NotValid(Option<Altered>),
-    /// Revoked, at (Unix milliseconds).
+    /// Revoked, at (Unix milliseconds); `short`: pasted as its short link, which then answers
+    /// that it does not exist.
     Revoked {
         at: i64,
+        short: bool,
     },
     /// Its application's key was regenerated after it was made.
     KeyRegenerated {
         link_version: i64,
         current: i64,
     },
-    /// Its flow is no longer published and approved.
+    /// Its flow is no longer published and approved (or cannot be read).
     Withdrawn,
     /// Expired, at (Unix seconds).
     Expired {
@@ -49,6 +50,8 @@ pub enum Altered {
     TokenAdded,
     /// These parameters' values (or presence) differ from what was signed.
     Parameters(Vec<String>),
+    /// The signed parameters are all there, in another order.
+    ParameterOrder,
     /// Its expiry (`fs_exp`).
     Expiry,
     /// Its signature (`fs_sig`).
@@ -56,18 +59,6 @@ pub enum Altered {
 }
 
 impl Finding {
-    /// What a recipient opening the link is told: `None` when it opens.
-    pub fn refusal(&self) -> Option<LinkRefusal> {
-        match self {
-            Self::Opens => None,
-            Self::Unknown | Self::NotValid(_) => Some(LinkRefusal::NotValid),
-            Self::Revoked { .. } | Self::KeyRegenerated { .. } => Some(LinkRefusal::Disabled),
-            Self::Withdrawn => Some(LinkRefusal::FlowUnavailable),
-            Self::Expired { .. } => Some(LinkRefusal::Expired),
-            Self::UsedUp { .. } => Some(LinkRefusal::UsedUp),
-        }
-    }
-
     /// A short label for the finding's badge.
     pub fn label(&self) -> &'static str {
         match self {
@@ -92,11 +83,15 @@ impl Finding {
                 "This is a real link's address, changed: recipients are told it is not valid. {}",
                 part.sentence()
             ),
-            Self::Revoked { at } => format!("This link was revoked on {}: recipients are told it was disabled.", when(*at)),
-            Self::KeyRegenerated { link_version, current } => format!(
-                "Its application's key was regenerated after it was made (the link has key version {link_version}, the application {current}): recipients are told it was disabled. Make a new link."
+            Self::Revoked { at, short: false } => format!("This link was revoked on {}.", when(*at)),
+            Self::Revoked { at, short: true } => format!(
+                "This link was revoked on {}: its short link now answers that it does not exist.",
+                when(*at)
             ),
-            Self::Withdrawn => "Its flow is no longer published and approved: recipients are told it is not available.".into(),
+            Self::KeyRegenerated { link_version, current } => format!(
+                "Its application's key was regenerated after it was made (the link has key version {link_version}, the application {current}). Make a new link."
+            ),
+            Self::Withdrawn => "Its flow is not available: no longer published and approved, or its definition cannot be read.".into(),
             Self::Expired { at } => format!("This link expired on {}.", when(at.saturating_mul(1_000))),
             Self::UsedUp { allowed } => format!(
                 "All {allowed} allowed start{} of this link were used.",
@@ -122,6 +117,9 @@ impl Altered {
                 "These parameters differ from what was signed: {}.",
                 names.join(", ")
             ),
+            Self::ParameterOrder => {
+                "Its parameters were put in another order: signed parameters keep theirs.".into()
+            }
             Self::Expiry => "Its expiry (fs_exp) was changed.".into(),
             Self::Signature => "Its signature (fs_sig) was changed.".into(),
         }
@@ -131,24 +129,6 @@ impl Altered {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_finding_says_what_recipients_are_told() {
-        assert_eq!(Finding::Opens.refusal(), None);
-        assert_eq!(Finding::Unknown.refusal(), Some(LinkRefusal::NotValid));
-        assert_eq!(
-            Finding::KeyRegenerated {
-                link_version: 1,
-                current: 2
-            }
-            .refusal(),
-            Some(LinkRefusal::Disabled)
-        );
-        assert_eq!(
-            Finding::Withdrawn.refusal(),
-            Some(LinkRefusal::FlowUnavailable)
-        );
-    }
 
     #[test]
     fn only_an_admins_finding_names_the_changed_part() {
