@@ -593,6 +593,24 @@ impl TestApp {
         self.call(app::api::runs::RunStep::PATH, &form, None).await
     }
 
+    /// Withdraws `flow` (back to a pending draft: its links stop) or, `shareable`, publishes and
+    /// approves it again (its links work again).
+    pub async fn set_shareable(&self, flow: &str, shareable: bool) {
+        use app::domain::{ApprovalStatus, PublicationStatus};
+        let (publication, approval) = if shareable {
+            (PublicationStatus::Published, ApprovalStatus::Approved)
+        } else {
+            (PublicationStatus::Draft, ApprovalStatus::Pending)
+        };
+        let slug = app::domain::FlowSlug::parse(flow).expect("a flow's slug");
+        self.test_store
+            .store
+            .flows
+            .set_flow_state(&slug, publication, approval, "admin")
+            .await
+            .expect("the flow's state changed");
+    }
+
     /// The Shared links list of `flow` as the session `cookie` sees it (which must be allowed to).
     /// Every link in the store, whoever made it.
     pub async fn link_count(&self) -> i64 {

@@ -10,7 +10,7 @@
 use super::open::LinkRecord;
 use super::signing::LinkClaims;
 use super::LinkStore;
-use crate::db::{audit, now_millis, on_db, StoreResult};
+use crate::db::{now_millis, on_db, StoreResult};
 use app::domain::audit::AuditAction;
 use app::domain::link::{
     Altered, Finding, LinkAddress, LinkId, LinkRef, ShortCode, Standing, FULL_PREFIX, SHORT_PREFIX,
@@ -273,6 +273,8 @@ impl LinkStore {
 
     /// Audits `viewer`'s inspection of a link someone else made, unless they inspected it within
     /// the last ten minutes (a reload is not another look). The link is named by its reference.
+    /// One statement, which looks and writes at once: on SQLite, a transaction that read first
+    /// could not then write while another inspection wrote.
     async fn audit_inspection(
         &self,
         viewer: &UserView,
@@ -282,26 +284,27 @@ impl LinkStore {
     ) -> StoreResult<()> {
         let named = format!("link {}", LinkRef::of_raw(id));
         let detail = format!("{named}: {}", finding.label());
-        let recent = "SELECT COUNT(*) FROM audit_log WHERE actor = $1 AND action = $2 \
-                      AND substr(detail, 1, $3) = $4 AND at > $5";
         let action = AuditAction::LinkInspected;
-        let since = now_millis() - AUDIT_EVERY_MS;
-        on_db!(&self.db, |pool| {
-            let mut tx = pool.begin().await?;
-            let seen: i64 = sqlx::query_scalar(recent)
-                .bind(&viewer.name)
-                .bind(action.as_str())
-                // Both engines count characters (the reference ends with "…").
-                .bind(i32::try_from(named.chars().count()).unwrap_or(i32::MAX))
-                .bind(&named)
-                .bind(since)
-                .fetch_one(&mut *tx)
-                .await?;
-            if seen == 0 {
-                audit!(tx, &viewer.name, action, flow, &detail)?;
-            }
-            tx.commit().await
-        })?;
+        let folded = crate::db::audit::search_text(&viewer.name, action, flow, &detail);
+        let sql = "INSERT INTO audit_log (at, actor, action, subject, detail, search_folded) \
+                   SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT) \
+                   WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE actor = $2 AND action = $3 \
+                   AND substr(detail, 1, $7) = $8 AND at > $9)";
+        let now = now_millis();
+        on_db!(&self.db, |pool| sqlx::query(sql)
+            .bind(now)
+            .bind(&viewer.name)
+            .bind(action.as_str())
+            .bind(flow)
+            .bind(&detail)
+            .bind(&folded)
+            // Both engines count characters (the reference ends with "…").
+            .bind(i32::try_from(named.chars().count()).unwrap_or(i32::MAX))
+            .bind(&named)
+            .bind(now - AUDIT_EVERY_MS)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(())
     }
 }

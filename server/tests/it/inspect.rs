@@ -237,29 +237,11 @@ app_tests!(
         agrees(&app, &found, &local(&link.full_url)).await;
 
         // Withdrawn, then published again.
-        store
-            .flows
-            .set_flow_state(
-                &slug("order-status-lookup"),
-                app::domain::PublicationStatus::Draft,
-                app::domain::ApprovalStatus::Pending,
-                "admin",
-            )
-            .await
-            .expect("withdrawn");
+        app.set_shareable("order-status-lookup", false).await;
         let found = inspect(&app, &admin, &link.full_url).await.finding;
         assert_eq!(found, Finding::Withdrawn);
         agrees(&app, &found, &local(&link.full_url)).await;
-        store
-            .flows
-            .set_flow_state(
-                &slug("order-status-lookup"),
-                app::domain::PublicationStatus::Published,
-                app::domain::ApprovalStatus::Approved,
-                "admin",
-            )
-            .await
-            .expect("published");
+        app.set_shareable("order-status-lookup", true).await;
 
         // Revoked, then a key regenerated (for another link).
         let by = UserView {

@@ -326,7 +326,6 @@ app_tests!(
         ];
         let saved = save_link_pages(&app, &admin, &link_pages_form("", "", &endings)).await;
         assert_eq!(saved.status, StatusCode::FOUND, "{saved:?}");
-        let flow = slug("order-status-lookup");
         once_through_help_centre(&app).await;
         let params = "name=Ada&customer=C-90210";
         let link = generate(&app, "order-status-lookup", "help-centre", params, true).await;
@@ -397,17 +396,7 @@ app_tests!(
         );
 
         // Withdrawn: the application's own words, as text.
-        app.test_store
-            .store
-            .flows
-            .set_flow_state(
-                &flow,
-                app::domain::PublicationStatus::Draft,
-                app::domain::ApprovalStatus::Pending,
-                "admin",
-            )
-            .await
-            .expect("withdrawn");
+        app.set_shareable("order-status-lookup", false).await;
         let open_link = generate(&app, "returns-and-refunds", "help-centre", "", false).await;
         let withdrawn = app.get(&local(&link.full_url), None).await;
         assert_eq!(
@@ -787,17 +776,7 @@ app_tests!(every_ending_takes_either_way_forward, |app| async move {
         ];
         for (code, path, status) in cases {
             if code == "withdrawn" {
-                app.test_store
-                    .store
-                    .flows
-                    .set_flow_state(
-                        &flow,
-                        app::domain::PublicationStatus::Draft,
-                        app::domain::ApprovalStatus::Pending,
-                        "admin",
-                    )
-                    .await
-                    .expect("withdrawn");
+                app.set_shareable("order-status-lookup", false).await;
             }
             let response = app.get(&path, None).await;
             if redirect {
@@ -819,17 +798,7 @@ app_tests!(every_ending_takes_either_way_forward, |app| async move {
                 assert_eq!(response.header("cache-control"), Some("no-store"));
             }
         }
-        app.test_store
-            .store
-            .flows
-            .set_flow_state(
-                &flow,
-                app::domain::PublicationStatus::Published,
-                app::domain::ApprovalStatus::Approved,
-                "admin",
-            )
-            .await
-            .expect("published again");
+        app.set_shareable("order-status-lookup", true).await;
     }
 });
 

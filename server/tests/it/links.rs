@@ -4,7 +4,7 @@
 use app::api::share::GenerateLink;
 use app::domain::params::UrlParams;
 use app::domain::share::GeneratedLink;
-use app::domain::{ApprovalStatus, FlowSlug, PublicationStatus};
+use app::domain::FlowSlug;
 use http::StatusCode;
 use leptos::server_fn::ServerFn;
 use server::app_tests;
@@ -365,17 +365,7 @@ app_tests!(
 
 app_tests!(a_withdrawn_flow_is_not_available, |app| async move {
     let link = generate(&app, "order-status-lookup", "help-centre", "", true).await;
-    app.test_store
-        .store
-        .flows
-        .set_flow_state(
-            &slug("order-status-lookup"),
-            PublicationStatus::Draft,
-            ApprovalStatus::Pending,
-            "admin",
-        )
-        .await
-        .expect("withdraw");
+    app.set_shareable("order-status-lookup", false).await;
     let page = app.get(&local(&link.full_url), None).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.body.contains("This flow is not available"));
