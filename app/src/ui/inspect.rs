@@ -12,14 +12,17 @@ use crate::views::{LinkDetails, LinkInspection};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn InspectPage() -> impl IntoView {
-    let query = use_query_map();
-    let pasted = Memo::new(move |_| query.read().get("link").unwrap_or_default());
+    // Decoded once: a pasted link's own percent-escapes are part of it. (The page is rendered on
+    // the server for each inspection: a GET form.)
+    let pasted = super::query::query_value("link").unwrap_or_default();
     let found = Resource::new(
-        move || pasted.get(),
+        {
+            let pasted = pasted.clone();
+            move || pasted.clone()
+        },
         |link| async move {
             if link.trim().is_empty() {
                 Ok(None)
@@ -33,7 +36,7 @@ pub fn InspectPage() -> impl IntoView {
         <div class="page-head"><h1>"Inspect a link"</h1></div>
         <form method="get" action="/inspect" class="card inspect-form">
             <label for="inspect-link">"Link"</label>
-            <input id="inspect-link" name="link" value=move || pasted.get() required autocomplete="off"
+            <input id="inspect-link" name="link" value=pasted required autocomplete="off"
                 spellcheck="false" placeholder="https://…/s/… or https://…/f/…" aria-describedby="inspect-hint"/>
             <p id="inspect-hint" class="hint">"A full or short link of this server, as a recipient has it. \
                 Inspecting counts nothing; inspecting a link someone else made is in the audit log."</p>

@@ -13,7 +13,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn LinkPagesPage() -> impl IntoView {
@@ -35,11 +35,10 @@ pub fn LinkPagesPage() -> impl IntoView {
 
 #[component]
 fn LinkPagesFormView(view: LinkPagesView) -> impl IntoView {
-    let query = use_query_map();
-    let q = query.read_untracked();
-    // After a refused save the URL carries what was typed; otherwise the stored values are shown.
-    let (form, invalid) = if q.get("refill").is_some() {
-        LinkPagesForm::from_refill(|name| q.get(name))
+    // After a refused save the URL carries what was typed (read decoded once: a typed `%20`
+    // stays as typed); otherwise the stored values are shown.
+    let (form, invalid) = if super::query::query_value("refill").is_some() {
+        LinkPagesForm::from_refill(super::query::query_value)
     } else {
         (view.form.clone(), Vec::new())
     };

@@ -21,6 +21,7 @@ mod login;
 #[cfg(feature = "hydrate")]
 mod picked_file;
 mod player;
+mod query;
 pub mod raw_text;
 mod results;
 mod share;

@@ -337,6 +337,37 @@ app_tests!(
             "{}",
             refused.body
         );
+        // Through the page's form: a link whose parameters carry escapes (`&`, `%`, a space) is
+        // read as it was pasted, not decoded a second time.
+        let escaped = generate(
+            &app,
+            "returns-and-refunds",
+            "help-centre",
+            "name=Ada %26 Co&note=100%25",
+            true,
+        )
+        .await;
+        assert!(escaped.full_url.contains("%26"), "{}", escaped.full_url);
+        let page = app
+            .get(
+                &format!(
+                    "/inspect?link={}",
+                    app::domain::query::encode_component(&escaped.full_url)
+                ),
+                Some(&maker),
+            )
+            .await;
+        assert!(
+            page.body
+                .contains(r#"<span class="badge approved">Opens</span>"#),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("Ada &amp; Co") && page.body.contains("100%"),
+            "{}",
+            page.body
+        );
         // Pasted markup is shown as what was pasted, never run (the page as a browser reads it).
         let pasted = "\"><script>alert(1)</script><img src=x onerror=alert(2)>";
         let page = app
