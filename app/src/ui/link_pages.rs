@@ -1,6 +1,7 @@
-//! An application's link pages (admins): the preview chat apps show under its links, with a card
-//! of how it looks, and what each ending of a link does. A plain form, like the application's
-//! own; only the preview image needs the page's script (a file is read in the browser and sent).
+//! An application's link pages (admins): the preview chat apps show under its links (the Share
+//! dialog shows it as a card), and what each ending of a link does. A plain form, like the
+//! application's own; only the preview image needs the page's script (a file is read in the
+//! browser and sent).
 
 use super::raw_text::{PageTitle, TextArea};
 use super::ErrorPanel;
