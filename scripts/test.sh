@@ -59,8 +59,10 @@ echo "==> Browser tests in Chromium"
 port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 # Every browser test signs in from 127.0.0.1, dozens of times a minute: more than one person would.
 export FLOWSHARE_LIMIT_SIGN_INS_PER_IP=600/min FLOWSHARE_LIMIT_SIGN_INS_PER_NAME=600/min
-# And every recipient's move in them comes from there too, from parallel workers.
-export FLOWSHARE_LIMIT_RUN_MOVES_PER_IP=600/min
+# And every recipient's start and move in them comes from there too, and every link is made by
+# the same few demo users (walks.spec.mjs alone walks every demo flow twice, in two modes).
+export FLOWSHARE_LIMIT_RUN_MOVES_PER_IP=600/min FLOWSHARE_LIMIT_RUN_STARTS_PER_IP=600/min
+export FLOWSHARE_LIMIT_LINK_GENERATIONS_PER_USER=600/min
 DATABASE_URL="sqlite://$work/e2e.db" FLOWSHARE_DEMO=true RUST_LOG=warn \
   target/debug/flowshare serve --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server_pid=$!
